@@ -11,20 +11,28 @@ notebooks in ``notebooks/`` teach, one concept per module:
 - :mod:`ig_tutorial.baselines` — baseline images;
 - :mod:`ig_tutorial.integration_rules` — quadrature rules as data;
 - :mod:`ig_tutorial.gradients` — the one place a model is differentiated;
-- :mod:`ig_tutorial.attribution` — interpolation and :func:`integrated_gradients`;
+- :mod:`ig_tutorial.attribution` — interpolation and :func:`integrated_gradients` (fixed or
+  automatic steps, one image or many);
+- :mod:`ig_tutorial.convergence` — rules and step counts against a high-step reference;
 - :mod:`ig_tutorial.plotting` — the tutorial's figures;
 - :mod:`ig_tutorial.cli` — the ``ig-tutorial`` command.
 """
 
 from ig_tutorial.attribution import (
+    AUTO_INITIAL_STEPS,
     DEFAULT_BATCH_SIZE,
+    ConvergenceStep,
     IntegratedGradientsResult,
     integral_approximation,
     integrated_gradients,
+    integrated_gradients_many,
     interpolate_images,
+    relative_completeness_error,
+    relative_l2_error,
     resolve_target,
 )
 from ig_tutorial.baselines import BASELINES, make_baseline
+from ig_tutorial.convergence import ConvergenceStudy, convergence_study
 from ig_tutorial.gradients import TARGET_OUTPUTS, compute_gradients
 from ig_tutorial.images import BUNDLED_IMAGES, TUTORIAL_IMAGES, bundled_image_path, read_image
 from ig_tutorial.integration_rules import INTEGRATION_RULES, IntegrationRule, integration_rule
@@ -42,6 +50,7 @@ from ig_tutorial.plotting import (
 __version__ = "0.1.0"
 
 __all__ = [
+    "AUTO_INITIAL_STEPS",
     "BASELINES",
     "BUNDLED_IMAGES",
     "BUNDLED_MODEL",
@@ -51,14 +60,18 @@ __all__ = [
     "TUTORIAL_IMAGES",
     "TUTORIAL_MODEL",
     "Classifier",
+    "ConvergenceStep",
+    "ConvergenceStudy",
     "ImageNetLabels",
     "IntegratedGradientsResult",
     "IntegrationRule",
     "attribution_mask",
     "bundled_image_path",
     "compute_gradients",
+    "convergence_study",
     "integral_approximation",
     "integrated_gradients",
+    "integrated_gradients_many",
     "integration_rule",
     "interpolate_images",
     "load_model",
@@ -69,5 +82,7 @@ __all__ = [
     "plot_saturation",
     "plot_toy_saturation",
     "read_image",
+    "relative_completeness_error",
+    "relative_l2_error",
     "resolve_target",
 ]

@@ -29,3 +29,14 @@ def test_completeness_below_one_percent(bundled_model, photo, target, label):
     assert np.isfinite(result.attributions).all()
     # Black letterbox bars equal the black baseline, so IG must give them exactly nothing.
     assert np.all(result.attributions[np.all(image.numpy() == 0, axis=-1)] == 0)
+
+
+def test_auto_steps_match_the_fixed_rule_on_the_real_model(bundled_model):
+    # Measured: grace_hopper stops at 64 steps at tolerance 0.05 (history in integrated_gradients).
+    image = read_image("grace_hopper")
+    auto = integrated_gradients(bundled_model, image, 652, m_steps="auto", tolerance=0.05)
+    assert auto.relative_completeness_error <= 0.05 and auto.refinement_change <= 0.05
+    assert auto.num_evaluations == auto.m_steps + 1
+    fixed = integrated_gradients(bundled_model, image, 652, m_steps=auto.m_steps)
+    scale = np.abs(fixed.attributions).max()
+    np.testing.assert_allclose(auto.attributions, fixed.attributions, rtol=0, atol=1e-4 * scale)
