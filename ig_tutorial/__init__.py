@@ -14,6 +14,8 @@ notebooks in ``notebooks/`` teach, one concept per module:
 - :mod:`ig_tutorial.attribution` — interpolation and :func:`integrated_gradients` (fixed or
   automatic steps, one image or many);
 - :mod:`ig_tutorial.convergence` — rules and step counts against a high-step reference;
+- :mod:`ig_tutorial.ensembles` — IG averaged over baselines, and SmoothGrad over IG;
+- :mod:`ig_tutorial.blur_ig` — Blur IG and IG along any path of images;
 - :mod:`ig_tutorial.plotting` — the tutorial's figures;
 - :mod:`ig_tutorial.cli` — the ``ig-tutorial`` command.
 """
@@ -32,8 +34,20 @@ from ig_tutorial.attribution import (
     resolve_target,
 )
 from ig_tutorial.baselines import BASELINES, make_baseline
+from ig_tutorial.blur_ig import (
+    BLUR_SPACINGS,
+    PathIntegratedGradientsResult,
+    blur_integrated_gradients,
+    blur_path,
+    integrate_gradients_along_path,
+)
 from ig_tutorial.convergence import ConvergenceStudy, convergence_study
-from ig_tutorial.gradients import TARGET_OUTPUTS, compute_gradients
+from ig_tutorial.ensembles import (
+    AveragedAttributions,
+    integrated_gradients_over_baselines,
+    smoothgrad_integrated_gradients,
+)
+from ig_tutorial.gradients import TARGET_OUTPUTS, compute_gradients, gradients_and_scores
 from ig_tutorial.images import BUNDLED_IMAGES, TUTORIAL_IMAGES, bundled_image_path, read_image
 from ig_tutorial.integration_rules import INTEGRATION_RULES, IntegrationRule, integration_rule
 from ig_tutorial.labels import ImageNetLabels
@@ -52,6 +66,7 @@ __version__ = "0.1.0"
 __all__ = [
     "AUTO_INITIAL_STEPS",
     "BASELINES",
+    "BLUR_SPACINGS",
     "BUNDLED_IMAGES",
     "BUNDLED_MODEL",
     "DEFAULT_BATCH_SIZE",
@@ -59,19 +74,26 @@ __all__ = [
     "TARGET_OUTPUTS",
     "TUTORIAL_IMAGES",
     "TUTORIAL_MODEL",
+    "AveragedAttributions",
     "Classifier",
     "ConvergenceStep",
     "ConvergenceStudy",
     "ImageNetLabels",
     "IntegratedGradientsResult",
     "IntegrationRule",
+    "PathIntegratedGradientsResult",
     "attribution_mask",
+    "blur_integrated_gradients",
+    "blur_path",
     "bundled_image_path",
     "compute_gradients",
     "convergence_study",
+    "gradients_and_scores",
     "integral_approximation",
+    "integrate_gradients_along_path",
     "integrated_gradients",
     "integrated_gradients_many",
+    "integrated_gradients_over_baselines",
     "integration_rule",
     "interpolate_images",
     "load_model",
@@ -85,4 +107,5 @@ __all__ = [
     "relative_completeness_error",
     "relative_l2_error",
     "resolve_target",
+    "smoothgrad_integrated_gradients",
 ]
