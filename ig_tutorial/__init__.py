@@ -16,7 +16,7 @@ notebooks in ``notebooks/`` teach, one concept per module:
 - :mod:`ig_tutorial.convergence` — rules and step counts against a high-step reference;
 - :mod:`ig_tutorial.ensembles` — IG averaged over baselines, and SmoothGrad over IG;
 - :mod:`ig_tutorial.blur_ig` — Blur IG and IG along any path of images;
-- :mod:`ig_tutorial.plotting` — the tutorial's figures;
+- :mod:`ig_tutorial.plotting` — the tutorial's figures, visualization modes, convergence plots;
 - :mod:`ig_tutorial.cli` — the ``ig-tutorial`` command.
 """
 
@@ -53,12 +53,20 @@ from ig_tutorial.integration_rules import INTEGRATION_RULES, IntegrationRule, in
 from ig_tutorial.labels import ImageNetLabels
 from ig_tutorial.models import BUNDLED_MODEL, TUTORIAL_MODEL, Classifier, load_model
 from ig_tutorial.plotting import (
+    DEFAULT_COLORMAPS,
+    VISUALIZATION_MODES,
+    AttributionMap,
+    attribution_map,
     attribution_mask,
+    plot_attribution_grid,
+    plot_averaged_attributions,
+    plot_convergence,
     plot_images,
     plot_img_attributions,
     plot_interpolation_strip,
     plot_saturation,
     plot_toy_saturation,
+    visualize_attributions,
 )
 
 __version__ = "0.1.0"
@@ -70,10 +78,13 @@ __all__ = [
     "BUNDLED_IMAGES",
     "BUNDLED_MODEL",
     "DEFAULT_BATCH_SIZE",
+    "DEFAULT_COLORMAPS",
     "INTEGRATION_RULES",
     "TARGET_OUTPUTS",
     "TUTORIAL_IMAGES",
     "TUTORIAL_MODEL",
+    "VISUALIZATION_MODES",
+    "AttributionMap",
     "AveragedAttributions",
     "Classifier",
     "ConvergenceStep",
@@ -82,6 +93,7 @@ __all__ = [
     "IntegratedGradientsResult",
     "IntegrationRule",
     "PathIntegratedGradientsResult",
+    "attribution_map",
     "attribution_mask",
     "blur_integrated_gradients",
     "blur_path",
@@ -98,6 +110,9 @@ __all__ = [
     "interpolate_images",
     "load_model",
     "make_baseline",
+    "plot_attribution_grid",
+    "plot_averaged_attributions",
+    "plot_convergence",
     "plot_images",
     "plot_img_attributions",
     "plot_interpolation_strip",
@@ -108,4 +123,5 @@ __all__ = [
     "relative_l2_error",
     "resolve_target",
     "smoothgrad_integrated_gradients",
+    "visualize_attributions",
 ]
