@@ -10,7 +10,9 @@ TensorFlow tutorial, or optionally its **logit** (which does not saturate the sa
 is what :func:`ig_tutorial.integrated_gradients` runs: one compiled :func:`tf.function` per model
 and score kind that builds the batch of interpolated images, differentiates it, and returns the
 *weighted sum* of the gradients, so only one image-sized tensor leaves the graph per batch and
-memory does not grow with the number of steps.
+memory does not grow with the number of steps. :func:`gradients_and_scores` is the same
+compiled seam for images that do not lie on a straight line, such as the blur path of
+:mod:`ig_tutorial.blur_ig` (taught in ``notebooks/09_toolkit.py``).
 """
 
 from __future__ import annotations
@@ -98,8 +100,8 @@ _COMPILED: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
 def _compiled_path_gradient_sum(model: Model, output: str) -> Callable[..., tuple[tf.Tensor, ...]]:
     """Return (and cache, per model and score) the compiled weighted path-gradient sum."""
     per_model = _COMPILED.setdefault(model, {})
-    if output in per_model:
-        return per_model[output]
+    if ("path", output) in per_model:
+        return per_model[("path", output)]
 
     # The cache is keyed weakly on the model; a strong reference from the compiled function
     # would keep every model alive forever.
@@ -125,8 +127,34 @@ def _compiled_path_gradient_sum(model: Model, output: str) -> Callable[..., tupl
         gradients = tape.gradient(scores, images)
         return tf.tensordot(weights, gradients, axes=1), scores
 
-    per_model[output] = weighted_sum
+    per_model[("path", output)] = weighted_sum
     return weighted_sum
+
+
+def _compiled_gradients_and_scores(
+    model: Model, output: str
+) -> Callable[..., tuple[tf.Tensor, ...]]:
+    """Return (and cache, per model and score) the compiled gradients of a batch of images."""
+    per_model = _COMPILED.setdefault(model, {})
+    if ("batch", output) in per_model:
+        return per_model[("batch", output)]
+    model_ref = weakref.ref(model)  # weak for the same reason as in the path sum
+
+    @tf.function(
+        input_signature=[
+            tf.TensorSpec([None, None, None, None], tf.float32),  # images
+            tf.TensorSpec([], tf.int32),  # target class
+        ],
+        reduce_retracing=True,
+    )
+    def batch_gradients(images, target):
+        with tf.GradientTape() as tape:
+            tape.watch(images)
+            scores = target_scores(model_ref()(images), target, output)
+        return tape.gradient(scores, images), scores
+
+    per_model[("batch", output)] = batch_gradients
+    return batch_gradients
 
 
 def path_gradient_sum(
@@ -168,3 +196,35 @@ def path_gradient_sum(
         tf.convert_to_tensor(weights, tf.float32),
         tf.constant(target, tf.int32),
     )
+
+
+def gradients_and_scores(
+    model: Model, images: tf.Tensor, target: int, output: str = "probability"
+) -> tuple[tf.Tensor, tf.Tensor]:
+    """Gradients and scores of the target class at arbitrary images, in one compiled model call.
+
+    The compiled counterpart of :func:`compute_gradients`, for paths that are not straight lines
+    (Blur IG, :func:`ig_tutorial.blur_integrated_gradients`). Taught in
+    ``notebooks/09_toolkit.py``.
+
+    Parameters
+    ----------
+    model : callable
+        Images in ``[0, 1]`` -> logits.
+    images : tf.Tensor
+        Shape ``(n, height, width, 3)``; keep ``n`` to a batch size, the gradients of all images
+        are returned.
+    target : int
+        Class index.
+    output : {"probability", "logit"}, default "probability"
+        The differentiated score.
+
+    Returns
+    -------
+    gradients : tf.Tensor
+        ``dF/dx`` at each image, same shape as ``images``.
+    scores : tf.Tensor
+        The target score of each image, shape ``(n,)``.
+    """
+    compiled = _compiled_gradients_and_scores(model, check_output(output))
+    return compiled(tf.convert_to_tensor(images, tf.float32), tf.constant(target, tf.int32))

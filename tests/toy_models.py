@@ -56,3 +56,18 @@ class SmallConvNet(tf.Module):
     def __call__(self, images: tf.Tensor) -> tf.Tensor:
         hidden = tf.nn.softplus(tf.nn.conv2d(images, self.kernel, strides=1, padding="SAME"))
         return 3.0 * tf.reduce_mean(hidden, axis=[1, 2]) @ self.dense
+
+
+class CallCounter(tf.Module):
+    """Wraps any model and counts its calls and the images it saw, in variables (see above)."""
+
+    def __init__(self, model) -> None:
+        super().__init__()
+        self.model = model
+        self.calls = tf.Variable(0, dtype=tf.int64, trainable=False)
+        self.images_seen = tf.Variable(0, dtype=tf.int64, trainable=False)
+
+    def __call__(self, images: tf.Tensor) -> tf.Tensor:
+        self.calls.assign_add(1)
+        self.images_seen.assign_add(tf.cast(tf.shape(images)[0], tf.int64))
+        return self.model(images)

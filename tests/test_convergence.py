@@ -1,0 +1,85 @@
+"""Convergence studies, relative errors, and several images in one call."""
+
+import numpy as np
+import pytest
+import tensorflow as tf
+
+from ig_tutorial import (
+    convergence_study,
+    integrated_gradients,
+    integrated_gradients_many,
+    relative_completeness_error,
+    relative_l2_error,
+)
+
+
+def test_relative_errors():
+    assert relative_l2_error(np.array([3.0, 4.0]), np.array([0.0, 0.0])) == float("inf")
+    assert relative_l2_error(np.zeros(2), np.zeros(2)) == 0.0
+    assert relative_l2_error(np.array([1.0, 1.0]), np.array([1.0, 2.0])) == pytest.approx(
+        1 / np.sqrt(5)
+    )
+    assert relative_completeness_error(1.1, 1.0) == pytest.approx(0.1)
+    assert relative_completeness_error(0.5, 0.0) == float("inf")
+
+
+def test_study_errors_shrink_with_steps(conv_net, small_image):
+    study = convergence_study(
+        conv_net, small_image, 1, methods=("left", "trapezoid"), steps=(64, 4, 16)
+    )
+    assert list(study.results) == ["riemann_left", "riemann_trapezoid"]
+    np.testing.assert_array_equal(study.m_steps("riemann_left"), [4, 16, 64])
+    np.testing.assert_array_equal(study.num_evaluations("riemann_trapezoid"), [5, 17, 65])
+    for method in study.results:
+        l2 = study.l2_errors(method)
+        assert np.all(np.diff(l2) < 0), (method, l2)
+    # The trapezoid is second order, the left sum first order.
+    assert study.l2_errors("riemann_trapezoid")[-1] < study.l2_errors("riemann_left")[-1] / 10
+    assert study.reference.method == "gausslegendre" and study.reference.m_steps == 512
+    table = study.table()
+    assert table.count("\n") == 2 + 6 - 1
+    assert "| riemann_left | 4 | 4 |" in table
+
+
+def test_study_is_exact_on_a_linear_model(linear_model, rng):
+    image = tf.constant(rng.uniform(size=(4, 5, 3)), tf.float32)
+    study = convergence_study(
+        linear_model, image, 0, steps=(2, 3), reference_steps=8, output="logit"
+    )
+    for method in study.results:
+        assert np.all(study.l2_errors(method) < 1e-5)
+
+
+def test_study_refuses_step_options(conv_net, small_image):
+    with pytest.raises(ValueError, match="give `m_steps` through `steps=`"):
+        convergence_study(conv_net, small_image, 0, m_steps=4)
+    with pytest.raises(ValueError, match="must not be empty"):
+        convergence_study(conv_net, small_image, 0, steps=())
+
+
+def test_many_images_equal_one_call_each(conv_net, rng):
+    images = [tf.constant(rng.uniform(size=(8, 8, 3)), tf.float32) for _ in range(3)]
+    results = integrated_gradients_many(conv_net, images, [0, 1, 2], m_steps=8)
+    for image, target, result in zip(images, [0, 1, 2], results, strict=True):
+        single = integrated_gradients(conv_net, image, target, m_steps=8)
+        np.testing.assert_array_equal(result.attributions, single.attributions)
+        assert result.target == target
+
+
+def test_many_images_resolve_top1_per_image(conv_net, rng):
+    batch = rng.uniform(size=(4, 8, 8, 3)).astype(np.float32)  # an array of images works too
+    results = integrated_gradients_many(conv_net, batch, "top-1", m_steps="auto", progress=True)
+    expected = np.argmax(conv_net(batch).numpy(), axis=1)
+    assert [result.target for result in results] == expected.tolist()
+    assert all(result.convergence_history for result in results)
+
+
+def test_many_images_of_different_sizes(conv_net, rng):
+    images = [rng.uniform(size=(size, size, 3)) for size in (6, 10)]
+    results = integrated_gradients_many(conv_net, images, 1, m_steps=4)
+    assert [result.attributions.shape for result in results] == [(6, 6, 3), (10, 10, 3)]
+
+
+def test_many_images_target_count_must_match(conv_net, small_image):
+    with pytest.raises(ValueError, match="got 2 targets for 3 images"):
+        integrated_gradients_many(conv_net, [small_image] * 3, [0, 1])

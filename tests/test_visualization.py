@@ -1,0 +1,165 @@
+"""Attribution maps and figures: clipping bounds, signed limits, masks, returned figures."""
+
+import matplotlib
+
+matplotlib.use("Agg")  # no display in CI; set before any figure is drawn
+
+import matplotlib.pyplot as plt
+import numpy as np
+import pytest
+import tensorflow as tf
+from matplotlib.figure import Figure
+
+from ig_tutorial import (
+    DEFAULT_COLORMAPS,
+    VISUALIZATION_MODES,
+    attribution_map,
+    attribution_mask,
+    convergence_study,
+    integrated_gradients,
+    integrated_gradients_over_baselines,
+    plot_attribution_grid,
+    plot_averaged_attributions,
+    plot_convergence,
+    visualize_attributions,
+)
+
+
+@pytest.fixture(autouse=True)
+def close_figures():
+    yield
+    plt.close("all")
+
+
+@pytest.fixture
+def attributions(rng):
+    values = rng.normal(size=(10, 10, 3))
+    values[0, 0] = 1000.0  # one outlier pixel, positive in every channel
+    values[9, 9] = -500.0  # and a negative one
+    return values
+
+
+def test_absolute_mode_is_the_tutorial_mask_clipped_at_the_percentile(attributions):
+    amap = attribution_map(attributions, "absolute", clip_percentile=95.0)
+    mask = attribution_mask(attributions)
+    assert amap.vmin == 0.0
+    assert amap.vmax == pytest.approx(np.percentile(mask, 95.0))
+    np.testing.assert_allclose(amap.values, np.minimum(mask, amap.vmax))
+    assert amap.values.max() == pytest.approx(amap.vmax)
+    assert amap.vmax < 100  # the outlier no longer sets the scale
+
+
+def test_no_clipping_at_100_percent(attributions):
+    amap = attribution_map(attributions, "absolute", clip_percentile=100.0)
+    assert amap.vmax == pytest.approx(3000.0)
+    np.testing.assert_allclose(amap.values, attribution_mask(attributions))
+
+
+def test_signed_limits_are_symmetric(attributions):
+    amap = attribution_map(attributions, "signed", clip_percentile=90.0)
+    signed = attributions.sum(axis=-1)
+    assert amap.vmin == -amap.vmax
+    assert amap.vmax == pytest.approx(np.percentile(np.abs(signed), 90.0))
+    np.testing.assert_allclose(amap.values, np.clip(signed, -amap.vmax, amap.vmax))
+    assert amap.values[0, 0] == amap.vmax and amap.values[9, 9] == amap.vmin
+
+
+def test_positive_and_negative_masks_split_the_signed_map(attributions):
+    signed = attributions.sum(axis=-1)
+    positive = attribution_map(attributions, "positive", clip_percentile=100.0)
+    negative = attribution_map(attributions, "negative", clip_percentile=100.0)
+    assert np.all(positive.values >= 0) and np.all(negative.values >= 0)
+    np.testing.assert_array_equal(positive.values == 0, signed <= 0)
+    np.testing.assert_array_equal(negative.values == 0, signed >= 0)
+    np.testing.assert_allclose(positive.values - negative.values, signed)
+    # Clipping percentiles are taken over the pixels of that sign only.
+    clipped = attribution_map(attributions, "positive", clip_percentile=50.0)
+    assert clipped.vmax == pytest.approx(np.percentile(signed[signed > 0], 50.0))
+
+
+def test_an_all_zero_map_gets_a_usable_scale():
+    amap = attribution_map(np.zeros((3, 3, 3)), "signed")
+    assert (amap.vmin, amap.vmax) == (-1.0, 1.0)
+    assert attribution_map(np.zeros((3, 3, 3)), "negative").vmax == 1.0
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "message"),
+    [
+        ({"mode": "abs"}, "mode must be one of"),
+        ({"clip_percentile": 0}, r"clip_percentile must be in \(0, 100\]"),
+        ({"clip_percentile": 101}, r"clip_percentile must be in \(0, 100\]"),
+    ],
+)
+def test_map_validation(attributions, kwargs, message):
+    with pytest.raises(ValueError, match=message):
+        attribution_map(attributions, **kwargs)
+
+
+def test_map_needs_channels():
+    with pytest.raises(ValueError, match=r"shape \(height, width, channels\), got \(4, 4\)"):
+        attribution_map(np.zeros((4, 4)))
+
+
+@pytest.mark.parametrize("mode", VISUALIZATION_MODES)
+@pytest.mark.parametrize("overlay", [False, True])
+def test_visualize_returns_a_figure_with_the_mode_colormap(attributions, rng, mode, overlay):
+    image = rng.uniform(size=(10, 10, 3))
+    fig = visualize_attributions(attributions, image, mode=mode, overlay=overlay)
+    assert isinstance(fig, Figure)
+    shown = fig.axes[0].images[-1]
+    assert shown.get_cmap().name == DEFAULT_COLORMAPS[mode]
+    assert len(fig.axes[0].images) == (2 if overlay else 1)
+    low, high = shown.get_clim()
+    if mode == "signed":
+        assert low == -high
+
+
+def test_visualize_into_given_axes(attributions):
+    fig, ax = plt.subplots()
+    assert visualize_attributions(attributions, ax=ax, cmap="magma", colorbar=False) is fig
+    assert ax.images[0].get_cmap().name == "magma"
+
+
+def test_overlay_needs_the_image(attributions):
+    with pytest.raises(ValueError, match="overlay=True needs the image"):
+        visualize_attributions(attributions, overlay=True)
+
+
+def test_grid_has_one_titled_panel_per_entry(attributions, rng):
+    image = rng.uniform(size=(10, 10, 3))
+    fig = plot_attribution_grid({"a": attributions, "b": -attributions}, image, mode="signed")
+    titles = [ax.get_title() for ax in fig.axes]
+    assert titles == ["Image", "a", "b"]
+    with pytest.raises(ValueError, match="panels is empty"):
+        plot_attribution_grid({})
+
+
+def test_averaged_attributions_figure_ends_with_the_spread(linear_model, rng):
+    image = tf.constant(rng.uniform(size=(4, 5, 3)), tf.float32)
+    averaged = integrated_gradients_over_baselines(
+        linear_model, image, 0, ["uniform"] * 3, m_steps=2
+    )
+    fig = plot_averaged_attributions(averaged, image, max_members=2)
+    titles = [ax.get_title() for ax in fig.axes if ax.get_title()]
+    assert titles == ["Image", "uniform (seed 0)", "uniform (seed 1)", "mean of 3", "std across 3"]
+
+
+def test_convergence_plot_is_log_log(conv_net, small_image):
+    study = convergence_study(conv_net, small_image, 0, methods=("trapezoid",), steps=(4, 8))
+    auto = integrated_gradients(conv_net, small_image, 0, m_steps="auto")
+    fig = plot_convergence(study, auto, tolerance=0.01)
+    left, right = fig.axes
+    assert left.get_xscale() == right.get_xscale() == "log"
+    assert left.get_yscale() == right.get_yscale() == "log"
+    labels = [line.get_label() for line in right.get_lines()]
+    assert "riemann_trapezoid" in labels and "auto: L2 vs reference" in labels
+    assert isinstance(plot_convergence(auto=auto, x="steps"), Figure)
+
+
+def test_convergence_plot_validation(conv_net, small_image):
+    fixed = integrated_gradients(conv_net, small_image, 0, m_steps=4)
+    with pytest.raises(ValueError, match="give a convergence study"):
+        plot_convergence()
+    with pytest.raises(ValueError, match="computed with a fixed m_steps"):
+        plot_convergence(auto=fixed)
