@@ -13,6 +13,8 @@ notebooks in ``notebooks/`` teach, one concept per module:
 - :mod:`ig_tutorial.gradients` — the one place a model is differentiated;
 - :mod:`ig_tutorial.attribution` — interpolation and :func:`integrated_gradients`;
 - :mod:`ig_tutorial.plotting` — the tutorial's figures;
+- :mod:`ig_tutorial.notebook` — what every notebook does first (seeds, determinism, figures);
+- :mod:`ig_tutorial.runner` — executing the notebooks with papermill (``ig-tutorial run``);
 - :mod:`ig_tutorial.cli` — the ``ig-tutorial`` command.
 """
 
