@@ -17,6 +17,8 @@ notebooks in ``notebooks/`` teach, one concept per module:
 - :mod:`ig_tutorial.ensembles` — IG averaged over baselines, and SmoothGrad over IG;
 - :mod:`ig_tutorial.blur_ig` — Blur IG and IG along any path of images;
 - :mod:`ig_tutorial.plotting` — the tutorial's figures, visualization modes, convergence plots;
+- :mod:`ig_tutorial.notebook` — what every notebook does first (seeds, determinism, figures);
+- :mod:`ig_tutorial.runner` — executing the notebooks with papermill (``ig-tutorial run``);
 - :mod:`ig_tutorial.cli` — the ``ig-tutorial`` command.
 """
 

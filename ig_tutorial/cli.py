@@ -1,5 +1,11 @@
 """The ``ig-tutorial`` command line.
 
+``ig-tutorial run`` executes the tutorial notebooks with papermill into a folder of executed
+notebooks and PNG figures (:mod:`ig_tutorial.runner`); ``--offline`` uses the bundled model and
+photos::
+
+    ig-tutorial run --offline --output outputs
+
 ``ig-tutorial attribute`` classifies a photo and writes the tutorial's attribution figure; it runs
 offline with the bundled model and photos::
 
@@ -97,6 +103,109 @@ def _attribute(args: argparse.Namespace) -> int:
     return 0
 
 
+def _add_run_parser(subparsers: argparse._SubParsersAction) -> None:
+    parser = subparsers.add_parser(
+        "run",
+        help="execute the tutorial notebooks with papermill",
+        description="Execute the tutorial notebooks (notebooks/NN_*.py) one after the other with "
+        "papermill, writing the executed notebooks and their PNG figures to the output folder. "
+        "Stops at the first failing cell and names the notebook and the cell. Without --offline "
+        "or -f the notebooks use their defaults: the tutorial's TF-Hub model and images, which "
+        "need the internet.",
+    )
+    parser.add_argument(
+        "--offline",
+        action="store_true",
+        help="use notebooks/offline.yaml: the bundled EfficientNet-Lite0 and bundled photos",
+    )
+    parser.add_argument(
+        "-f",
+        "--parameters-file",
+        dest="parameter_files",
+        action="append",
+        default=[],
+        type=Path,
+        metavar="YAML",
+        help="papermill parameters file (repeatable; applied after --offline, later wins)",
+    )
+    parser.add_argument(
+        "-p",
+        "--parameter",
+        dest="parameters",
+        action="append",
+        default=[],
+        nargs=2,
+        metavar=("NAME", "VALUE"),
+        help="one parameter, VALUE read as YAML (e.g. -p M_STEPS 64); applied last",
+    )
+    parser.add_argument(
+        "--output",
+        type=Path,
+        default=Path("outputs"),
+        help="folder for executed notebooks and figures (default outputs/)",
+    )
+    parser.add_argument(
+        "--notebooks",
+        nargs="+",
+        default=None,
+        metavar="NOTEBOOK",
+        help="which notebooks: numbers (05), names (05_integration) or paths; default all",
+    )
+    parser.add_argument(
+        "--notebook-dir",
+        type=Path,
+        default=None,
+        help="folder of the notebooks (default notebooks/)",
+    )
+    parser.add_argument(
+        "--cell-timeout",
+        type=float,
+        default=None,
+        help="seconds one cell may run (default: no limit)",
+    )
+    parser.add_argument("--no-progress", action="store_true", help="hide the progress bar")
+    parser.set_defaults(handler=_run)
+
+
+def _run(args: argparse.Namespace) -> int:
+    import time
+
+    import yaml
+
+    from ig_tutorial.runner import (
+        OFFLINE_PROFILE,
+        NotebookFailure,
+        default_notebook_dir,
+        find_notebooks,
+        load_parameters,
+        run_notebooks,
+    )
+
+    notebook_dir = args.notebook_dir or default_notebook_dir()
+    notebooks = find_notebooks(notebook_dir, args.notebooks)
+    files = ([notebook_dir / OFFLINE_PROFILE] if args.offline else []) + args.parameter_files
+    overrides = {name: yaml.safe_load(value) for name, value in args.parameters}
+    parameters = load_parameters(files, overrides)
+    start = time.perf_counter()
+    try:
+        runs = run_notebooks(
+            notebooks,
+            args.output,
+            parameters,
+            progress=not args.no_progress,
+            cell_timeout=args.cell_timeout,
+        )
+    except NotebookFailure as failure:
+        print(f"ig-tutorial: error: {failure}", file=sys.stderr)
+        return 1
+    figures = sorted(args.output.glob("*.png"))
+    print(
+        f"Executed {len(runs)} notebook(s) in {time.perf_counter() - start:.0f} s; "
+        f"{args.output}/ holds them and {len(figures)} figure(s)."
+    )
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     """Return the ``ig-tutorial`` argument parser."""
     parser = argparse.ArgumentParser(
@@ -105,6 +214,7 @@ def build_parser() -> argparse.ArgumentParser:
         "classifiers.",
     )
     subparsers = parser.add_subparsers(title="commands", required=True)
+    _add_run_parser(subparsers)
     _add_attribute_parser(subparsers)
     return parser
 

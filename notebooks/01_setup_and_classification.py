@@ -1,0 +1,170 @@
+# ---
+# jupyter:
+#   jupytext:
+#     formats: ipynb,py:percent
+#   kernelspec:
+#     display_name: Python 3
+#     language: python
+#     name: python3
+# ---
+
+# %% [markdown]
+# # 1. Setup and classification
+#
+# [![Open In Colab][badge]][colab]
+#
+# This series teaches **Integrated Gradients** (IG; Sundararajan, Taly & Yan, 2017,
+# [*Axiomatic Attribution for Deep Networks*](https://arxiv.org/abs/1703.01365)) step by step,
+# following TensorFlow's Integrated Gradients tutorial on today's TensorFlow. IG explains a
+# prediction of an image classifier by crediting each pixel with its share of the change in the
+# class score between a *baseline* image (black) and the input.
+#
+# 1. **Setup and classification** (this notebook): the model, its input/output contract, the
+#    images and their top-3 classes.
+# 2. Baseline: where the path starts.
+# 3. Interpolation: the straight path from the baseline to the image.
+# 4. Gradients and saturation: why plain gradients are not enough.
+# 5. Integration: the integral, the batched IG function and the completeness check.
+# 6. Visualization: attribution masks and overlays, uses and limitations.
+#
+# Each notebook runs on its own. It shows the small teaching version of a step, then uses the
+# helper from the `ig_tutorial` package for the rest.
+#
+# [badge]: https://colab.research.google.com/assets/colab-badge.svg
+# [colab]: https://colab.research.google.com/github/ig-tutorial/ig-tutorial/blob/main/notebooks/01_setup_and_classification.ipynb
+
+# %% [markdown]
+# On Colab, the next cell installs the `ig_tutorial` package. TensorFlow, `tf_keras` and
+# `tensorflow-hub` come preinstalled there and are kept. Anywhere else the cell does nothing:
+# install the package with `pip install -e ".[dev]"` from a checkout.
+
+# %%
+import subprocess
+import sys
+
+if "google.colab" in sys.modules:
+    package = "git+https://github.com/ig-tutorial/ig-tutorial"
+    subprocess.run([sys.executable, "-m", "pip", "install", "--quiet", package], check=True)
+
+# %% [markdown]
+# ## Parameters
+#
+# The defaults reproduce the tutorial: Inception V1 from TF-Hub, the fireboat (class 555) and the
+# giant panda (class 389), 240 integration steps. They need the internet. To run offline, with
+# the bundled EfficientNet-Lite0 and bundled photos, use the offline profile:
+# `papermill -f notebooks/offline.yaml ...` or `ig-tutorial run --offline`.
+#
+# `IMAGES` maps a title to a bundled photo name, a file path or a URL; `TARGETS` maps the same
+# titles to the class to explain (an output index or a label). Every notebook takes the same
+# parameters; this one uses `MODEL`, `IMAGES`, `TARGETS` and `OUTPUT_DIR`.
+
+# %% tags=["parameters"]
+MODEL = "https://tfhub.dev/google/imagenet/inception_v1/classification/4"
+IMAGES = {"Fireboat": "Fireboat", "Giant Panda": "Giant Panda"}
+TARGETS = {"Fireboat": 555, "Giant Panda": 389}
+M_STEPS = 240
+BATCH_SIZE = 32
+BASELINE = "black"
+CMAP = "inferno"
+OUTPUT_DIR = "outputs"
+
+# %% [markdown]
+# `setup_notebook` seeds the random generators and turns on TensorFlow's op determinism, so
+# running this notebook again prints the same numbers. Figures are saved to `OUTPUT_DIR`.
+
+# %% tags=["nbval-ignore-output"]
+import tensorflow as tf
+
+from ig_tutorial import load_model, plot_images, read_image, resolve_target
+from ig_tutorial.images import resolve_image_source
+from ig_tutorial.notebook import save_figure, setup_notebook
+
+output_dir = setup_notebook(OUTPUT_DIR)
+print("TensorFlow", tf.__version__)
+
+# %% [markdown]
+# ## Load the model
+#
+# The tutorial wraps the TF-Hub model in `tf.keras.Sequential([hub.KerasLayer(...)])`. Since
+# TensorFlow 2.16, `tf.keras` is Keras 3, which rejects `hub.KerasLayer` (a Keras 2 layer).
+# `load_model` loads the same SavedModel with `hub.load` and wraps it as a `Classifier`: a
+# function from a batch of images to logits. When TF-Hub cannot be reached it fails within
+# seconds and names the offline model; it never switches model on its own.
+
+# %% tags=["nbval-ignore-output"]
+model = load_model(MODEL)
+
+# %% [markdown]
+# The input/output contract (the tutorial's `model.summary()`): images are `float32` in
+# `[0, 1]`, 224 x 224 pixels, RGB; the output is one logit per class. Inception V1 has 1001
+# outputs, the first being "background"; EfficientNet-Lite0 has the 1000 ImageNet classes.
+
+# %%
+print(model.summary())
+
+# %% [markdown]
+# ## Load the images
+#
+# The teaching version of `read_image`: decode the file, convert it to `float32` in `[0, 1]` and
+# letter-box it to the model's square input with `tf.image.resize_with_pad` (black bars keep
+# the aspect ratio).
+
+# %%
+first_title, first_source = next(iter(IMAGES.items()))
+image_file = resolve_image_source(first_source)  # a bundled photo, a path, or a cached download
+raw = tf.io.decode_image(
+    tf.io.read_file(str(image_file)), channels=3, dtype=tf.float32, expand_animations=False
+)
+resized = tf.image.resize_with_pad(raw, 224, 224)
+print(f"{first_title}: decoded {raw.shape} -> model input {resized.shape} {resized.dtype.name}")
+
+# %% [markdown]
+# The packaged `read_image` does the same for paths, URLs and bundled photo names. From here on
+# the notebooks use it.
+
+# %%
+images = {title: read_image(source, size=model.input_size) for title, source in IMAGES.items()}
+difference = tf.reduce_max(tf.abs(images[first_title] - resized))
+print(f"largest difference to the teaching version: {float(difference):.4f}")
+
+# %%
+figure = plot_images(images)
+save_figure(figure, output_dir, "01_images")
+
+# %% [markdown]
+# ## Classify
+#
+# The model returns logits; a softmax turns them into probabilities. The teaching version of the
+# top-3 for the first image:
+
+# %%
+logits = model(tf.expand_dims(images[first_title], axis=0))
+probabilities = tf.nn.softmax(logits, axis=-1)[0]
+top = tf.math.top_k(probabilities, k=3)
+for index, probability in zip(top.indices.numpy(), top.values.numpy(), strict=True):
+    print(f"{model.labels[int(index)]}: {probability:.1%}")
+
+# %% [markdown]
+# `Classifier.predict_top_k` does the same for every image:
+
+# %%
+for title, image in images.items():
+    print(title)
+    for index, label, probability in model.predict_top_k(image, k=3):
+        print(f"  {index:4d} {label:<24} {probability:6.1%}")
+
+# %% [markdown]
+# The classes the next notebooks explain are `TARGETS`. Usually that is the top-1 class, as in
+# the tutorial; check that it is:
+
+# %%
+for title, image in images.items():
+    top_index = model.predict_top_k(image, k=1)[0][0]
+    target = resolve_target(model, image, TARGETS[title])
+    print(
+        f"{title}: top-1 {top_index} ({model.labels[top_index]}), "
+        f"target {target} ({model.labels[target]})"
+    )
+
+# %% [markdown]
+# Next: [2. Baseline](02_baseline.ipynb), where the path of Integrated Gradients starts.

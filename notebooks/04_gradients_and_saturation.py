@@ -1,0 +1,168 @@
+# ---
+# jupyter:
+#   jupytext:
+#     formats: ipynb,py:percent
+#   kernelspec:
+#     display_name: Python 3
+#     language: python
+#     name: python3
+# ---
+
+# %% [markdown]
+# # 4. Gradients and saturation
+#
+# [![Open In Colab][badge]][colab]
+#
+# The gradient of the target class probability with respect to the pixels says which pixels
+# would change the prediction most, *at one point*. It is a poor explanation on its own: once
+# the model is confident, the probability stops changing, the gradient shrinks towards zero,
+# and important pixels look unimportant. This is **saturation** (Sundararajan et al., 2017,
+# section 2). Integrated Gradients avoids it by collecting gradients all along the path from
+# the baseline, including where the probability still rises.
+#
+# [badge]: https://colab.research.google.com/assets/colab-badge.svg
+# [colab]: https://colab.research.google.com/github/ig-tutorial/ig-tutorial/blob/main/notebooks/04_gradients_and_saturation.ipynb
+
+# %% [markdown]
+# On Colab, the next cell installs the `ig_tutorial` package (TensorFlow, `tf_keras` and
+# `tensorflow-hub` are preinstalled and kept). Elsewhere it does nothing.
+
+# %%
+import subprocess
+import sys
+
+if "google.colab" in sys.modules:
+    package = "git+https://github.com/ig-tutorial/ig-tutorial"
+    subprocess.run([sys.executable, "-m", "pip", "install", "--quiet", package], check=True)
+
+# %% [markdown]
+# ## Parameters
+#
+# The same in every notebook (see [notebook 1](01_setup_and_classification.ipynb)); the
+# defaults are the tutorial's and need the internet. Offline: `ig-tutorial run --offline`, or
+# `papermill -f notebooks/offline.yaml`. This notebook uses `MODEL`, `IMAGES` (the first one),
+# `TARGETS`, `BASELINE` and `OUTPUT_DIR`.
+
+# %% tags=["parameters"]
+MODEL = "https://tfhub.dev/google/imagenet/inception_v1/classification/4"
+IMAGES = {"Fireboat": "Fireboat", "Giant Panda": "Giant Panda"}
+TARGETS = {"Fireboat": 555, "Giant Panda": 389}
+M_STEPS = 240
+BATCH_SIZE = 32
+BASELINE = "black"
+CMAP = "inferno"
+OUTPUT_DIR = "outputs"
+
+# %% tags=["nbval-ignore-output"]
+import numpy as np
+import tensorflow as tf
+
+from ig_tutorial import (
+    compute_gradients,
+    integration_rule,
+    interpolate_images,
+    load_model,
+    make_baseline,
+    plot_saturation,
+    plot_toy_saturation,
+    read_image,
+    resolve_target,
+)
+from ig_tutorial.gradients import target_scores
+from ig_tutorial.notebook import save_figure, setup_notebook
+
+output_dir = setup_notebook(OUTPUT_DIR)
+
+# %% tags=["nbval-ignore-output"]
+model = load_model(MODEL)
+
+# %% [markdown]
+# The path of [notebook 3](03_interpolation.ipynb): 51 images from the baseline to the first
+# image.
+
+# %%
+title, source = next(iter(IMAGES.items()))
+image = read_image(source, size=model.input_size)
+baseline = make_baseline(BASELINE, image, seed=0)
+target = resolve_target(model, image, TARGETS[title])
+alphas = tf.linspace(start=0.0, stop=1.0, num=51)
+interpolated = interpolate_images(baseline, image, alphas)
+print(f"{title}, class {target} ({model.labels[target]}): path {interpolated.shape}")
+
+# %% [markdown]
+# ## Gradients along the path
+#
+# The teaching version: record the model on a `tf.GradientTape`, pick the target's softmax
+# probability, and ask the tape for its gradient with respect to each image. Here for every
+# tenth point of the path:
+
+# %%
+every_tenth = interpolated[::10]
+with tf.GradientTape() as tape:
+    tape.watch(every_tenth)
+    probabilities = tf.nn.softmax(model(every_tenth), axis=-1)[:, target]
+tape_gradients = tape.gradient(probabilities, every_tenth)
+print(tape_gradients.shape)
+
+# %% [markdown]
+# One gradient per image, each of the image's shape. `compute_gradients` is the packaged
+# version; it gives the gradients at all 51 points of the path.
+
+# %%
+path_gradients = compute_gradients(model, interpolated, target)
+print(path_gradients.shape)
+print("same as the tape:", np.allclose(path_gradients[::10], tape_gradients, atol=1e-6))
+
+# %% [markdown]
+# ## Saturation
+#
+# Left: the target probability along the path. It rises steeply for small alphas and then
+# flattens long before `alpha = 1`. Right: the average absolute pixel gradient, scaled to
+# `[0, 1]`. It is large where the probability rises and collapses where it flattens. The
+# gradient at the image itself (`alpha = 1`) therefore misses what made the prediction.
+
+# %%
+probabilities = target_scores(model(interpolated), target, "probability")
+figure = plot_saturation(alphas, probabilities, path_gradients)
+save_figure(figure, output_dir, "04_saturation")
+
+# %%
+mean_gradient = tf.reduce_mean(tf.abs(path_gradients), axis=[1, 2, 3])
+for alpha in (0.0, 0.2, 0.5, 1.0):
+    k = int(round(alpha * 50))
+    print(
+        f"alpha {alpha:.1f}: probability {float(probabilities[k]):.4f}, "
+        f"mean |gradient| {float(mean_gradient[k]):.2e}"
+    )
+
+# %% [markdown]
+# ## A toy function that saturates
+#
+# The tutorial's toy model `f(x) = min(x, 0.8)` shows the problem in one dimension. At `x = 1`
+# the gradient is 0, so a gradient says `x` does not matter, although `f` grew by 0.8 from
+# `x = 0`.
+
+# %%
+figure = plot_toy_saturation(threshold=0.8)
+save_figure(figure, output_dir, "04_toy_saturation")
+
+# %% [markdown]
+# Integrated Gradients integrates the gradient along the path from the baseline `0` to `x = 1`,
+# so it also sees the region where `f` still grows, and credits `x` with exactly
+# `f(1) - f(0) = 0.8`. Here the integral is the midpoint rule of `integration_rule`
+# (notebook 5):
+
+# %%
+x = tf.constant(1.0)
+rule = integration_rule("riemann_middle", m_steps=100)
+path = tf.constant(rule.alphas, tf.float32) * x
+with tf.GradientTape() as tape:
+    tape.watch(path)
+    f = tf.minimum(path, 0.8)
+toy_gradients = tape.gradient(f, path)
+print(f"gradient at x = 1: {float(toy_gradients[-1]):.1f}")
+integrated = float(x) * np.sum(rule.weights * toy_gradients.numpy())
+print(f"integrated gradient: {integrated:.4f}")
+
+# %% [markdown]
+# Next: [5. Integration](05_integration.ipynb), turning the path gradients into attributions.

@@ -1,0 +1,138 @@
+# ---
+# jupyter:
+#   jupytext:
+#     formats: ipynb,py:percent
+#   kernelspec:
+#     display_name: Python 3
+#     language: python
+#     name: python3
+# ---
+
+# %% [markdown]
+# # 6. Visualization
+#
+# [![Open In Colab][badge]][colab]
+#
+# Attributions have the image's shape: one number per pixel and colour channel. To see them,
+# the tutorial sums their absolute values over the channels into an **attribution mask** and
+# lays it over the image. Bright regions are the pixels that moved the target probability most
+# between the baseline and the image (Sundararajan et al., 2017).
+#
+# [badge]: https://colab.research.google.com/assets/colab-badge.svg
+# [colab]: https://colab.research.google.com/github/ig-tutorial/ig-tutorial/blob/main/notebooks/06_visualization.ipynb
+
+# %% [markdown]
+# On Colab, the next cell installs the `ig_tutorial` package (TensorFlow, `tf_keras` and
+# `tensorflow-hub` are preinstalled and kept). Elsewhere it does nothing.
+
+# %%
+import subprocess
+import sys
+
+if "google.colab" in sys.modules:
+    package = "git+https://github.com/ig-tutorial/ig-tutorial"
+    subprocess.run([sys.executable, "-m", "pip", "install", "--quiet", package], check=True)
+
+# %% [markdown]
+# ## Parameters
+#
+# The same in every notebook (see [notebook 1](01_setup_and_classification.ipynb)); the
+# defaults are the tutorial's and need the internet. Offline: `ig-tutorial run --offline`, or
+# `papermill -f notebooks/offline.yaml`. This notebook uses all of them.
+
+# %% tags=["parameters"]
+MODEL = "https://tfhub.dev/google/imagenet/inception_v1/classification/4"
+IMAGES = {"Fireboat": "Fireboat", "Giant Panda": "Giant Panda"}
+TARGETS = {"Fireboat": 555, "Giant Panda": 389}
+M_STEPS = 240
+BATCH_SIZE = 32
+BASELINE = "black"
+CMAP = "inferno"
+OUTPUT_DIR = "outputs"
+
+# %% tags=["nbval-ignore-output"]
+import numpy as np
+import tensorflow as tf
+
+from ig_tutorial import (
+    attribution_mask,
+    integrated_gradients,
+    load_model,
+    make_baseline,
+    plot_img_attributions,
+    read_image,
+    resolve_target,
+)
+from ig_tutorial.notebook import save_figure, setup_notebook
+
+output_dir = setup_notebook(OUTPUT_DIR)
+
+# %% tags=["nbval-ignore-output"]
+model = load_model(MODEL)
+
+# %% [markdown]
+# The attributions of every image, as in [notebook 5](05_integration.ipynb), with their
+# completeness check:
+
+# %%
+images = {title: read_image(source, size=model.input_size) for title, source in IMAGES.items()}
+baselines = {title: make_baseline(BASELINE, image, seed=0) for title, image in images.items()}
+results = {}
+for title, image in images.items():
+    target = resolve_target(model, image, TARGETS[title])
+    results[title] = integrated_gradients(
+        model, image, target, baseline=baselines[title], m_steps=M_STEPS, batch_size=BATCH_SIZE
+    )
+    print(f"{title}, class {target} ({model.labels[target]}):")
+    print(f"  {results[title].completeness_report()}")
+
+# %% [markdown]
+# ## The attribution mask
+#
+# The teaching version: absolute values, summed over the colour channels, give one non-negative
+# number per pixel. `attribution_mask` is the packaged version.
+
+# %%
+title = next(iter(images))
+attributions = results[title].attributions
+mask = tf.reduce_sum(tf.math.abs(attributions), axis=-1)
+print(mask.shape, "same as attribution_mask:", np.allclose(mask, attribution_mask(attributions)))
+
+# %% [markdown]
+# ## The figures
+#
+# For each image, the tutorial's 2 x 2 grid: the baseline, the image, the attribution mask, and
+# the mask over the image (colormap `CMAP`).
+
+# %%
+for title, image in images.items():
+    result = results[title]
+    figure = plot_img_attributions(
+        image,
+        baselines[title],
+        result.attributions,
+        cmap=CMAP,
+        overlay_alpha=0.4,
+        title=f"{title}: {model.labels[result.target]}",
+    )
+    save_figure(figure, output_dir, f"06_attributions_{title}")
+
+# %% [markdown]
+# ## Uses and limitations
+#
+# **Uses.** Integrated Gradients needs no change to the model and nothing but gradients, so it
+# works for any differentiable model. Its attributions are *complete* (they add up to the
+# change in score) and satisfy the paper's axioms, e.g. *sensitivity* (a feature that changes
+# the prediction gets credit) and *implementation invariance* (two networks computing the same
+# function get the same attributions). That makes it useful to check what a model looks at,
+# to debug it (a "fireboat" detected from the water jets rather than the boat), and to explain
+# single predictions to people.
+#
+# **Limitations.** The attributions explain *one* prediction for *one* image; they say nothing
+# about the model as a whole. They show how much each pixel mattered, not how pixels interact
+# or which higher-level concept the model used. They depend on the baseline: pixels equal to
+# it get no credit (the black baseline is blind to black pixels). And the integral is only
+# approximate: check the completeness delta and add steps when it is large.
+#
+# The series continues with comparisons of baselines and of integration rules in the notebooks
+# that follow this one.

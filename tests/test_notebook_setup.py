@@ -1,0 +1,82 @@
+"""ig_tutorial.notebook: what every tutorial notebook does first."""
+
+import random
+
+import matplotlib.pyplot as plt
+import numpy as np
+import pytest
+import tensorflow as tf
+from PIL import Image
+
+from ig_tutorial.notebook import figure_file_name, in_colab, save_figure, setup_notebook
+
+
+@pytest.fixture(autouse=True)
+def determinism_calls(monkeypatch):
+    """Record enable_op_determinism instead of calling it: it cannot be undone, and turning it
+    on here would change every later test of the session."""
+    calls = []
+    monkeypatch.setattr(
+        tf.config.experimental, "enable_op_determinism", lambda: calls.append("enabled")
+    )
+    return calls
+
+
+def test_setup_notebook_creates_the_folder_and_returns_it_absolute(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    folder = setup_notebook("figures/run1")
+    assert folder == tmp_path / "figures" / "run1"
+    assert folder.is_dir() and folder.is_absolute()
+
+
+def test_setup_notebook_makes_random_draws_repeat(tmp_path):
+    draws = []
+    for _ in range(2):
+        setup_notebook(tmp_path, seed=3)
+        draws.append((random.random(), np.random.rand(), float(tf.random.uniform(()))))  # noqa: NPY002
+    assert draws[0] == draws[1]
+    setup_notebook(tmp_path, seed=4)
+    assert random.random() != draws[0][0]
+
+
+def test_setup_notebook_turns_on_op_determinism(tmp_path, determinism_calls):
+    setup_notebook(tmp_path)
+    assert determinism_calls == ["enabled"]
+
+
+def test_setup_notebook_refuses_a_file_as_output_dir(tmp_path):
+    file = tmp_path / "taken"
+    file.write_text("")
+    with pytest.raises(ValueError, match="is a file"):
+        setup_notebook(file)
+
+
+@pytest.mark.parametrize(
+    ("name", "expected"),
+    [
+        ("01_images", "01_images.png"),
+        ("06_attributions_Giant Panda", "06_attributions_giant_panda.png"),
+        ("06_attributions_Grace Hopper (1984)", "06_attributions_grace_hopper_1984.png"),
+    ],
+)
+def test_figure_file_name_is_stable(name, expected):
+    assert figure_file_name(name) == expected
+
+
+def test_figure_file_name_needs_a_letter_or_digit():
+    with pytest.raises(ValueError, match="letters or digits"):
+        figure_file_name(" -- ")
+
+
+def test_save_figure_writes_a_png_under_its_stable_name(tmp_path):
+    figure, axes = plt.subplots(figsize=(3, 2))
+    axes.plot([0, 1], [1, 0])
+    assert save_figure(figure, tmp_path, "04_Saturation") is None
+    plt.close(figure)
+    with Image.open(tmp_path / "04_saturation.png") as png:
+        assert png.format == "PNG"
+        assert png.size == (300, 200)
+
+
+def test_not_in_colab_here():
+    assert in_colab() is False
