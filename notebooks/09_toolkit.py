@@ -1,0 +1,183 @@
+# ---
+# jupyter:
+#   jupytext:
+#     formats: ipynb,py:percent
+#   kernelspec:
+#     display_name: Python 3
+#     language: python
+#     name: python3
+# ---
+
+# %% [markdown]
+# # 9. The attribution toolkit
+#
+# [![Open In Colab][badge]][colab]
+#
+# The tutorial attributes one class of one image along one straight path and draws one kind of
+# picture. This notebook shows the rest of the toolkit: targets by index, by name or as the
+# top-1 class; several images in one call; **SmoothGrad over IG** (Smilkov et al., 2017,
+# arXiv:1706.03825), which averages IG over noisy copies of the image; **Blur IG** (Xu et al.,
+# 2020, "Attribution in Scale and Space", arXiv:2004.03383), which follows a path of ever less
+# blurred images instead of a straight line from black; and the ways to draw attributions.
+#
+# [badge]: https://colab.research.google.com/assets/colab-badge.svg
+# [colab]: https://colab.research.google.com/github/ig-tutorial/ig-tutorial/blob/main/notebooks/09_toolkit.ipynb
+
+# %% [markdown]
+# On Colab, the next cell installs the `ig_tutorial` package (TensorFlow, `tf_keras` and
+# `tensorflow-hub` are preinstalled and kept). Elsewhere it does nothing.
+
+# %%
+import subprocess
+import sys
+
+if "google.colab" in sys.modules:
+    package = "git+https://github.com/ig-tutorial/ig-tutorial"
+    subprocess.run([sys.executable, "-m", "pip", "install", "--quiet", package], check=True)
+
+# %% [markdown]
+# ## Parameters
+#
+# The same in every notebook (see [notebook 1](01_setup_and_classification.ipynb)); the
+# defaults are the tutorial's and need the internet. Offline: `ig-tutorial run --offline`, or
+# `papermill -f notebooks/offline.yaml`. This notebook uses `MODEL`, `IMAGES`, `TARGETS`, `M_STEPS`,
+# `BATCH_SIZE`, `CMAP` and `OUTPUT_DIR`.
+
+# %% tags=["parameters"]
+MODEL = "https://tfhub.dev/google/imagenet/inception_v1/classification/4"
+IMAGES = {"Fireboat": "Fireboat", "Giant Panda": "Giant Panda"}
+TARGETS = {"Fireboat": 555, "Giant Panda": 389}
+M_STEPS = 240
+BATCH_SIZE = 32
+BASELINE = "black"
+CMAP = "inferno"
+OUTPUT_DIR = "outputs"
+
+# %% tags=["nbval-ignore-output"]
+import matplotlib.pyplot as plt
+
+from ig_tutorial import (
+    VISUALIZATION_MODES,
+    blur_integrated_gradients,
+    integrated_gradients_many,
+    load_model,
+    plot_attribution_grid,
+    plot_averaged_attributions,
+    read_image,
+    resolve_target,
+    smoothgrad_integrated_gradients,
+    visualize_attributions,
+)
+from ig_tutorial.notebook import save_figure, setup_notebook
+
+output_dir = setup_notebook(OUTPUT_DIR)
+
+# %% tags=["nbval-ignore-output"]
+model = load_model(MODEL)
+
+# %%
+images = {title: read_image(source, size=model.input_size) for title, source in IMAGES.items()}
+
+# %% [markdown]
+# ## Targets
+#
+# A target is a class index, a class name, or `"top-1"`, the class the model predicts. All three
+# name the same class here:
+
+# %%
+title, image = next(iter(images.items()))
+top1 = resolve_target(model, image, "top-1")
+by_name = resolve_target(model, image, model.labels[top1])
+print(f"{title}: top-1 -> {top1}, {model.labels[top1]!r} -> {by_name}, index {TARGETS[title]}")
+
+# %% [markdown]
+# ## Several images in one call
+#
+# `integrated_gradients_many` takes a list of images and one target per image (or one for all)
+# and returns one result per image, with a progress bar over the images:
+
+# %%
+results = integrated_gradients_many(
+    model,
+    list(images.values()),
+    [TARGETS[title] for title in images],
+    m_steps=M_STEPS,
+    batch_size=BATCH_SIZE,
+)
+for title, result in zip(images, results, strict=True):
+    print(f"{title}: {result.completeness_report()}")
+
+# %% [markdown]
+# ## Ways to draw attributions
+#
+# The tutorial sums the absolute attributions over the colour channels. The sign carries
+# information too: positive attributions raised the class score, negative ones lowered it.
+# `visualize_attributions` draws each `mode` in `VISUALIZATION_MODES`; `"signed"` uses a
+# diverging colormap centred on zero. A few extreme pixels can wash out the rest, so values
+# beyond the 99th percentile of magnitude are clipped (`clip_percentile`).
+
+# %%
+attributions = results[0].attributions
+figure, axes = plt.subplots(1, len(VISUALIZATION_MODES), figsize=(4 * len(VISUALIZATION_MODES), 4))
+for ax, mode in zip(axes, VISUALIZATION_MODES, strict=True):
+    visualize_attributions(attributions, image, mode=mode, ax=ax, title=mode)
+save_figure(figure, output_dir, "09_modes")
+
+# %% [markdown]
+# Without clipping (`clip_percentile=100`) the brightest pixels set the scale; with it, the
+# structure shows. As an overlay the map lies on the photo:
+
+# %%
+figure, axes = plt.subplots(1, 3, figsize=(12, 4))
+visualize_attributions(
+    attributions, clip_percentile=100, cmap=CMAP, ax=axes[0], title="no clipping"
+)
+visualize_attributions(
+    attributions, clip_percentile=99, cmap=CMAP, ax=axes[1], title="99th percentile"
+)
+visualize_attributions(attributions, image, overlay=True, cmap=CMAP, ax=axes[2], title="overlay")
+save_figure(figure, output_dir, "09_clipping_and_overlay")
+
+# %% [markdown]
+# ## SmoothGrad over Integrated Gradients
+#
+# Gradients of image classifiers are noisy from pixel to pixel. SmoothGrad averages the
+# attributions of several copies of the image with Gaussian noise added (seeded, so they
+# repeat); the spread across copies shows which details are robust.
+
+# %%
+target = results[0].target
+smooth = smoothgrad_integrated_gradients(
+    model, image, target, num_samples=4, noise_level=0.15, seed=0, m_steps=M_STEPS // 4
+)
+print(smooth.completeness_report())
+
+# %%
+save_figure(plot_averaged_attributions(smooth, image), output_dir, "09_smoothgrad")
+
+# %% [markdown]
+# ## Blur IG
+#
+# A black baseline brings in information that was never in the photo: black. Blur IG instead
+# walks from a heavily blurred copy of the image (no detail left) to the image itself, through
+# Gaussian blurs of decreasing width, and integrates the gradients along that path. It is
+# complete too: the attributions add up to `F(x)` minus the score of the most blurred image.
+
+# %%
+blur = blur_integrated_gradients(model, image, target, steps=M_STEPS // 2, batch_size=BATCH_SIZE)
+print(blur.completeness_report())
+
+# %% [markdown]
+# The three methods side by side:
+
+# %%
+figure = plot_attribution_grid(
+    {"IG, black baseline": results[0], "SmoothGrad IG": smooth, "Blur IG": blur},
+    image,
+    cmap=CMAP,
+)
+save_figure(figure, output_dir, "09_methods")
+
+# %% [markdown]
+# This is the end of the series. The helpers used here are documented in the API reference, each
+# with the notebook that teaches it.
