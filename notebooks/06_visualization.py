@@ -134,5 +134,5 @@ for title, image in images.items():
 # it get no credit (the black baseline is blind to black pixels). And the integral is only
 # approximate: check the completeness delta and add steps when it is large.
 #
-# The series continues with comparisons of baselines and of integration rules in the notebooks
-# that follow this one.
+# Next: [7. Choosing a baseline](07_baselines.ipynb), where the series goes beyond the
+# tutorial: baselines, integration rules and steps, and the rest of the toolkit.
