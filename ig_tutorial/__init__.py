@@ -11,6 +11,7 @@ notebooks in ``notebooks/`` teach, one concept per module:
 - :mod:`ig_tutorial.baselines` — baseline images;
 - :mod:`ig_tutorial.integration_rules` — quadrature rules as data;
 - :mod:`ig_tutorial.gradients` — the one place a model is differentiated;
+- :mod:`ig_tutorial.batching` — choosing the batch size by measuring;
 - :mod:`ig_tutorial.attribution` — interpolation and :func:`integrated_gradients`;
 - :mod:`ig_tutorial.plotting` — the tutorial's figures;
 - :mod:`ig_tutorial.cli` — the ``ig-tutorial`` command.
@@ -25,6 +26,7 @@ from ig_tutorial.attribution import (
     resolve_target,
 )
 from ig_tutorial.baselines import BASELINES, make_baseline
+from ig_tutorial.batching import BatchSizeChoice, choose_batch_size
 from ig_tutorial.gradients import TARGET_OUTPUTS, compute_gradients
 from ig_tutorial.images import BUNDLED_IMAGES, TUTORIAL_IMAGES, bundled_image_path, read_image
 from ig_tutorial.integration_rules import INTEGRATION_RULES, IntegrationRule, integration_rule
@@ -50,12 +52,14 @@ __all__ = [
     "TARGET_OUTPUTS",
     "TUTORIAL_IMAGES",
     "TUTORIAL_MODEL",
+    "BatchSizeChoice",
     "Classifier",
     "ImageNetLabels",
     "IntegratedGradientsResult",
     "IntegrationRule",
     "attribution_mask",
     "bundled_image_path",
+    "choose_batch_size",
     "compute_gradients",
     "integral_approximation",
     "integrated_gradients",
