@@ -11,6 +11,7 @@ notebooks in ``notebooks/`` teach, one concept per module:
 - :mod:`ig_tutorial.baselines` — baseline images;
 - :mod:`ig_tutorial.integration_rules` — quadrature rules as data;
 - :mod:`ig_tutorial.gradients` — the one place a model is differentiated;
+- :mod:`ig_tutorial.batching` — choosing the batch size by measuring;
 - :mod:`ig_tutorial.attribution` — interpolation and :func:`integrated_gradients` (fixed or
   automatic steps, one image or many);
 - :mod:`ig_tutorial.convergence` — rules and step counts against a high-step reference;
@@ -36,6 +37,7 @@ from ig_tutorial.attribution import (
     resolve_target,
 )
 from ig_tutorial.baselines import BASELINES, make_baseline
+from ig_tutorial.batching import BatchSizeChoice, choose_batch_size
 from ig_tutorial.blur_ig import (
     BLUR_SPACINGS,
     PathIntegratedGradientsResult,
@@ -88,6 +90,7 @@ __all__ = [
     "VISUALIZATION_MODES",
     "AttributionMap",
     "AveragedAttributions",
+    "BatchSizeChoice",
     "Classifier",
     "ConvergenceStep",
     "ConvergenceStudy",
@@ -100,6 +103,7 @@ __all__ = [
     "blur_integrated_gradients",
     "blur_path",
     "bundled_image_path",
+    "choose_batch_size",
     "compute_gradients",
     "convergence_study",
     "gradients_and_scores",

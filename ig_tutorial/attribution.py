@@ -28,13 +28,16 @@ import numpy as np
 import tensorflow as tf
 from tqdm.auto import tqdm
 
+from ig_tutorial.batching import choose_batch_size
 from ig_tutorial.gradients import check_output, path_gradient_sum, target_scores
 from ig_tutorial.integration_rules import canonical_rule_name, integration_rule
 
 Model = Callable[[tf.Tensor], tf.Tensor]
 
-#: Gradient evaluations per model call when ``batch_size`` is not given.
-DEFAULT_BATCH_SIZE = 32
+#: Gradient evaluations per model call when ``batch_size`` is not given: measured, not guessed.
+#: On the benchmark's 2-core CPU batch 8 ran about 30% faster per evaluation than the
+#: tutorial's 32 (``docs/benchmarks.md``); on a GPU pass ``batch_size="auto"`` or a larger size.
+DEFAULT_BATCH_SIZE = 8
 
 #: Sub-intervals of the first trapezoid rule of ``m_steps="auto"``; each refinement doubles them.
 AUTO_INITIAL_STEPS = 16
@@ -400,7 +403,7 @@ def integrated_gradients(
     baseline: tf.Tensor | np.ndarray | None = None,
     m_steps: int | Literal["auto"] = 50,
     method: str = "riemann_trapezoid",
-    batch_size: int | None = None,
+    batch_size: int | str | None = None,
     output: str = "probability",
     progress: bool = False,
     tolerance: float = 0.01,
@@ -430,9 +433,10 @@ def integrated_gradients(
     method : str, default "riemann_trapezoid"
         Integration rule, see :data:`ig_tutorial.INTEGRATION_RULES`. ``m_steps="auto"`` needs
         the trapezoid, whose refinements reuse every node.
-    batch_size : int, optional
-        Gradient evaluations per model call; default :data:`DEFAULT_BATCH_SIZE`. Results do not
-        depend on it.
+    batch_size : int or "auto", optional
+        Gradient evaluations per model call; default :data:`DEFAULT_BATCH_SIZE`. ``"auto"``
+        measures the fastest once per model (:func:`ig_tutorial.batching.choose_batch_size`).
+        Results do not depend on it.
     output : {"probability", "logit"}, default "probability"
         The attributed score ``F``: the target's softmax probability (as in the tutorial) or logit.
     progress : bool, default False
@@ -510,6 +514,8 @@ def integrated_gradients(
     else:
         rule = integration_rule(method, m_steps)
     check_output(output)
+    if isinstance(batch_size, str) and batch_size == "auto":
+        batch_size = choose_batch_size(model, np.shape(image), output=output).batch_size
     batch_size = check_batch_size(batch_size)
     image = _as_image(image, "image")
     baseline = tf.zeros_like(image) if baseline is None else _as_image(baseline, "baseline")

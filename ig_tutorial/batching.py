@@ -1,0 +1,183 @@
+"""How many gradient evaluations go into one model call, chosen by measuring.
+
+Taught in ``notebooks/05_integration.py``; the measurements behind the defaults are in
+``docs/benchmarks.md``. Integrated Gradients (Sundararajan et al., 2017, arXiv:1703.01365)
+spends one forward and backward pass per point of the path, so its cost is set by how many
+points the hardware differentiates per second. That rate depends on the batch size, and not
+monotonically: a GPU wants large batches, while on a small CPU a batch that outgrows the caches
+gets *slower* per image (on the 2-core benchmark machine, batch 8 beat batch 64 by about 50%).
+No constant suits both, so :func:`choose_batch_size` measures: it times the compiled path
+gradient of :mod:`ig_tutorial.gradients` at growing batch sizes, stops once the rate falls
+past its peak, and remembers the answer for the model. The result of Integrated Gradients never
+depends on the batch size, only its speed and memory do.
+"""
+
+from __future__ import annotations
+
+import time
+import weakref
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+
+import tensorflow as tf
+
+from ig_tutorial.gradients import Model, check_output, path_gradient_sum
+
+#: Batch sizes :func:`choose_batch_size` tries, in this order. Batches below 8 were never the
+#: fastest in the benchmark (batch 1 ran at half the rate of batch 8 on a 2-core CPU).
+CANDIDATE_BATCH_SIZES: tuple[int, ...] = (8, 16, 32, 64, 128, 256)
+
+#: A batch size counts as fast as the best when its rate is within this fraction of it.
+THROUGHPUT_TOLERANCE = 0.05
+
+
+@dataclass(frozen=True)
+class BatchSizeChoice:
+    """The measured batch size, and the measurements it was chosen from.
+
+    Attributes
+    ----------
+    batch_size : int
+        The smallest measured batch size whose rate is within :data:`THROUGHPUT_TOLERANCE` of
+        the best (smaller batches need less memory).
+    evaluations_per_second : dict of int to float
+        Gradient evaluations per second at each batch size tried.
+    seconds : float
+        Time the measurement took, warm-up calls included.
+    """
+
+    batch_size: int
+    evaluations_per_second: dict[int, float]
+    seconds: float
+
+
+def measure_evaluations_per_second(
+    model: Model,
+    image_shape: Sequence[int],
+    batch_size: int,
+    *,
+    output: str = "probability",
+    calls: int = 1,
+    timer: Callable[[], float] = time.perf_counter,
+) -> float:
+    """Time the compiled path gradient of ``model`` at one batch size.
+
+    One untimed call comes first: the first call at a new batch shape also builds kernels.
+
+    Parameters
+    ----------
+    model : callable
+        Images in ``[0, 1]`` -> logits.
+    image_shape : sequence of int
+        ``(height, width, channels)`` of the images that will be attributed.
+    batch_size : int
+        Points of the path per model call.
+    output : {"probability", "logit"}, default "probability"
+        The differentiated score (each has its own compiled function).
+    calls : int, default 1
+        Timed calls; more average out noise.
+    timer : callable, default time.perf_counter
+        Seconds since an arbitrary origin (replaceable so tests can use a model's own clock).
+
+    Returns
+    -------
+    float
+        Gradient evaluations per second.
+    """
+    image = tf.fill(tuple(image_shape), 0.5)
+    baseline = tf.zeros_like(image)
+    alphas = tf.linspace(0.0, 1.0, batch_size)
+    weights = tf.fill([batch_size], 1.0 / batch_size)
+    path_gradient_sum(model, baseline, image, alphas, weights, 0, output)[0].numpy()
+    start = timer()
+    for _ in range(calls):
+        # .numpy() waits for the result, so the timer sees the work and not just its dispatch.
+        path_gradient_sum(model, baseline, image, alphas, weights, 0, output)[0].numpy()
+    return calls * batch_size / (timer() - start)
+
+
+_CHOICES: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
+
+
+def choose_batch_size(
+    model: Model,
+    image_shape: Sequence[int],
+    *,
+    output: str = "probability",
+    candidates: Sequence[int] = CANDIDATE_BATCH_SIZES,
+    tolerance: float = THROUGHPUT_TOLERANCE,
+    refresh: bool = False,
+    timer: Callable[[], float] = time.perf_counter,
+) -> BatchSizeChoice:
+    """Measure which batch size differentiates ``model`` fastest, once per model and image shape.
+
+    The candidates are tried in increasing order; the search stops at the first one whose rate
+    is more than ``tolerance`` below the best so far (past the peak, larger batches only cost
+    memory). On the benchmark's 2-core CPU this tries 8 and 16 and costs about 3 s, once.
+
+    Parameters
+    ----------
+    model : callable
+        Images in ``[0, 1]`` -> logits.
+    image_shape : sequence of int
+        ``(height, width, channels)`` of the images that will be attributed.
+    output : {"probability", "logit"}, default "probability"
+        The differentiated score.
+    candidates : sequence of int, default :data:`CANDIDATE_BATCH_SIZES`
+        Batch sizes to try, increasing.
+    tolerance : float, default :data:`THROUGHPUT_TOLERANCE`
+        How far below the best rate still counts as equally fast.
+    refresh : bool, default False
+        Measure again even if this model and shape were measured before.
+    timer : callable, default time.perf_counter
+        Seconds since an arbitrary origin.
+
+    Returns
+    -------
+    BatchSizeChoice
+
+    Raises
+    ------
+    ValueError
+        If ``image_shape`` is not ``(height, width, channels)``, or ``candidates`` is empty or
+        not made of increasing positive integers.
+    """
+    check_output(output)
+    image_shape = tuple(int(size) for size in image_shape)
+    if len(image_shape) != 3:
+        raise ValueError(
+            f"image_shape must be (height, width, channels), got {image_shape}; pass the shape "
+            "of one image, not of a batch."
+        )
+    candidates = tuple(candidates)
+    if (
+        not candidates
+        or any(isinstance(size, bool) or int(size) != size or size < 1 for size in candidates)
+        or list(candidates) != sorted(set(candidates))
+    ):
+        raise ValueError(
+            f"candidates must be increasing positive integers, got {candidates!r}; for example "
+            f"{CANDIDATE_BATCH_SIZES}."
+        )
+    key = (image_shape, output, candidates, tolerance)
+    per_model = _CHOICES.setdefault(model, {})
+    if key in per_model and not refresh:
+        return per_model[key]
+
+    start = time.perf_counter()
+    rates: dict[int, float] = {}
+    for size in candidates:
+        rates[size] = measure_evaluations_per_second(
+            model, image_shape, int(size), output=output, timer=timer
+        )
+        if rates[size] < (1.0 - tolerance) * max(rates.values()):
+            break
+    best = max(rates.values())
+    chosen = min(size for size, rate in rates.items() if rate >= (1.0 - tolerance) * best)
+    choice = BatchSizeChoice(
+        batch_size=int(chosen),
+        evaluations_per_second=rates,
+        seconds=time.perf_counter() - start,
+    )
+    per_model[key] = choice
+    return choice

@@ -1,0 +1,138 @@
+"""The benchmark machinery, run in miniature on a toy model so it cannot rot (no timing checks)."""
+
+import importlib.util
+import inspect
+
+import numpy as np
+import pytest
+import tensorflow as tf
+
+from benchmarks import memory_probe, report, run_benchmark
+from benchmarks.implementations import implementations, supports_automatic_steps
+from benchmarks.measure import SweepRow
+from benchmarks.toy_model import toy_classifier, toy_images
+from ig_tutorial import compute_gradients, integrated_gradients
+
+
+@pytest.fixture(scope="module")
+def toy():
+    model = toy_classifier()
+    image = next(iter(toy_images(1).values()))
+    baseline = tf.zeros_like(image)
+    target = int(tf.argmax(model(image[tf.newaxis])[0]))
+    return model, image, baseline, target
+
+
+def _entry(name):
+    return next(entry for entry in implementations() if entry.name == name)
+
+
+@pytest.mark.parametrize("m_steps", [5, 31, 32, 40])
+def test_tutorial_implementation_matches_ours_trapezoid(toy, m_steps):
+    model, image, baseline, target = toy
+    tutorial = _entry("tutorial").attribute(model, image, baseline, target, m_steps)
+    ours = integrated_gradients(model, image, target, m_steps=m_steps, batch_size=7)
+    assert tutorial.num_evaluations == ours.num_evaluations == m_steps + 1
+    np.testing.assert_allclose(tutorial.attributions, ours.attributions, rtol=1e-4, atol=1e-6)
+
+
+def test_saliency_adapter_computes_its_documented_rule(toy):
+    if importlib.util.find_spec("saliency") is None:
+        assert _entry("saliency").unavailable.startswith("not installed")
+        return
+    model, image, baseline, target = toy
+    m_steps = 9
+    result = _entry("saliency").attribute(model, image, baseline, target, m_steps)
+    # saliency averages the gradients at np.linspace(0, 1, m_steps + 1) with equal weights.
+    alphas = np.linspace(0.0, 1.0, m_steps + 1)
+    path = baseline[tf.newaxis] + alphas[:, None, None, None].astype(np.float32) * image
+    expected = image.numpy() * compute_gradients(model, path, target).numpy().mean(axis=0)
+    assert result.num_evaluations == m_steps + 1
+    np.testing.assert_allclose(result.attributions, expected, rtol=1e-4, atol=1e-6)
+
+
+def test_automatic_steps_entry_is_enabled_exactly_when_supported():
+    supported = "tolerance" in inspect.signature(integrated_gradients).parameters
+    assert (supports_automatic_steps() is None) == supported
+    assert (_entry("ours auto").unavailable is None) == supported
+
+
+def _row(implementation, setting, evaluations, seconds, completeness, l2, image="a"):
+    return SweepRow(
+        image, implementation, "rule", "m_steps", setting, evaluations, 0.5, seconds,
+        completeness, l2,
+    )  # fmt: skip
+
+
+def test_equal_accuracy_picks_the_cheapest_adequate_run():
+    rows = [
+        _row("tutorial", 16, 17, 1.0, 0.05, 0.01),  # completeness too large
+        _row("tutorial", 32, 33, 2.0, 0.005, 0.015),
+        _row("tutorial", 64, 65, 4.0, 0.001, 0.001),
+        _row("ours riemann_trapezoid", 32, 33, 1.5, 0.005, 0.015),
+        _row("ours gausslegendre", 8, 8, 0.4, 0.009, 0.03),  # L2 too large
+        _row("ours gausslegendre", 16, 16, 0.8, 0.002, 0.01),
+    ]
+    assert report.adequate_run(rows, "a", "tutorial").setting == 32
+    assert report.adequate_run(rows, "a", "ours gausslegendre").setting == 16
+    assert report.adequate_run(rows, "a", "saliency") is None
+    measurements = report.Measurements(
+        machine={}, command="", sweep=rows, references={}, ceiling={8: 10.0},
+        ours_by_batch={8: 9.5}, default_batch_size=8,
+    )  # fmt: skip
+    lines = report.headline_ratios(measurements)
+    assert "fastest of ours / tutorial = 0.40x" in lines[1] and "MET" in lines[1]
+    assert "ours trapezoid: 0.75x" in lines[1]
+    assert "= 0.95 -> MET" in lines[2]
+
+
+def test_update_docs_replaces_only_the_marked_block(tmp_path):
+    docs = tmp_path / "benchmarks.md"
+    docs.write_text(f"intro\n{report.DOCS_START}\nold\n{report.DOCS_END}\noutro\n")
+    plot = tmp_path / "memory.png"
+    plot.write_bytes(b"png")
+    report.update_docs("new table\n", docs, [plot])
+    assert docs.read_text() == f"intro\n{report.DOCS_START}\nnew table\n{report.DOCS_END}\noutro\n"
+    assert (tmp_path / "images" / "benchmark_memory.png").read_bytes() == b"png"
+    docs.write_text("no markers")
+    with pytest.raises(ValueError, match="add the two markers"):
+        report.update_docs("new", docs)
+
+
+def test_quick_run_on_the_toy_model_writes_every_output(tmp_path, capsys):
+    assert (
+        run_benchmark.main(["--quick", "--model", "toy", "--no-memory", "--results", str(tmp_path)])
+        == 0
+    )
+    written = {path.name for path in tmp_path.iterdir()}
+    assert {"results.csv", "results.md", "time_vs_error.png"} <= written
+    table = (tmp_path / "results.md").read_text()
+    assert "| toy0 | tutorial | m_steps=8 | 9 |" in table
+    assert "Headline ratios" in capsys.readouterr().out.split("wrote")[-1]
+
+
+def test_memory_probe_measures_one_run():
+    # In this process rather than a fresh one (as the benchmark does), to keep the test fast:
+    # a new process spends most of its time importing TensorFlow.
+    probe = memory_probe.probe("tutorial", 8, "toy", "unused")
+    assert probe["implementation"] == "tutorial"
+    assert probe["num_evaluations"] == 9
+    assert probe["peak_rss_mb"] >= probe["rss_before_mb"] > 0
+
+
+def test_memory_headline_reports_growth_with_steps():
+    probes = [
+        {"implementation": "tutorial", "m_steps": 1024, "growth_mb": 7000.0, "peak_rss_mb": 8000.0},
+        {"implementation": "tutorial", "m_steps": 64, "growth_mb": 1500.0, "peak_rss_mb": 2200.0},
+        {"implementation": "ours", "m_steps": 64, "growth_mb": 250.0, "peak_rss_mb": 1000.0},
+    ]
+    measurements = report.Measurements(
+        machine={}, command="", sweep=[], references={}, ceiling={8: 10.0}, ours_by_batch={},
+        default_batch_size=8, memory=probes,
+    )  # fmt: skip
+    lines = report.headline_ratios(measurements)
+    assert (
+        "memory, tutorial: run needs 1500 MB at m_steps=64 and 7000 MB at m_steps=1024 "
+        "(peak RSS 8000 MB)" in lines
+    )
+    assert "memory, ours: run needs 250 MB at m_steps=64 (peak RSS 1000 MB)" in lines
