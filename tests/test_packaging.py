@@ -16,7 +16,8 @@ def _name(requirement: str) -> str:
 def test_environment_yml_matches_pyproject():
     project = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]
     expected = {_name(r) for r in project["dependencies"]}
-    expected |= {_name(r) for r in project["optional-dependencies"]["dev"]}
+    for extra in ("dev", "docs"):
+        expected |= {_name(r) for r in project["optional-dependencies"][extra]}
 
     environment = yaml.safe_load((ROOT / "environment.yml").read_text())
     pip_section = next(d["pip"] for d in environment["dependencies"] if isinstance(d, dict))

@@ -1,0 +1,44 @@
+"""Read a Jupytext notebook for the docs, with the offline papermill profile applied.
+
+myst-nb calls :func:`read_offline_notebook` for every ``notebooks/NN_*.py`` page (see
+``nb_custom_formats`` in ``conf.py``). It parses the py:percent source with Jupytext and injects
+the parameters of ``notebooks/offline.yaml`` after the ``parameters`` cell, exactly as
+``papermill -f notebooks/offline.yaml`` does. The site is therefore built offline with the bundled
+model and photos, and myst-nb's execution cache is keyed on the sources *and* the profile.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import jupytext
+import nbformat
+import yaml
+from papermill.parameterize import parameterize_notebook
+
+OFFLINE_PROFILE = Path(__file__).resolve().parents[1] / "notebooks" / "offline.yaml"
+
+
+def read_offline_notebook(text: str, **kwargs: object) -> nbformat.NotebookNode:
+    """Parse a py:percent notebook and inject the offline parameters.
+
+    Parameters
+    ----------
+    text : str
+        The notebook's Jupytext source.
+    **kwargs
+        Ignored; myst-nb passes the options given in ``nb_custom_formats``.
+
+    Returns
+    -------
+    nbformat.NotebookNode
+    """
+    notebook = jupytext.reads(text, fmt="py:percent")
+    for cell in notebook.cells:  # papermill expects every cell to carry a tags list
+        cell.metadata.setdefault("tags", [])
+    notebook.metadata["papermill"] = {}
+    parameters = yaml.safe_load(OFFLINE_PROFILE.read_text())
+    notebook = parameterize_notebook(notebook, parameters, kernel_name="python3", language="python")
+    # papermill's bookkeeping is not part of the page.
+    del notebook.metadata["papermill"]
+    return notebook
