@@ -113,9 +113,9 @@ print(average_gradient.shape)
 # end points equally; the trapezoid rule evaluates the 5 end points and halves the outer two.
 
 # %%
-for name in ("riemann_left", "riemann_trapezoid"):
-    rule = integration_rule(name, m_steps=4)
-    print(f"{name:>17}: alphas {rule.alphas.round(3)}, weights {rule.weights.round(3)}")
+for rule_name in ("riemann_left", "riemann_trapezoid"):
+    rule = integration_rule(rule_name, m_steps=4)
+    print(f"{rule_name:>17}: alphas {rule.alphas.round(3)}, weights {rule.weights.round(3)}")
 
 # %%
 rule = integration_rule("riemann_trapezoid", m_steps=50)
@@ -145,30 +145,30 @@ print(f"sum of attributions: {float(tf.reduce_sum(attributions)):.4f}")
 print(f"F(x) - F(x')       : {score_at_input - score_at_baseline:.4f}")
 
 # %% [markdown]
-# Close, but with 50 steps not exact. The batched function below reports the gap for any
-# number of steps.
-
-# %% [markdown]
+# Close, but with 50 steps not exact.
+#
 # ## The batched Integrated Gradients function
 #
 # `integrated_gradients` does all of the above for `M_STEPS` steps. It evaluates the gradients
-# `BATCH_SIZE` alphas at a time and keeps only their weighted running sum, so memory does not
-# grow with the number of steps (the tutorial's batched loop does the same). It returns the
-# attributions with the completeness check.
+# `BATCH_SIZE` alphas at a time, as the tutorial's batched version does, but keeps only their
+# weighted running sum instead of every batch, so memory does not grow with the number of
+# steps. It returns the attributions with the completeness check.
 
 # %%
-results = {}
-for name, picture in images.items():
-    results[name] = integrated_gradients(
+results = {
+    name: integrated_gradients(
         model,
-        picture,
+        images[name],
         targets[name],
         baseline=baselines[name],
         m_steps=M_STEPS,
         batch_size=BATCH_SIZE,
     )
-    print(f"{name}: attributions {results[name].attributions.shape}")
-    print(f"  {results[name].completeness_report()}")
+    for name in images
+}
+for name, result in results.items():
+    print(f"{name}: attributions {result.attributions.shape}")
+    print(f"  {result.completeness_report()}")
 
 # %% [markdown]
 # ## The effect of `m_steps`

@@ -125,8 +125,8 @@ for title, image in images.items():
 # change in score) and satisfy the paper's axioms, e.g. *sensitivity* (a feature that changes
 # the prediction gets credit) and *implementation invariance* (two networks computing the same
 # function get the same attributions). That makes it useful to check what a model looks at,
-# to debug it (a "fireboat" detected from the water jets rather than the boat), and to explain
-# single predictions to people.
+# to debug it (for the tutorial's fireboat, the water cannons and their jets light up as much as
+# the hull), and to explain single predictions to people.
 #
 # **Limitations.** The attributions explain *one* prediction for *one* image; they say nothing
 # about the model as a whole. They show how much each pixel mattered, not how pixels interact

@@ -4,8 +4,7 @@ Every ``notebooks/NN_*.py`` is picked up automatically. Each is executed once wi
 the offline profile (``notebooks/offline.yaml``) with fewer integration steps (see
 :data:`FAST_M_STEPS`), checked (no error cells, its figures written, its numbers right), and then
 re-executed by nbval, which compares every output not marked ``nbval-ignore-output`` with the
-first run: the printed numbers repeat. ``notebooks/offline.yaml`` itself, as the main job uses it,
-is executed on the visualisation notebook, where completeness must be within 1%.
+first run: the printed numbers repeat.
 """
 
 from __future__ import annotations
@@ -44,9 +43,6 @@ OFFLINE = NOTEBOOK_DIR / OFFLINE_PROFILE
 FAST_M_STEPS = 64
 #: The paper's suggestion: add steps until the completeness error is within 5%.
 FAST_TOLERANCE = 0.05
-#: What the main job (``ig-tutorial run --offline``) promises for its photos.
-OFFLINE_TOLERANCE = 0.01
-
 TEST_PARAMETERS = load_parameters([OFFLINE], {"M_STEPS": FAST_M_STEPS})
 
 #: The parameters every notebook defines, in this order, with the tutorial's values.
@@ -312,15 +308,22 @@ def test_integration_notebook_shows_the_effect_of_m_steps(execute_offline):
     assert steps == [FAST_M_STEPS // 8, FAST_M_STEPS // 4, FAST_M_STEPS // 2, FAST_M_STEPS]
 
 
-@pytest.mark.slow
-def test_offline_profile_as_the_main_job_runs_it_is_within_one_percent(tmp_path):
-    """``ig-tutorial run --offline`` promises completeness within 1% for its photos."""
+def test_offline_profile_keeps_the_settings_verified_within_one_percent():
+    """``ig-tutorial run --offline`` promises completeness within 1% for its photos.
+
+    The notebooks compute IG with ``integrated_gradients`` defaults (trapezoid rule, probability)
+    and ``make_baseline(BASELINE)``. tests/test_real_model.py runs exactly that for coffee and
+    grace_hopper at ``STEPS_FOR_ONE_PERCENT`` steps with the black baseline and asserts < 1%;
+    executing notebook 6 on the profile here would repeat that minute-long computation. Since the
+    error is not monotonic in the step count, the profile must keep exactly those settings.
+    """
+    from tests.test_real_model import STEPS_FOR_ONE_PERCENT
+
     profile = load_parameters([OFFLINE])
-    run = execute_notebook(NOTEBOOK_DIR / "06_visualization.py", tmp_path, profile)
-    reports = completeness_reports(nbformat.read(run.executed, as_version=4))
-    assert [evaluations for _, evaluations in reports] == [profile["M_STEPS"] + 1] * 2
-    assert max(error for error, _ in reports) < OFFLINE_TOLERANCE, reports
-    assert sorted(p.name for p in tmp_path.glob("*.png")) == EXPECTED_FIGURES["06_visualization"]
+    assert profile["M_STEPS"] == STEPS_FOR_ONE_PERCENT
+    assert profile["BASELINE"] == "black"
+    photos = {profile["IMAGES"][title]: target for title, target in profile["TARGETS"].items()}
+    assert photos == {"coffee": 967, "grace_hopper": 652}
 
 
 def test_unreachable_hub_fails_fast_naming_the_offline_choice(tmp_path):
