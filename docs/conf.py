@@ -19,6 +19,27 @@ sys.path.insert(0, str(DOCS.parent))
 # Inherited by the notebook kernels: silence TensorFlow's C++ start-up logging.
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 
+
+def _copy_notebook_sources() -> None:
+    """Mirror ``notebooks/NN_*.py`` into ``docs/notebooks/`` (git-ignored) for Sphinx to read.
+
+    A copy rather than a symlink: Sphinx resolves links by real path, and a symlink would put
+    the pages outside the source folder. Unchanged files are left alone, so Sphinx and
+    jupyter-cache see nothing new.
+    """
+    target = DOCS / "notebooks"
+    target.mkdir(exist_ok=True)
+    sources = sorted((DOCS.parent / "notebooks").glob("[0-9][0-9]_*.py"))
+    for source in sources:
+        copy = target / source.name
+        if not copy.is_file() or copy.read_bytes() != source.read_bytes():
+            copy.write_bytes(source.read_bytes())
+    for stale in set(target.glob("*.py")) - {target / s.name for s in sources}:
+        stale.unlink()
+
+
+_copy_notebook_sources()
+
 project = "ig-tutorial"
 author = "ig-tutorial developers"
 copyright = "2026, ig-tutorial developers"
@@ -41,9 +62,6 @@ exclude_patterns = [
     "_build",
     "*.py",  # this file and the reader: only notebooks/*.py are pages
     "**/.ipynb_checkpoints",
-    "notebooks/*.ipynb",
-    "notebooks/README.md",
-    "notebooks/*.yaml",
     "notebooks/outputs",
 ]
 nb_execution_mode = "cache"
@@ -63,6 +81,9 @@ autodoc_typehints = "description"
 autodoc_default_options = {"members": True, "show-inheritance": False}
 napoleon_google_docstring = False
 napoleon_numpy_docstring = True
+# "Attributes" sections as :ivar: fields, so that they do not duplicate autodoc's entries for
+# named-tuple and dataclass fields.
+napoleon_use_ivar = True
 
 html_theme = "sphinx_book_theme"
 html_title = "ig-tutorial: Integrated Gradients for TensorFlow"

@@ -9,6 +9,7 @@ model and photos, and myst-nb's execution cache is keyed on the sources *and* th
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import jupytext
@@ -17,6 +18,9 @@ import yaml
 from papermill.parameterize import parameterize_notebook
 
 OFFLINE_PROFILE = Path(__file__).resolve().parents[1] / "notebooks" / "offline.yaml"
+# Notebooks link to each other's .ipynb (right in Jupyter and on Colab); on the site the pages
+# are built from the .py sources, so the links must name those.
+_NOTEBOOK_LINK = re.compile(r"\]\((\d\d_\w+)\.ipynb\)")
 
 
 def read_offline_notebook(text: str, **kwargs: object) -> nbformat.NotebookNode:
@@ -36,6 +40,8 @@ def read_offline_notebook(text: str, **kwargs: object) -> nbformat.NotebookNode:
     notebook = jupytext.reads(text, fmt="py:percent")
     for cell in notebook.cells:  # papermill expects every cell to carry a tags list
         cell.metadata.setdefault("tags", [])
+        if cell.cell_type == "markdown":
+            cell.source = _NOTEBOOK_LINK.sub(r"](\1.py)", cell.source)
     notebook.metadata["papermill"] = {}
     parameters = yaml.safe_load(OFFLINE_PROFILE.read_text())
     notebook = parameterize_notebook(notebook, parameters, kernel_name="python3", language="python")

@@ -604,3 +604,48 @@ def plot_convergence(
         ax.grid(True, which="both", alpha=0.3)
     fig.tight_layout()
     return fig
+
+
+def plot_completeness_vs_steps(
+    results: Mapping[str, Sequence[IntegratedGradientsResult]],
+    tolerance: float | None = 0.05,
+) -> Figure:
+    """Completeness error against gradient evaluations, one line per image, log axes.
+
+    The picture of "the effect of ``m_steps``" in ``notebooks/05_integration.py``: more steps cost
+    more evaluations and, usually but not monotonically, give a smaller completeness error
+    (Sundararajan et al., 2017, section 5, suggest steps until it is within 5%).
+
+    Parameters
+    ----------
+    results : mapping of str to sequence of IntegratedGradientsResult
+        Image title -> its results at several step counts.
+    tolerance : float or None, default 0.05
+        Draw this error level as a dotted line; ``None`` draws none.
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+    """
+    fig, ax = plt.subplots(figsize=(6, 4))
+    for title, runs in results.items():
+        ordered = sorted(runs, key=lambda result: result.num_evaluations)
+        ax.plot(
+            [result.num_evaluations for result in ordered],
+            [result.relative_completeness_error for result in ordered],
+            "o-",
+            label=title,
+        )
+    if tolerance is not None:
+        ax.axhline(tolerance, color="grey", linestyle=":", label=f"{tolerance:.0%}")
+    ax.set(
+        xscale="log",
+        title="Completeness error against cost",
+        xlabel="gradient evaluations",
+        ylabel="|sum(IG) - (F(x) - F(x'))| / |F(x) - F(x')|",
+    )
+    ax.set_yscale("log", nonpositive="mask")
+    ax.grid(True, which="both", alpha=0.3)
+    ax.legend(fontsize="small")
+    fig.tight_layout()
+    return fig

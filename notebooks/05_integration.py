@@ -69,11 +69,12 @@ from ig_tutorial import (
     interpolate_images,
     load_model,
     make_baseline,
+    plot_completeness_vs_steps,
     read_image,
     resolve_target,
 )
 from ig_tutorial.gradients import target_scores
-from ig_tutorial.notebook import setup_notebook
+from ig_tutorial.notebook import save_figure, setup_notebook
 
 output_dir = setup_notebook(OUTPUT_DIR)
 
@@ -191,6 +192,13 @@ for result in [*coarser, results[title]]:
         f"  m_steps {result.m_steps:4d}: {result.num_evaluations:4d} gradient evaluations, "
         f"completeness error {result.relative_completeness_error:7.2%}"
     )
+
+# %% [markdown]
+# The same on log axes, the dotted line at the paper's 5%:
+
+# %%
+figure = plot_completeness_vs_steps({title: [*coarser, results[title]]})
+save_figure(figure, output_dir, "05_completeness_vs_steps")
 
 # %% [markdown]
 # Next: [6. Visualization](06_visualization.ipynb), what the attributions look like.

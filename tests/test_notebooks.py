@@ -63,7 +63,7 @@ EXPECTED_FIGURES = {
     "02_baseline": ["02_baselines.png"],
     "03_interpolation": ["03_interpolation.png"],
     "04_gradients_and_saturation": ["04_saturation.png", "04_toy_saturation.png"],
-    "05_integration": [],
+    "05_integration": ["05_completeness_vs_steps.png"],
     "06_visualization": ["06_attributions_coffee.png", "06_attributions_grace_hopper.png"],
 }
 

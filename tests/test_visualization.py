@@ -163,3 +163,20 @@ def test_convergence_plot_validation(conv_net, small_image):
         plot_convergence()
     with pytest.raises(ValueError, match="computed with a fixed m_steps"):
         plot_convergence(auto=fixed)
+
+
+def test_plot_completeness_vs_steps_draws_one_sorted_line_per_image(conv_net, small_image):
+    from ig_tutorial import integrated_gradients, plot_completeness_vs_steps
+
+    runs = [integrated_gradients(conv_net, small_image, 1, m_steps=m) for m in (16, 2, 8)]
+    figure = plot_completeness_vs_steps({"a": runs, "b": runs[:2]}, tolerance=0.05)
+    ax = figure.axes[0]
+    lines = [line for line in ax.get_lines() if line.get_label() in ("a", "b")]
+    assert [line.get_label() for line in lines] == ["a", "b"]
+    np.testing.assert_array_equal(lines[0].get_xdata(), [3, 9, 17])
+    expected = sorted(runs, key=lambda r: r.num_evaluations)
+    np.testing.assert_allclose(
+        lines[0].get_ydata(), [r.relative_completeness_error for r in expected]
+    )
+    assert ax.get_xscale() == "log" and ax.get_yscale() == "log"
+    assert any(line.get_label() == "5%" for line in ax.get_lines())
