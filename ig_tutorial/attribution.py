@@ -137,8 +137,52 @@ class ConvergenceStep(NamedTuple):
     refinement_change: float | None
 
 
+class CompletenessCheck:
+    """The completeness check of a result with ``attributions`` and scores at both path ends.
+
+    Completeness (Sundararajan et al., 2017, proposition 1): the attributions add up to the
+    change of the score between the path's start and the input. Subclasses are result
+    dataclasses with the fields ``attributions``, ``score_at_input``, ``score_at_baseline``,
+    ``num_evaluations`` and ``method``.
+    """
+
+    #: How reports name the start of the path.
+    path_start_name = "x'"
+
+    @property
+    def attribution_sum(self) -> float:
+        """Sum of all attributions."""
+        return float(np.sum(self.attributions, dtype=np.float64))
+
+    @property
+    def score_difference(self) -> float:
+        """``F(x) - F(start)``, what the attributions should add up to."""
+        return self.score_at_input - self.score_at_baseline
+
+    @property
+    def completeness_delta(self) -> float:
+        """``sum(attributions) - (F(x) - F(start))``: zero for the exact integral."""
+        return self.attribution_sum - self.score_difference
+
+    @property
+    def relative_completeness_error(self) -> float:
+        """``|completeness_delta| / |F(x) - F(start)|`` (infinite if the difference is 0)."""
+        return relative_completeness_error(self.attribution_sum, self.score_difference)
+
+    def completeness_report(self) -> str:
+        """One line stating the completeness check, e.g. for printing in a notebook."""
+        start = self.path_start_name
+        return (
+            f"sum of attributions {self.attribution_sum:.4f} vs F(x) - F({start}) = "
+            f"{self.score_at_input:.4f} - {self.score_at_baseline:.4f} = "
+            f"{self.score_difference:.4f}: delta {self.completeness_delta:+.4f} "
+            f"({100 * self.relative_completeness_error:.2f}%) with {self.num_evaluations} "
+            f"gradient evaluations ({self.method})"
+        )
+
+
 @dataclass(frozen=True)
-class IntegratedGradientsResult:
+class IntegratedGradientsResult(CompletenessCheck):
     """Attributions of one image and the numbers needed to judge them.
 
     Attributes
@@ -182,36 +226,6 @@ class IntegratedGradientsResult:
     path_scores: np.ndarray
     refinement_change: float | None = None
     convergence_history: tuple[ConvergenceStep, ...] = ()
-
-    @property
-    def attribution_sum(self) -> float:
-        """Sum of all attributions."""
-        return float(np.sum(self.attributions, dtype=np.float64))
-
-    @property
-    def score_difference(self) -> float:
-        """``F(x) - F(x')``, what the attributions should add up to."""
-        return self.score_at_input - self.score_at_baseline
-
-    @property
-    def completeness_delta(self) -> float:
-        """``sum(attributions) - (F(x) - F(x'))``: zero for the exact integral."""
-        return self.attribution_sum - self.score_difference
-
-    @property
-    def relative_completeness_error(self) -> float:
-        """``|completeness_delta| / |F(x) - F(x')|`` (infinite if the difference is 0)."""
-        return relative_completeness_error(self.attribution_sum, self.score_difference)
-
-    def completeness_report(self) -> str:
-        """One line stating the completeness check, e.g. for printing in a notebook."""
-        return (
-            f"sum of attributions {self.attribution_sum:.4f} vs F(x) - F(x') = "
-            f"{self.score_at_input:.4f} - {self.score_at_baseline:.4f} = "
-            f"{self.score_difference:.4f}: delta {self.completeness_delta:+.4f} "
-            f"({100 * self.relative_completeness_error:.2f}%) with {self.num_evaluations} "
-            f"gradient evaluations ({self.method})"
-        )
 
 
 def _as_image(value: tf.Tensor | np.ndarray, name: str) -> tf.Tensor:

@@ -28,9 +28,9 @@ import tensorflow as tf
 from tqdm.auto import tqdm
 
 from ig_tutorial.attribution import (
+    CompletenessCheck,
     Model,
     check_batch_size,
-    relative_completeness_error,
     resolve_target,
 )
 from ig_tutorial.baselines import blurred_baseline
@@ -43,7 +43,7 @@ BLUR_SPACINGS: dict[str, float] = {"linear": 1.0, "quadratic": 2.0}
 
 
 @dataclass(frozen=True)
-class PathIntegratedGradientsResult:
+class PathIntegratedGradientsResult(CompletenessCheck):
     """Attributions along a general path (e.g. Blur IG) and the numbers to judge them.
 
     Attributes
@@ -83,35 +83,7 @@ class PathIntegratedGradientsResult:
     path_scores: np.ndarray
     path_start: np.ndarray
 
-    @property
-    def attribution_sum(self) -> float:
-        """Sum of all attributions."""
-        return float(np.sum(self.attributions, dtype=np.float64))
-
-    @property
-    def score_difference(self) -> float:
-        """``F(x) - F(path start)``, what the attributions should add up to."""
-        return self.score_at_input - self.score_at_baseline
-
-    @property
-    def completeness_delta(self) -> float:
-        """``sum(attributions) - (F(x) - F(path start))``: zero for the exact integral."""
-        return self.attribution_sum - self.score_difference
-
-    @property
-    def relative_completeness_error(self) -> float:
-        """``|completeness_delta| / |F(x) - F(path start)|``."""
-        return relative_completeness_error(self.attribution_sum, self.score_difference)
-
-    def completeness_report(self) -> str:
-        """One line stating the completeness check along the path."""
-        return (
-            f"sum of attributions {self.attribution_sum:.4f} vs F(x) - F(path start) = "
-            f"{self.score_at_input:.4f} - {self.score_at_baseline:.4f} = "
-            f"{self.score_difference:.4f}: delta {self.completeness_delta:+.4f} "
-            f"({100 * self.relative_completeness_error:.2f}%) with {self.num_evaluations} "
-            f"gradient evaluations ({self.method})"
-        )
+    path_start_name = "path start"
 
 
 def blur_path(

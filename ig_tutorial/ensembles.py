@@ -27,17 +27,17 @@ import tensorflow as tf
 from tqdm.auto import tqdm
 
 from ig_tutorial.attribution import (
+    CompletenessCheck,
     IntegratedGradientsResult,
     Model,
     integrated_gradients,
-    relative_completeness_error,
     resolve_target,
 )
 from ig_tutorial.baselines import make_baseline
 
 
 @dataclass(frozen=True)
-class AveragedAttributions:
+class AveragedAttributions(CompletenessCheck):
     """The mean of several Integrated Gradients attributions, with their spread.
 
     Attributes
@@ -82,24 +82,9 @@ class AveragedAttributions:
         return sum(member.num_evaluations for member in self.members)
 
     @property
-    def attribution_sum(self) -> float:
-        """Sum of the mean attributions."""
-        return float(np.sum(self.attributions, dtype=np.float64))
-
-    @property
     def score_difference(self) -> float:
         """Mean over members of ``F(x) - F(x')``: what the mean attributions should add up to."""
         return float(np.mean([member.score_difference for member in self.members]))
-
-    @property
-    def completeness_delta(self) -> float:
-        """``sum(mean attributions) - mean(F(x) - F(x'))``: completeness holds for the mean too."""
-        return self.attribution_sum - self.score_difference
-
-    @property
-    def relative_completeness_error(self) -> float:
-        """``|completeness_delta| / |mean(F(x) - F(x'))|``."""
-        return relative_completeness_error(self.attribution_sum, self.score_difference)
 
     @property
     def member_completeness_errors(self) -> np.ndarray:
