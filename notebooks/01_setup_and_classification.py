@@ -27,6 +27,9 @@
 # 5. Integration: the integral, the batched IG function and the completeness check.
 # 6. Visualization: attribution masks and overlays, uses and limitations.
 #
+# Then beyond the tutorial: 7. choosing a baseline, 8. integration rules and the number of steps
+# (chosen automatically), 9. the attribution toolkit (SmoothGrad, Blur IG, ways to draw).
+#
 # Each notebook runs on its own. It shows the small teaching version of a step, then uses the
 # helper from the `ig_tutorial` package for the rest.
 #
