@@ -9,6 +9,7 @@ model and photos, and myst-nb's execution cache is keyed on the sources *and* th
 
 from __future__ import annotations
 
+import os
 import re
 from pathlib import Path
 
@@ -18,6 +19,9 @@ import yaml
 from papermill.parameterize import parameterize_notebook
 
 OFFLINE_PROFILE = Path(__file__).resolve().parents[1] / "notebooks" / "offline.yaml"
+#: Set to a number to build the site with fewer integration steps than the profile's. CI does
+#: (64, as the notebook tests do) to keep its run short; the published site uses the profile.
+M_STEPS_OVERRIDE = "IG_TUTORIAL_DOCS_M_STEPS"
 # Notebooks link to each other's .ipynb (right in Jupyter and on Colab); on the site the pages
 # are built from the .py sources, so the links must name those.
 _NOTEBOOK_LINK = re.compile(r"\]\((\d\d_\w+)\.ipynb\)")
@@ -44,6 +48,8 @@ def read_offline_notebook(text: str, **kwargs: object) -> nbformat.NotebookNode:
             cell.source = _NOTEBOOK_LINK.sub(r"](\1.py)", cell.source)
     notebook.metadata["papermill"] = {}
     parameters = yaml.safe_load(OFFLINE_PROFILE.read_text())
+    if os.environ.get(M_STEPS_OVERRIDE):
+        parameters["M_STEPS"] = int(os.environ[M_STEPS_OVERRIDE])
     notebook = parameterize_notebook(notebook, parameters, kernel_name="python3", language="python")
     # papermill's bookkeeping is not part of the page.
     del notebook.metadata["papermill"]
