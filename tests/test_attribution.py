@@ -4,6 +4,7 @@ import numpy as np
 import pytest
 import tensorflow as tf
 
+from benchmarks.tutorial_ig import make_tutorial_integrated_gradients
 from ig_tutorial import (
     INTEGRATION_RULES,
     compute_gradients,
@@ -13,7 +14,6 @@ from ig_tutorial import (
     interpolate_images,
 )
 from tests.toy_models import CountingLinearModel, SaturatingModel
-from tests.tutorial_reference import tutorial_integrated_gradients
 
 
 @pytest.mark.parametrize("method", INTEGRATION_RULES)
@@ -76,9 +76,8 @@ def test_batch_size_does_not_change_the_result(conv_net, small_image, batch_size
 @pytest.mark.parametrize(("m_steps", "batch_size"), [(50, 32), (32, 32), (33, 16), (7, 3)])
 def test_agrees_with_the_tutorial_implementation(conv_net, small_image, m_steps, batch_size):
     baseline = tf.zeros_like(small_image)
-    expected = tutorial_integrated_gradients(
-        conv_net, baseline, small_image, 2, m_steps, batch_size
-    )
+    tutorial_ig = make_tutorial_integrated_gradients(conv_net)
+    expected = tutorial_ig(baseline, small_image, 2, m_steps=m_steps, batch_size=batch_size)
     result = integrated_gradients(
         conv_net, small_image, 2, m_steps=m_steps, method="riemann_trapezoid", batch_size=batch_size
     )
