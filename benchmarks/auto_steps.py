@@ -22,13 +22,13 @@ import warnings
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 
 from ig_tutorial import (
-    BUNDLED_MODEL,
     integrated_gradients,
     load_model,
     read_image,
     relative_l2_error,
     resolve_target,
 )
+from ig_tutorial.models.loading import BUNDLED_MODEL
 
 
 def timed(function, *args, **kwargs):

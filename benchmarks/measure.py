@@ -18,7 +18,7 @@ import tensorflow as tf
 
 from benchmarks.implementations import Implementation
 from ig_tutorial import integrated_gradients
-from ig_tutorial.batching import choose_batch_size
+from ig_tutorial.ig.batching import choose_batch_size
 
 
 @dataclass(frozen=True)
@@ -243,7 +243,7 @@ def throughput_by_batch_size(
 
 
 def automatic_batch_size(model, image: tf.Tensor) -> dict:
-    """Run :func:`ig_tutorial.batching.choose_batch_size` afresh and report its choice and cost."""
+    """Run :func:`ig_tutorial.ig.batching.choose_batch_size` afresh and report its choice and cost."""
     choice = choose_batch_size(model, tuple(image.shape), refresh=True)
     return {
         "batch_size": choice.batch_size,

@@ -2,7 +2,8 @@
 
 Same model (the bundled EfficientNet-Lite0), same images, same machine, one run:
 
-* the TensorFlow tutorial's implementation (:mod:`benchmarks.tutorial_ig`), the reference point;
+* the TensorFlow tutorial's implementation (:mod:`ig_tutorial.tutorial_reference`), the
+  reference point;
 * PAIR ``saliency`` (optional: ``pip install -e ".[bench]"``);
 * ours, with each integration rule, and with automatic step selection where installed.
 
@@ -148,7 +149,8 @@ def main(argv: list[str] | None = None) -> int:
     from benchmarks.implementations import implementations
     from benchmarks.memory_probe import run_memory_probe
     from benchmarks.toy_model import toy_classifier, toy_images
-    from ig_tutorial import DEFAULT_BATCH_SIZE, load_model, read_image
+    from ig_tutorial import load_model, read_image
+    from ig_tutorial.ig.batching import DEFAULT_BATCH_SIZE
 
     plan = QUICK if args.quick else FULL
     started = time.perf_counter()

@@ -12,14 +12,12 @@ Two sets of named images are known:
 
 from __future__ import annotations
 
-import hashlib
 import os
 from pathlib import Path
-from urllib.parse import urlparse
 
 import tensorflow as tf
 
-from ig_tutorial.cache import cache_dir
+from ig_tutorial.cache import download, is_url
 
 #: The two photos of the TensorFlow tutorial, by name (public URLs; need the network).
 TUTORIAL_IMAGES: dict[str, str] = {
@@ -41,8 +39,6 @@ _BUNDLED_SOURCES: dict[str, tuple[str, str]] = {
 
 #: Names accepted by :func:`bundled_image_path` and :func:`read_image`.
 BUNDLED_IMAGES: tuple[str, ...] = tuple(_BUNDLED_SOURCES)
-
-_URL_SCHEMES = ("http", "https", "gs")
 
 
 def bundled_image_path(name: str) -> Path:
@@ -74,50 +70,6 @@ def bundled_image_path(name: str) -> Path:
     return Path(module.__file__).parent / relative
 
 
-def _is_url(source: str) -> bool:
-    return urlparse(source).scheme in _URL_SCHEMES
-
-
-def download(url: str) -> Path:
-    """Download ``url`` once into the cache folder and return the local copy.
-
-    Uses :func:`tf.keras.utils.get_file`, the tutorial's own downloader, so a file that is
-    already cached is never fetched again and works offline.
-
-    Parameters
-    ----------
-    url : str
-        An ``http(s)`` address.
-
-    Returns
-    -------
-    pathlib.Path
-        The cached file.
-
-    Raises
-    ------
-    ConnectionError
-        If the file is not cached and cannot be downloaded.
-    """
-    name = os.path.basename(urlparse(url).path) or "download"
-    # Prefix a short hash so two URLs ending in the same file name never collide.
-    key = hashlib.sha256(url.encode()).hexdigest()[:10]
-    target = cache_dir() / "downloads"
-    cached = target / f"{key}-{name}"
-    if cached.is_file():
-        return cached
-    try:
-        path = tf.keras.utils.get_file(
-            fname=f"{key}-{name}", origin=url, cache_dir=str(cache_dir()), cache_subdir="downloads"
-        )
-    except Exception as error:  # get_file raises several types; all mean "not reachable".
-        raise ConnectionError(
-            f"Could not download {url} ({error}). Without a network, use a bundled photo "
-            f"({', '.join(BUNDLED_IMAGES)}) or a local file."
-        ) from error
-    return Path(path)
-
-
 def resolve_image_source(source: str | os.PathLike[str]) -> Path:
     """Turn a bundled name, a URL or a path into a local file path.
 
@@ -142,7 +94,7 @@ def resolve_image_source(source: str | os.PathLike[str]) -> Path:
         return bundled_image_path(text)
     if text in TUTORIAL_IMAGES:
         return download(TUTORIAL_IMAGES[text])
-    if _is_url(text):
+    if is_url(text):
         return download(text)
     path = Path(text).expanduser()
     if not path.is_file():

@@ -2,6 +2,11 @@
 # jupyter:
 #   jupytext:
 #     formats: ipynb,py:percent
+#     text_representation:
+#       extension: .py
+#       format_name: percent
+#       format_version: '1.3'
+#       jupytext_version: 1.19.6
 #   kernelspec:
 #     display_name: Python 3
 #     language: python
@@ -78,9 +83,15 @@ OUTPUT_DIR = "outputs"
 # %% tags=["nbval-ignore-output"]
 import tensorflow as tf
 
-from ig_tutorial import load_model, plot_images, read_image, resolve_target
-from ig_tutorial.images import resolve_image_source
-from ig_tutorial.notebook import save_figure, setup_notebook
+from ig_tutorial import (
+    load_model,
+    plot_images,
+    read_image,
+    resolve_image_source,
+    resolve_target,
+    save_figure,
+    setup_notebook,
+)
 
 output_dir = setup_notebook(OUTPUT_DIR)
 print("TensorFlow", tf.__version__)

@@ -2,6 +2,11 @@
 # jupyter:
 #   jupytext:
 #     formats: ipynb,py:percent
+#     text_representation:
+#       extension: .py
+#       format_name: percent
+#       format_version: '1.3'
+#       jupytext_version: 1.19.6
 #   kernelspec:
 #     display_name: Python 3
 #     language: python
@@ -58,9 +63,16 @@ OUTPUT_DIR = "outputs"
 # %% tags=["nbval-ignore-output"]
 import tensorflow as tf
 
-from ig_tutorial import load_model, make_baseline, plot_images, read_image, resolve_target
-from ig_tutorial.gradients import target_scores
-from ig_tutorial.notebook import save_figure, setup_notebook
+from ig_tutorial import (
+    load_model,
+    make_baseline,
+    plot_images,
+    read_image,
+    resolve_target,
+    save_figure,
+    setup_notebook,
+    target_scores,
+)
 
 output_dir = setup_notebook(OUTPUT_DIR)
 

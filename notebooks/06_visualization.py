@@ -2,6 +2,11 @@
 # jupyter:
 #   jupytext:
 #     formats: ipynb,py:percent
+#     text_representation:
+#       extension: .py
+#       format_name: percent
+#       format_version: '1.3'
+#       jupytext_version: 1.19.6
 #   kernelspec:
 #     display_name: Python 3
 #     language: python
@@ -62,8 +67,9 @@ from ig_tutorial import (
     plot_img_attributions,
     read_image,
     resolve_target,
+    save_figure,
+    setup_notebook,
 )
-from ig_tutorial.notebook import save_figure, setup_notebook
 
 output_dir = setup_notebook(OUTPUT_DIR)
 

@@ -2,6 +2,11 @@
 # jupyter:
 #   jupytext:
 #     formats: ipynb,py:percent
+#     text_representation:
+#       extension: .py
+#       format_name: percent
+#       format_version: '1.3'
+#       jupytext_version: 1.19.6
 #   kernelspec:
 #     display_name: Python 3
 #     language: python
@@ -70,8 +75,9 @@ from ig_tutorial import (
     read_image,
     relative_l2_error,
     resolve_target,
+    save_figure,
+    setup_notebook,
 )
-from ig_tutorial.notebook import save_figure, setup_notebook
 
 output_dir = setup_notebook(OUTPUT_DIR)
 

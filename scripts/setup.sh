@@ -13,6 +13,6 @@ wanted=$(sha256sum pyproject.toml | cut -d' ' -f1)
 if [ ! -f "$stamp" ] || [ "$(cat "$stamp")" != "$wanted" ]; then
   echo "Installing ig-tutorial and its dependencies into .venv (first time: a few minutes)" >&2
   .venv/bin/python -m pip install --quiet --upgrade pip
-  .venv/bin/python -m pip install --quiet -e ".[dev,docs]"
+  .venv/bin/python -m pip install --quiet -e ".[run,dev,docs]"
   echo "$wanted" > "$stamp"
 fi

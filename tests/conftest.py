@@ -53,6 +53,7 @@ def small_image(rng: np.random.Generator) -> tf.Tensor:
 
 @pytest.fixture(scope="session")
 def bundled_model():
-    from ig_tutorial import BUNDLED_MODEL, load_model
+    from ig_tutorial import load_model
+    from ig_tutorial.models.loading import BUNDLED_MODEL
 
     return load_model(BUNDLED_MODEL)

@@ -4,7 +4,6 @@ import numpy as np
 import pytest
 import tensorflow as tf
 
-from benchmarks.tutorial_ig import make_tutorial_integrated_gradients
 from ig_tutorial import (
     INTEGRATION_RULES,
     compute_gradients,
@@ -13,6 +12,7 @@ from ig_tutorial import (
     integration_rule,
     interpolate_images,
 )
+from ig_tutorial.tutorial_reference import make_tutorial_integrated_gradients
 from tests.toy_models import CountingLinearModel, SaturatingModel
 
 

@@ -4,7 +4,8 @@ import numpy as np
 import pytest
 import tensorflow as tf
 
-from ig_tutorial import AUTO_INITIAL_STEPS, integrated_gradients, relative_l2_error
+from ig_tutorial import integrated_gradients, relative_l2_error
+from ig_tutorial.ig.adaptive_steps import AUTO_INITIAL_STEPS
 from tests.toy_models import CallCounter, CountingLinearModel, SaturatingModel
 
 

@@ -5,7 +5,7 @@ import pytest
 import tensorflow as tf
 
 from ig_tutorial import integrated_gradients
-from ig_tutorial.batching import choose_batch_size, measure_evaluations_per_second
+from ig_tutorial.ig.batching import choose_batch_size, measure_evaluations_per_second
 
 
 class ClockedModel(tf.Module):

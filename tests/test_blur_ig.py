@@ -4,14 +4,10 @@ import numpy as np
 import pytest
 import tensorflow as tf
 
-from ig_tutorial import (
-    blur_integrated_gradients,
-    blur_path,
-    integrate_gradients_along_path,
-    integrated_gradients,
-    interpolate_images,
-)
-from ig_tutorial.baselines import blurred_baseline
+from ig_tutorial import blur_integrated_gradients, integrated_gradients, interpolate_images
+from ig_tutorial.ig.baselines import blurred_baseline
+from ig_tutorial.ig.path_methods import integrate_gradients_along_path
+from ig_tutorial.ig.paths import blur_path
 from tests.toy_models import CallCounter
 
 
@@ -101,7 +97,10 @@ class TestPathValidation:
     @pytest.mark.parametrize(
         ("options", "message"),
         [
-            ({"max_sigma": 0.0}, "max_sigma must be a positive blur width"),
+            (
+                {"max_sigma": 0.0},
+                "max_sigma must be a positive number \\(a blur width in pixels\\), got 0.0",
+            ),
             ({"steps": 0}, "steps must be a positive integer"),
             ({"batch_size": 0}, "batch_size must be a positive integer"),
         ],

@@ -3,7 +3,7 @@
 import pytest
 from PIL import Image
 
-from ig_tutorial.cli import main
+from ig_tutorial.running.cli import main
 
 
 def test_attribute_writes_a_figure_and_reports_completeness(tmp_path, capsys, bundled_model):

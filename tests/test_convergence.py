@@ -8,9 +8,9 @@ from ig_tutorial import (
     convergence_study,
     integrated_gradients,
     integrated_gradients_many,
-    relative_completeness_error,
     relative_l2_error,
 )
+from ig_tutorial.ig.results import relative_completeness_error
 
 
 def test_relative_errors():

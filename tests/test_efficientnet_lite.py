@@ -10,8 +10,8 @@ import pytest
 import skimage.data
 import tensorflow as tf
 
-from ig_tutorial import efficientnet_lite
-from ig_tutorial.efficientnet_lite import (
+from ig_tutorial.models.bundled import efficientnet_lite
+from ig_tutorial.models.bundled.efficientnet_lite import (
     INPUT_SIZE,
     NUM_CLASSES,
     build_efficientnet_lite0,
@@ -215,7 +215,7 @@ def test_preprocessing_matches_the_stem_batchnorm_statistics(state_dict, photos)
     Measured median ratios: 1.10 for (255 x - 127) / 128, 5.43 for ImageNet mean/std, 0.27 for
     plain [0, 1]; only the first lies in [0.5, 2].
     """
-    shift, scale = efficientnet_lite._PREPROCESSING[efficientnet_lite.PREPROCESSING]
+    shift, scale = efficientnet_lite.PREPROCESSING_CANDIDATES[efficientnet_lite.PREPROCESSING]
     x = (photos - tf.constant(shift)) / tf.constant(scale)
     kernel = state_dict["_conv_stem.weight"].transpose(2, 3, 1, 0)
     out = tf.nn.conv2d(x, kernel, 2, "SAME").numpy().reshape(-1, kernel.shape[-1])

@@ -132,8 +132,8 @@ def test_smoothgrad_without_noise_is_plain_ig(conv_net, small_image):
     [
         ({"num_samples": 0}, "num_samples must be a positive integer"),
         ({"num_samples": 2.5}, "num_samples must be a positive integer"),
-        ({"noise_level": -0.1}, "noise_level must be a finite fraction >= 0"),
-        ({"noise_level": float("nan")}, "noise_level must be a finite fraction >= 0"),
+        ({"noise_level": -0.1}, "noise_level must be a finite number >= 0"),
+        ({"noise_level": float("nan")}, "noise_level must be a finite number >= 0"),
     ],
 )
 def test_smoothgrad_validation(linear_model, image, options, message):

@@ -3,8 +3,9 @@ import pytest
 import tensorflow as tf
 from PIL import Image
 
-from ig_tutorial import BUNDLED_IMAGES, TUTORIAL_IMAGES, bundled_image_path, read_image
-from ig_tutorial import images as images_module
+from ig_tutorial import read_image
+from ig_tutorial.cache import is_url
+from ig_tutorial.images import BUNDLED_IMAGES, TUTORIAL_IMAGES, bundled_image_path
 
 
 @pytest.mark.parametrize("name", BUNDLED_IMAGES)
@@ -121,7 +122,7 @@ def test_unreachable_url_says_what_to_do(tmp_path, monkeypatch):
 def test_tutorial_images_are_the_two_tutorial_urls():
     assert set(TUTORIAL_IMAGES) == {"Fireboat", "Giant Panda"}
     assert all(url.startswith("http") for url in TUTORIAL_IMAGES.values())
-    assert images_module._is_url(TUTORIAL_IMAGES["Fireboat"])
+    assert is_url(TUTORIAL_IMAGES["Fireboat"])
 
 
 @pytest.mark.network

@@ -2,7 +2,7 @@ import numpy as np
 import pytest
 
 from ig_tutorial import INTEGRATION_RULES, integration_rule
-from ig_tutorial.integration_rules import ALIASES
+from ig_tutorial.ig.integration_rules import ALIASES
 
 
 @pytest.mark.parametrize("method", INTEGRATION_RULES)

@@ -8,7 +8,7 @@ import pytest
 import tensorflow as tf
 
 from ig_tutorial import Classifier, integrated_gradients, load_model
-from ig_tutorial import models as models_module
+from ig_tutorial.models import loading as models_module
 
 
 class _TinyImageNetModel(tf.Module):

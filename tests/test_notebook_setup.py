@@ -8,7 +8,7 @@ import pytest
 import tensorflow as tf
 from PIL import Image
 
-from ig_tutorial.notebook import figure_file_name, in_colab, save_figure, setup_notebook
+from ig_tutorial.running.notebook_setup import figure_file_name, save_figure, setup_notebook
 
 
 @pytest.fixture(autouse=True)
@@ -76,7 +76,3 @@ def test_save_figure_writes_a_png_under_its_stable_name(tmp_path):
     with Image.open(tmp_path / "04_saturation.png") as png:
         assert png.format == "PNG"
         assert png.size == (300, 200)
-
-
-def test_not_in_colab_here():
-    assert in_colab() is False

@@ -23,8 +23,9 @@ import nbformat
 import pytest
 import yaml
 
-from ig_tutorial import BUNDLED_IMAGES, BUNDLED_MODEL, TUTORIAL_MODEL
-from ig_tutorial.runner import (
+from ig_tutorial.images import BUNDLED_IMAGES
+from ig_tutorial.models.loading import BUNDLED_MODEL, TUTORIAL_MODEL
+from ig_tutorial.running.runner import (
     OFFLINE_PROFILE,
     NotebookFailure,
     execute_notebook,

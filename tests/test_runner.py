@@ -9,8 +9,8 @@ import textwrap
 import nbformat
 import pytest
 
-from ig_tutorial.cli import main
-from ig_tutorial.runner import (
+from ig_tutorial.running.cli import main
+from ig_tutorial.running.runner import (
     NotebookFailure,
     execute_notebook,
     find_notebooks,

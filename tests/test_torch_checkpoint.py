@@ -14,7 +14,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from ig_tutorial.torch_checkpoint import (
+from ig_tutorial.models.bundled.torch_checkpoint import (
     LEGACY_MAGIC_NUMBER,
     LEGACY_PROTOCOL_VERSION,
     load_legacy_state_dict,

@@ -11,9 +11,7 @@ import tensorflow as tf
 from matplotlib.figure import Figure
 
 from ig_tutorial import (
-    DEFAULT_COLORMAPS,
     VISUALIZATION_MODES,
-    attribution_map,
     attribution_mask,
     convergence_study,
     integrated_gradients,
@@ -23,6 +21,7 @@ from ig_tutorial import (
     plot_convergence,
     visualize_attributions,
 )
+from ig_tutorial.plotting.attribution_maps import DEFAULT_COLORMAPS, attribution_map
 
 
 @pytest.fixture(autouse=True)

@@ -1,9 +1,9 @@
-"""Loading image classifiers, and the one seam where the package calls a model.
+"""Loading image classifiers from TF-Hub, a SavedModel folder, the bundled model, or a callable.
 
-Taught in ``notebooks/01_setup_and_classification.py``. Every method in ``ig_tutorial`` sees a
-model as a :class:`Classifier`: a callable from a batch of RGB images with values in ``[0, 1]``
-(shape ``(n, height, width, 3)``) to logits ``(n, num_classes)``. Nothing else in the package
-touches TensorFlow Hub, SavedModels or Keras.
+Taught in ``notebooks/01_setup_and_classification.py``. Whatever the source, the result is a
+:class:`~ig_tutorial.models.classifier.Classifier`: a callable from a batch of RGB images with
+values in ``[0, 1]`` (shape ``(n, height, width, 3)``) to logits ``(n, num_classes)``. Nothing
+else in the package touches TensorFlow Hub, SavedModels or Keras.
 
 :func:`load_model` accepts
 
@@ -22,14 +22,15 @@ import hashlib
 import os
 import socket
 from collections.abc import Callable
-from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import urlparse
 
 import numpy as np
 import tensorflow as tf
 
-from ig_tutorial.labels import ImageNetLabels
+from ig_tutorial.cache import is_url
+from ig_tutorial.models.classifier import Classifier
+from ig_tutorial.models.labels import ImageNetLabels
 
 #: The tutorial's model: Inception V1 on TF-Hub (1001 classes, index 0 = background).
 TUTORIAL_MODEL = "https://tfhub.dev/google/imagenet/inception_v1/classification/4"
@@ -37,89 +38,6 @@ TUTORIAL_MODEL = "https://tfhub.dev/google/imagenet/inception_v1/classification/
 BUNDLED_MODEL = "efficientnet-lite0"
 
 _NETWORK_TIMEOUT_S = 5.0
-
-
-@dataclass(eq=False)  # identity equality: compiled gradient functions are cached per model
-class Classifier:
-    """An image classifier as Integrated Gradients sees it.
-
-    Parameters
-    ----------
-    function : callable
-        Maps a ``float32`` batch ``(n, height, width, 3)`` with values in ``[0, 1]`` to logits
-        ``(n, num_classes)``. Must be differentiable with :class:`tf.GradientTape`.
-    handle : str
-        Where the model came from (hub handle, folder, or a description).
-    input_size : tuple of int
-        The ``(height, width)`` the model expects.
-    num_classes : int
-        Number of logits.
-    labels : ImageNetLabels or None
-        Class names, when known.
-    """
-
-    function: Callable[[tf.Tensor], tf.Tensor]
-    handle: str
-    input_size: tuple[int, int]
-    num_classes: int
-    labels: ImageNetLabels | None = None
-    num_parameters: int | None = field(default=None)
-
-    def __call__(self, images: tf.Tensor) -> tf.Tensor:
-        """Return the logits of a batch of images in ``[0, 1]``.
-
-        This is the only place where ``ig_tutorial`` runs a model.
-        """
-        return self.function(tf.convert_to_tensor(images, dtype=tf.float32))
-
-    def predict_top_k(self, image: tf.Tensor, k: int = 3) -> list[tuple[int, str, float]]:
-        """Return the ``k`` most probable classes of one image.
-
-        Parameters
-        ----------
-        image : tf.Tensor
-            One image ``(height, width, 3)`` in ``[0, 1]``.
-        k : int, default 3
-            How many classes.
-
-        Returns
-        -------
-        list of (int, str, float)
-            ``(class index, label, softmax probability)``, most probable first. The label is
-            ``str(index)`` when the model has no labels.
-        """
-        logits = self(tf.expand_dims(image, 0))
-        probabilities = tf.nn.softmax(logits, axis=-1)[0].numpy()
-        top = np.argsort(probabilities)[::-1][:k]
-        return [
-            (int(i), self.labels[int(i)] if self.labels else str(int(i)), float(probabilities[i]))
-            for i in top
-        ]
-
-    def summary(self) -> str:
-        """Describe the input/output contract in a few lines (the tutorial's ``model.summary()``).
-
-        Returns
-        -------
-        str
-        """
-        height, width = self.input_size
-        lines = [
-            f"Model:   {self.handle}",
-            f"Input:   float32 (batch, {height}, {width}, 3), RGB values in [0, 1]",
-            f"Output:  float32 (batch, {self.num_classes}) logits",
-        ]
-        if self.labels is not None and self.labels.offset:
-            lines.append("Classes: index 0 is 'background'; ImageNet class k is output k + 1")
-        elif self.labels is not None:
-            lines.append("Classes: the 1000 ImageNet-1k classes, index k is class k")
-        if self.num_parameters is not None:
-            lines.append(f"Params:  {self.num_parameters:,}")
-        return "\n".join(lines)
-
-
-def _is_url(handle: str) -> bool:
-    return urlparse(handle).scheme in ("http", "https")
 
 
 def _hub_cache_has(handle: str) -> bool:
@@ -136,8 +54,8 @@ def _hub_cache_has(handle: str) -> bool:
 
 def _require_network(handle: str) -> None:
     """Fail within seconds, naming the offline choice, when a hub handle is unreachable."""
-    if _hub_cache_has(handle):
-        return
+    if _hub_cache_has(handle) or urlparse(handle).scheme not in ("http", "https"):
+        return  # cached, or a gs:// handle that tensorflow_hub reads through its own client
     host = urlparse(handle).hostname or ""
     try:
         socket.create_connection((host, 443), timeout=_NETWORK_TIMEOUT_S).close()
@@ -154,7 +72,7 @@ def _load_saved_model(location: str) -> object:
     try:
         import tensorflow_hub as hub
     except ImportError:
-        if _is_url(location):
+        if is_url(location):
             raise ImportError(
                 "Loading a TF-Hub handle needs tensorflow-hub: pip install tensorflow-hub"
             ) from None
@@ -234,11 +152,14 @@ def load_model(
     else:
         name = os.fspath(handle)
         if name == BUNDLED_MODEL:
-            from ig_tutorial.efficientnet_lite import INPUT_SIZE, bundled_savedmodel_path
+            from ig_tutorial.models.bundled.efficientnet_lite import (
+                INPUT_SIZE,
+                bundled_savedmodel_path,
+            )
 
             size = (INPUT_SIZE, INPUT_SIZE)
             location = str(bundled_savedmodel_path())
-        elif _is_url(name):
+        elif is_url(name):
             _require_network(name)
             location = name
         else:
@@ -261,7 +182,7 @@ def load_model(
     if isinstance(labels, str):
         source = labels
         if source == "auto":
-            source = "tutorial" if _is_url(name) else "offline"
+            source = "tutorial" if is_url(name) else "offline"
         labels = (
             ImageNetLabels.for_num_classes(num_classes, source)
             if num_classes in (1000, 1001)

@@ -1,10 +1,11 @@
 """Executing the tutorial notebooks in batch: papermill, a parameters file, a progress bar.
 
-This is what ``ig-tutorial run`` does (see :mod:`ig_tutorial.cli`), and what the tests use to run
-every notebook offline. Each notebook's Jupytext text file (``notebooks/NN_name.py``, the source
-of truth) is read with Jupytext, given the parameters with papermill (which injects them after the
-cell tagged ``parameters``) and executed in a fresh Python kernel. The executed notebook is written
-to the output folder, next to the PNG figures the notebook saves there (its ``OUTPUT_DIR``).
+This is what ``ig-tutorial run`` does (see :mod:`ig_tutorial.running.cli`), and what the tests use
+to run every notebook offline. Each notebook's Jupytext text file (``notebooks/NN_name.py``, the
+source of truth) is read with Jupytext, given the parameters with papermill (which injects them
+after the cell tagged ``parameters``) and executed in a fresh Python kernel. The executed notebook
+is written to the output folder, next to the PNG figures the notebook saves there (its
+``OUTPUT_DIR``).
 
 A failing cell stops the run with a :class:`NotebookFailure` that names the notebook and the cell,
 so a batch job tells exactly where to look. The conventions the notebooks follow (cell layout,
@@ -116,7 +117,7 @@ def default_notebook_dir() -> Path:
     FileNotFoundError
         If neither exists (a wheel install ships no notebooks).
     """
-    for candidate in (Path.cwd() / "notebooks", Path(__file__).resolve().parents[1] / "notebooks"):
+    for candidate in (Path.cwd() / "notebooks", Path(__file__).resolve().parents[2] / "notebooks"):
         if candidate.is_dir():
             return candidate
     raise FileNotFoundError(

@@ -89,24 +89,6 @@ def maximum_distance_baseline(image: tf.Tensor) -> tf.Tensor:
     return tf.where(image < 0.5, 1.0, 0.0)
 
 
-def image_baseline(image: tf.Tensor, other: tf.Tensor) -> tf.Tensor:
-    """A user-supplied image as baseline; must have the image's shape.
-
-    Raises
-    ------
-    ValueError
-        If the shapes differ.
-    """
-    other = tf.convert_to_tensor(other, tf.float32)
-    image = tf.convert_to_tensor(image)
-    if other.shape != image.shape:
-        raise ValueError(
-            f"baseline image shape {tuple(other.shape)} differs from the image's "
-            f"{tuple(image.shape)}; read both with read_image(..., size=...) of the same size."
-        )
-    return other
-
-
 #: Baselines that need nothing but the image (and maybe a seed), by name.
 BASELINES: dict[str, Callable[..., tf.Tensor]] = {
     "black": black_baseline,

@@ -26,14 +26,12 @@ import numpy as np
 import tensorflow as tf
 from tqdm.auto import tqdm
 
-from ig_tutorial.attribution import (
-    CompletenessCheck,
-    IntegratedGradientsResult,
-    Model,
-    integrated_gradients,
-    resolve_target,
-)
-from ig_tutorial.baselines import make_baseline
+from ig_tutorial.checks import positive_integer, positive_number
+from ig_tutorial.ig.baselines import make_baseline
+from ig_tutorial.ig.gradients import Model
+from ig_tutorial.ig.integrated_gradients import integrated_gradients
+from ig_tutorial.ig.results import CompletenessCheck, IntegratedGradientsResult
+from ig_tutorial.ig.targets import resolve_target
 
 
 @dataclass(frozen=True)
@@ -283,15 +281,10 @@ def smoothgrad_integrated_gradients(
     >>> smooth.member_completeness_errors.shape
     (8,)
     """
-    if isinstance(num_samples, bool) or not isinstance(num_samples, (int, np.integer)):
-        raise ValueError(f"num_samples must be a positive integer, got {num_samples!r}.")
-    if num_samples < 1:
-        raise ValueError(f"num_samples must be a positive integer, got {num_samples!r}.")
-    if not (np.isfinite(noise_level) and noise_level >= 0):
-        raise ValueError(
-            f"noise_level must be a finite fraction >= 0 of the value range (e.g. 0.15), "
-            f"got {noise_level!r}."
-        )
+    num_samples = positive_integer(num_samples, "num_samples")
+    positive_number(
+        noise_level, "noise_level", "a fraction of the value range, e.g. 0.15", allow_zero=True
+    )
     image = tf.convert_to_tensor(image, tf.float32)
     target = resolve_target(model, image, target)
     stddev = noise_level * float(tf.reduce_max(image) - tf.reduce_min(image))

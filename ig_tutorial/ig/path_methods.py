@@ -1,4 +1,4 @@
-r"""Blur IG: Integrated Gradients along a path of ever less blurred images.
+r"""Path methods: integrated gradients along any sampled path of images, and Blur IG.
 
 Taught in ``notebooks/09_toolkit.py``. Integrated Gradients (Sundararajan et al., 2017,
 arXiv:1703.01365) integrates along a straight line from a baseline, which injects the baseline's
@@ -16,7 +16,8 @@ the trapezoid rule along the path,
 .. math:: \sum_{k<N} \tfrac12 \big(\nabla F(p_k) + \nabla F(p_{k+1})\big) \odot (p_{k+1} - p_k),
 
 exact for a linear model whatever the path, and for the straight line equal to IG's trapezoid rule.
-Gradients come from :func:`ig_tutorial.gradients.gradients_and_scores`, the package's one seam.
+Gradients come from :func:`ig_tutorial.ig.gradients.gradients_and_scores`, the package's one seam;
+the blur path itself from :func:`ig_tutorial.ig.paths.blur_path`.
 """
 
 from __future__ import annotations
@@ -27,19 +28,12 @@ import numpy as np
 import tensorflow as tf
 from tqdm.auto import tqdm
 
-from ig_tutorial.attribution import (
-    CompletenessCheck,
-    Model,
-    check_batch_size,
-    resolve_target,
-)
-from ig_tutorial.baselines import blurred_baseline
-from ig_tutorial.gradients import check_output, gradients_and_scores
-
-#: How the sigmas of :func:`blur_path` are spaced: ``max_sigma * u ** power`` for ``u`` evenly
-#: spaced from 1 to 0. ``"linear"`` is the spacing of the paper's code; ``"quadratic"`` puts more
-#: points at small sigma, where fine detail appears and the score changes fastest.
-BLUR_SPACINGS: dict[str, float] = {"linear": 1.0, "quadratic": 2.0}
+from ig_tutorial.checks import class_index, one_image, one_of
+from ig_tutorial.ig.batching import resolve_batch_size
+from ig_tutorial.ig.gradients import TARGET_OUTPUTS, Model, gradients_and_scores, model_logits
+from ig_tutorial.ig.paths import blur_path
+from ig_tutorial.ig.results import CompletenessCheck
+from ig_tutorial.ig.targets import resolve_target
 
 
 @dataclass(frozen=True)
@@ -86,58 +80,12 @@ class PathIntegratedGradientsResult(CompletenessCheck):
     path_start_name = "path start"
 
 
-def blur_path(
-    image: tf.Tensor | np.ndarray,
-    max_sigma: float = 50.0,
-    steps: int = 128,
-    spacing: str = "quadratic",
-) -> tuple[np.ndarray, np.ndarray]:
-    """The Blur IG path: the image under Gaussian blurs of sigma ``max_sigma`` down to 0.
-
-    Parameters
-    ----------
-    image : tensor or array
-        Shape ``(height, width, 3)``.
-    max_sigma : float, default 50.0
-        Blur of the first path image, in pixels (the default of the paper's code, for 224-pixel
-        images: the first image is nearly one colour).
-    steps : int, default 128
-        Intervals of the path.
-    spacing : {"quadratic", "linear"}, default "quadratic"
-        How the sigmas are spaced, see :data:`BLUR_SPACINGS`.
-
-    Returns
-    -------
-    images : numpy.ndarray
-        Shape ``(steps + 1, height, width, 3)``, from most blurred to the image itself.
-    sigmas : numpy.ndarray
-        Shape ``(steps + 1,)``, descending from ``max_sigma`` to 0.
-
-    Raises
-    ------
-    ValueError
-        If ``max_sigma`` is not positive, ``steps`` is not a positive integer, or ``spacing``
-        is unknown.
-    """
-    if not (np.isfinite(max_sigma) and max_sigma > 0):
-        raise ValueError(f"max_sigma must be a positive blur width in pixels, got {max_sigma!r}.")
-    if isinstance(steps, bool) or not isinstance(steps, (int, np.integer)) or steps < 1:
-        raise ValueError(f"steps must be a positive integer, got {steps!r}.")
-    if spacing not in BLUR_SPACINGS:
-        raise ValueError(f"spacing must be one of {tuple(BLUR_SPACINGS)}, got {spacing!r}.")
-    sigmas = max_sigma * np.linspace(1.0, 0.0, int(steps) + 1) ** BLUR_SPACINGS[spacing]
-    image = np.asarray(image, dtype=np.float32)
-    # sigma 0 is the image itself, bit for bit, so the path ends exactly at the input.
-    images = [blurred_baseline(image, sigma).numpy() if sigma > 0 else image for sigma in sigmas]
-    return np.stack(images), sigmas
-
-
 def integrate_gradients_along_path(
     model: Model,
     path: tf.Tensor | np.ndarray,
     target: int | str,
     *,
-    batch_size: int | None = None,
+    batch_size: int | str | None = None,
     output: str = "probability",
     progress: bool = False,
     path_parameters: np.ndarray | None = None,
@@ -149,7 +97,8 @@ def integrate_gradients_along_path(
     ``g_k`` is the gradient of the target score at path image ``p_k``; the last path image is the
     input being explained. Exact for linear models; for the straight line from ``x'`` to ``x``
     it is Integrated Gradients with the trapezoid rule (Sundararajan et al., 2017,
-    arXiv:1703.01365, section 4 on path methods). Taught in ``notebooks/09_toolkit.py``.
+    arXiv:1703.01365, section 4 on path methods). :func:`blur_integrated_gradients` runs it on
+    the blur path.
 
     Parameters
     ----------
@@ -160,8 +109,9 @@ def integrate_gradients_along_path(
         the input.
     target : int or str
         Class index, label name, or ``"top-1"`` (of the last path image).
-    batch_size : int, optional
-        Gradient evaluations per model call; default :data:`ig_tutorial.DEFAULT_BATCH_SIZE`.
+    batch_size : int or "auto", optional
+        Gradient evaluations per model call; default
+        :data:`ig_tutorial.ig.batching.DEFAULT_BATCH_SIZE`.
     output : {"probability", "logit"}, default "probability"
         The attributed score.
     progress : bool, default False
@@ -181,20 +131,18 @@ def integrate_gradients_along_path(
         If the path has fewer than two images or is not finite, ``batch_size`` is not a
         positive integer, or ``target`` is out of range.
     """
-    check_output(output)
-    batch_size = check_batch_size(batch_size)
+    one_of(output, TARGET_OUTPUTS, "output")
     path = np.asarray(path, dtype=np.float32)
     if path.ndim != 4 or path.shape[0] < 2:
         raise ValueError(
             f"path must hold at least two images, shape (N + 1, height, width, channels); got "
-            f"shape {path.shape}. Build one with ig_tutorial.blur_path(image)."
+            f"shape {path.shape}. Build one with ig_tutorial.ig.paths.blur_path(image)."
         )
     if not np.all(np.isfinite(path)):
         raise ValueError("path contains NaN or infinite values; clean the images first.")
+    batch_size = resolve_batch_size(model, batch_size, path.shape[1:], output)
     target = resolve_target(model, path[-1], target)
-    num_classes = int(model(path[-1:]).shape[-1])
-    if not 0 <= target < num_classes:
-        raise ValueError(f"target {target} is out of range for a model with {num_classes} classes.")
+    class_index(target, int(model_logits(model, path[-1:]).shape[-1]))
     # The trapezoid along the path gives path image k half of each adjacent step's difference:
     # (p_{k+1} - p_{k-1}) / 2 inside, and half a step at either end.
     steps = np.diff(path, axis=0)
@@ -234,7 +182,7 @@ def blur_integrated_gradients(
     max_sigma: float = 50.0,
     steps: int = 128,
     spacing: str = "quadratic",
-    batch_size: int | None = None,
+    batch_size: int | str | None = None,
     output: str = "probability",
     progress: bool = False,
 ) -> PathIntegratedGradientsResult:
@@ -246,10 +194,8 @@ def blur_integrated_gradients(
     ``notebooks/09_toolkit.py``.
 
     The integral converges slowly on the bundled (ReLU6) model, so check
-    :attr:`~PathIntegratedGradientsResult.relative_completeness_error`. Measured there (top-1
-    class, ``max_sigma=50``), the completeness error at 16/32/64/128 steps was, with quadratic
-    spacing, 46%/35%/1.1%/1.8% (coffee) and 31%/20%/11%/9.0% (grace_hopper); with linear
-    spacing 93%/85%/34%/37% and 57%/54%/28%/22%.
+    :attr:`~PathIntegratedGradientsResult.relative_completeness_error`; the completeness error
+    at 16 to 128 steps, with either spacing, is measured in ``docs/benchmarks.md``.
 
     Parameters
     ----------
@@ -264,7 +210,7 @@ def blur_integrated_gradients(
     steps : int, default 128
         Intervals of the path (``steps + 1`` gradient evaluations).
     spacing : {"quadratic", "linear"}, default "quadratic"
-        Spacing of the sigmas, see :data:`BLUR_SPACINGS`.
+        Spacing of the sigmas, see :data:`ig_tutorial.ig.paths.BLUR_SPACINGS`.
     batch_size : int, optional
         Gradient evaluations per model call.
     output : {"probability", "logit"}, default "probability"
@@ -280,7 +226,7 @@ def blur_integrated_gradients(
     Raises
     ------
     ValueError
-        As :func:`blur_path` and :func:`integrate_gradients_along_path`.
+        As :func:`ig_tutorial.ig.paths.blur_path` and :func:`integrate_gradients_along_path`.
 
     References
     ----------
@@ -292,12 +238,7 @@ def blur_integrated_gradients(
     >>> blur = blur_integrated_gradients(model, read_image("coffee"), "espresso")
     >>> print(blur.completeness_report())
     """
-    image = np.asarray(image, dtype=np.float32)
-    if image.ndim != 3:
-        raise ValueError(
-            f"image must be one image of shape (height, width, channels); got shape "
-            f"{image.shape}. Attribute a batch one image at a time."
-        )
+    image = one_image(image, "image").numpy()
     path, sigmas = blur_path(image, max_sigma=max_sigma, steps=steps, spacing=spacing)
     return integrate_gradients_along_path(
         model,

@@ -17,14 +17,11 @@ from dataclasses import dataclass
 import numpy as np
 import tensorflow as tf
 
-from ig_tutorial.attribution import (
-    IntegratedGradientsResult,
-    Model,
-    integrated_gradients,
-    relative_l2_error,
-    resolve_target,
-)
-from ig_tutorial.integration_rules import canonical_rule_name
+from ig_tutorial.ig.gradients import Model
+from ig_tutorial.ig.integrated_gradients import integrated_gradients
+from ig_tutorial.ig.integration_rules import canonical_rule_name
+from ig_tutorial.ig.results import IntegratedGradientsResult, relative_l2_error
+from ig_tutorial.ig.targets import resolve_target
 
 
 @dataclass(frozen=True)

@@ -1,15 +1,14 @@
 """How many gradient evaluations go into one model call, chosen by measuring.
 
-Taught in ``notebooks/05_integration.py``; the measurements behind the defaults are in
-``docs/benchmarks.md``. Integrated Gradients (Sundararajan et al., 2017, arXiv:1703.01365)
-spends one forward and backward pass per point of the path, so its cost is set by how many
-points the hardware differentiates per second. That rate depends on the batch size, and not
-monotonically: a GPU wants large batches, while on a small CPU a batch that outgrows the caches
-gets *slower* per image (on the 2-core benchmark machine, batch 8 beat batch 64 by about 50%).
-No constant suits both, so :func:`choose_batch_size` measures: it times the compiled path
-gradient of :mod:`ig_tutorial.gradients` at growing batch sizes, stops once the rate falls
-past its peak, and remembers the answer for the model. The result of Integrated Gradients never
-depends on the batch size, only its speed and memory do.
+The measurements behind the defaults are in ``docs/benchmarks.md``. Integrated Gradients
+(Sundararajan et al., 2017, arXiv:1703.01365) spends one forward and backward pass per point of the
+path, so its cost is set by how many points the hardware differentiates per second. That rate
+depends on the batch size, and not monotonically: a GPU wants large batches, while on a small CPU a
+batch that outgrows the caches gets *slower* per image (on the 2-core benchmark machine, batch 8
+beat batch 64 by about 50%). No constant suits both, so :func:`choose_batch_size` measures: it times
+the compiled path gradient of :mod:`ig_tutorial.ig.gradients` at growing batch sizes, stops once the
+rate falls past its peak, and remembers the answer for the model. The result of Integrated Gradients
+never depends on the batch size, only its speed and memory do.
 """
 
 from __future__ import annotations
@@ -21,7 +20,13 @@ from dataclasses import dataclass
 
 import tensorflow as tf
 
-from ig_tutorial.gradients import Model, check_output, path_gradient_sum
+from ig_tutorial.checks import one_of, positive_integer
+from ig_tutorial.ig.gradients import TARGET_OUTPUTS, Model, path_gradient_sum
+
+#: Gradient evaluations per model call when ``batch_size`` is not given: measured, not guessed.
+#: On the benchmark's 2-core CPU batch 8 ran about 30% faster per evaluation than the
+#: tutorial's 32 (``docs/benchmarks.md``); on a GPU pass ``batch_size="auto"`` or a larger size.
+DEFAULT_BATCH_SIZE = 8
 
 #: Batch sizes :func:`choose_batch_size` tries, in this order. Batches below 8 were never the
 #: fastest in the benchmark (batch 1 ran at half the rate of batch 8 on a 2-core CPU).
@@ -142,7 +147,7 @@ def choose_batch_size(
         If ``image_shape`` is not ``(height, width, channels)``, or ``candidates`` is empty or
         not made of increasing positive integers.
     """
-    check_output(output)
+    one_of(output, TARGET_OUTPUTS, "output")
     image_shape = tuple(int(size) for size in image_shape)
     if len(image_shape) != 3:
         raise ValueError(
@@ -181,3 +186,39 @@ def choose_batch_size(
     )
     per_model[key] = choice
     return choice
+
+
+def resolve_batch_size(
+    model: Model,
+    batch_size: int | str | None,
+    image_shape: Sequence[int],
+    output: str = "probability",
+) -> int:
+    """The batch size an attribution uses: the default, a measured one, or the one given.
+
+    Parameters
+    ----------
+    model : callable
+        Images in ``[0, 1]`` -> logits.
+    batch_size : int, "auto" or None
+        ``None`` means :data:`DEFAULT_BATCH_SIZE`; ``"auto"`` measures the fastest once per
+        model and image shape (:func:`choose_batch_size`).
+    image_shape : sequence of int
+        ``(height, width, channels)`` of the attributed image, for ``"auto"``.
+    output : {"probability", "logit"}, default "probability"
+        The differentiated score, for ``"auto"``.
+
+    Returns
+    -------
+    int
+
+    Raises
+    ------
+    ValueError
+        If ``batch_size`` is neither ``None``, ``"auto"`` nor a positive integer.
+    """
+    if batch_size is None:
+        return DEFAULT_BATCH_SIZE
+    if isinstance(batch_size, str) and batch_size == "auto":
+        return choose_batch_size(model, image_shape, output=output).batch_size
+    return positive_integer(batch_size, "batch_size")

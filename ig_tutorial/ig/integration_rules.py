@@ -20,6 +20,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from ig_tutorial.checks import positive_integer
+
 
 @dataclass(frozen=True)
 class IntegrationRule:
@@ -139,7 +141,6 @@ def integration_rule(method: str = "riemann_trapezoid", m_steps: int = 50) -> In
     ([0.0, 0.25, 0.5, 0.75, 1.0], [0.125, 0.25, 0.25, 0.25, 0.125])
     """
     name = canonical_rule_name(method)
-    if isinstance(m_steps, bool) or not isinstance(m_steps, (int, np.integer)) or m_steps < 1:
-        raise ValueError(f"m_steps must be a positive integer, got {m_steps!r}.")
-    alphas, weights = _RULES[name](int(m_steps))
-    return IntegrationRule(name=name, m_steps=int(m_steps), alphas=alphas, weights=weights)
+    m_steps = positive_integer(m_steps, "m_steps")
+    alphas, weights = _RULES[name](m_steps)
+    return IntegrationRule(name=name, m_steps=m_steps, alphas=alphas, weights=weights)

@@ -1,4 +1,8 @@
-"""The TensorFlow tutorial's Integrated Gradients, written out as the benchmark's reference point.
+"""The TensorFlow tutorial's Integrated Gradients, written out: the tests' oracle.
+
+Not used by the package itself: the tests compare :func:`ig_tutorial.integrated_gradients` with
+it, and the benchmark times it as the tutorial's baseline. It calls the model directly, as the
+tutorial does, and stays independent of :mod:`ig_tutorial.ig` on purpose.
 
 This is the tutorial's code (TensorFlow "Integrated gradients" tutorial, the version with a
 ``tf.TensorArray``; Sundararajan et al., 2017, arXiv:1703.01365) with as few changes as possible:

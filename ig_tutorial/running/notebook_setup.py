@@ -25,11 +25,6 @@ DEFAULT_SEED = 0
 FIGURE_DPI = 100
 
 
-def in_colab() -> bool:
-    """Whether this code runs in Google Colab (its runtime imports ``google.colab`` at start)."""
-    return "google.colab" in sys.modules
-
-
 def _in_ipython_kernel() -> bool:
     """Whether a Jupyter kernel (papermill, nbval, Colab, JupyterLab) runs this code."""
     ipython = sys.modules.get("IPython")

@@ -1,6 +1,7 @@
 """ImageNet class names for models with 1000 or 1001 outputs.
 
-Taught in ``notebooks/01_setup_and_classification.py``. Two conventions exist:
+Taught in ``notebooks/01_setup_and_classification.py`` through ``model.labels``. Two conventions
+exist:
 
 * TF-Hub's Inception V1 (the tutorial's model) has **1001** outputs: index 0 is
   ``"background"`` and ImageNet class ``k`` is output ``k + 1``. Its names come from the
@@ -15,7 +16,6 @@ for the index of a label, whatever the model's convention.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from dataclasses import dataclass
 
 #: The tutorial's 1001-entry label file ("background" first).
@@ -51,7 +51,7 @@ def tutorial_label_names() -> list[str]:
     ConnectionError
         If the file is not cached and the network is unreachable.
     """
-    from ig_tutorial.images import download
+    from ig_tutorial.cache import download
 
     names = download(TUTORIAL_LABELS_URL).read_text().splitlines()
     if len(names) != 1001:
@@ -158,7 +158,3 @@ class ImageNetLabels:
     def output_index(self, imagenet_index: int) -> int:
         """Convert a 0-based ImageNet-1k class index to this model's output index."""
         return imagenet_index + self.offset
-
-    def lookup(self, indices: Sequence[int]) -> list[str]:
-        """Return the names of several output indices."""
-        return [self[int(i)] for i in indices]

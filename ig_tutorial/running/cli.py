@@ -1,8 +1,8 @@
 """The ``ig-tutorial`` command line.
 
 ``ig-tutorial run`` executes the tutorial notebooks with papermill into a folder of executed
-notebooks and PNG figures (:mod:`ig_tutorial.runner`); ``--offline`` uses the bundled model and
-photos::
+notebooks and PNG figures (:mod:`ig_tutorial.running.runner`); ``--offline`` uses the bundled
+model and photos::
 
     ig-tutorial run --offline --output outputs
 
@@ -25,9 +25,9 @@ os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 
 
 def _add_attribute_parser(subparsers: argparse._SubParsersAction) -> None:
+    from ig_tutorial.ig.integration_rules import INTEGRATION_RULES
     from ig_tutorial.images import BUNDLED_IMAGES
-    from ig_tutorial.integration_rules import INTEGRATION_RULES
-    from ig_tutorial.models import BUNDLED_MODEL
+    from ig_tutorial.models.loading import BUNDLED_MODEL
 
     parser = subparsers.add_parser(
         "attribute",
@@ -66,11 +66,11 @@ def _attribute(args: argparse.Namespace) -> int:
     import matplotlib
 
     matplotlib.use("Agg")
-    from ig_tutorial.attribution import integrated_gradients
-    from ig_tutorial.baselines import make_baseline
+    from ig_tutorial.ig.baselines import make_baseline
+    from ig_tutorial.ig.integrated_gradients import integrated_gradients
     from ig_tutorial.images import read_image
-    from ig_tutorial.models import load_model
-    from ig_tutorial.plotting import plot_img_attributions
+    from ig_tutorial.models.loading import load_model
+    from ig_tutorial.plotting.tutorial_figures import plot_img_attributions
 
     model = load_model(args.model)
     image = read_image(args.image, size=model.input_size)
@@ -172,7 +172,7 @@ def _run(args: argparse.Namespace) -> int:
 
     import yaml
 
-    from ig_tutorial.runner import (
+    from ig_tutorial.running.runner import (
         OFFLINE_PROFILE,
         NotebookFailure,
         default_notebook_dir,

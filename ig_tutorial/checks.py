@@ -1,0 +1,145 @@
+"""Argument checks shared by the whole package: one place, so every message is as clear as the best.
+
+Each check returns the value in the form the caller needs (an ``int``, a ``float32`` tensor) or
+raises :class:`ValueError` with a message that names the argument, shows the bad value and, where
+it helps, says what to do instead.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Collection
+from typing import Any
+
+import numpy as np
+import tensorflow as tf
+
+
+def positive_integer(value: Any, name: str, *, minimum: int = 1, why: str = "") -> int:
+    """Return ``value`` as an ``int`` if it is an integer of at least ``minimum``.
+
+    Booleans are refused although Python counts them as integers: ``m_steps=True`` is a mistake.
+
+    Parameters
+    ----------
+    value : object
+        The argument to check.
+    name : str
+        The argument's name, for the message.
+    minimum : int, default 1
+        The smallest allowed value.
+    why : str, optional
+        Appended to the message in parentheses when ``minimum`` is not 1, to say where the minimum
+        comes from.
+
+    Returns
+    -------
+    int
+
+    Raises
+    ------
+    ValueError
+        ``"<name> must be a positive integer, got <value>."`` (or ``"an integer of at least
+        <minimum>"``).
+    """
+    if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < minimum:
+        if minimum == 1:
+            raise ValueError(f"{name} must be a positive integer, got {value!r}.")
+        reason = f" ({why})" if why else ""
+        raise ValueError(f"{name} must be an integer of at least {minimum}{reason}, got {value!r}.")
+    return int(value)
+
+
+def positive_number(value: Any, name: str, hint: str = "", *, allow_zero: bool = False) -> float:
+    """Return ``value`` as a ``float`` if it is finite and greater than 0 (or equal, if allowed).
+
+    Parameters
+    ----------
+    value : object
+        The argument to check.
+    name : str
+        The argument's name, for the message.
+    hint : str, optional
+        What the number means, e.g. ``"a blur width in pixels"``; put in the message.
+    allow_zero : bool, default False
+        Accept 0 too.
+
+    Returns
+    -------
+    float
+
+    Raises
+    ------
+    ValueError
+        If ``value`` is a boolean, not a real number, not finite, or too small.
+    """
+    if (
+        isinstance(value, bool)
+        or not isinstance(value, (int, float, np.integer, np.floating))
+        or not np.isfinite(value)
+        or value < 0
+        or (value == 0 and not allow_zero)
+    ):
+        what = f" ({hint})" if hint else ""
+        kind = "a finite number >= 0" if allow_zero else "a positive number"
+        raise ValueError(f"{name} must be {kind}{what}, got {value!r}.")
+    return float(value)
+
+
+def one_of(value: Any, choices: Collection[str], name: str) -> str:
+    """Return ``value`` if it is one of ``choices``.
+
+    Raises
+    ------
+    ValueError
+        ``"<name> must be one of (<choices>), got <value>."``
+    """
+    if value not in choices:
+        raise ValueError(f"{name} must be one of {tuple(choices)}, got {value!r}.")
+    return value
+
+
+def one_image(value: Any, name: str = "image") -> tf.Tensor:
+    """Return one finite image as a ``float32`` tensor of shape ``(height, width, channels)``.
+
+    Raises
+    ------
+    ValueError
+        If it is not rank 3 (e.g. a batch), or holds NaN or infinite values.
+    """
+    tensor = tf.convert_to_tensor(value, tf.float32)
+    if tensor.shape.rank != 3:
+        raise ValueError(
+            f"{name} must be one image of shape (height, width, channels); got shape "
+            f"{tuple(tensor.shape)}. Attribute a batch one image at a time."
+        )
+    if not bool(tf.reduce_all(tf.math.is_finite(tensor))):
+        raise ValueError(f"{name} contains NaN or infinite values; clean the input first.")
+    return tensor
+
+
+def same_shape(baseline: tf.Tensor, image: tf.Tensor) -> None:
+    """Check that a baseline has the shape of the image it is the baseline of.
+
+    Raises
+    ------
+    ValueError
+        Naming both shapes.
+    """
+    if tuple(baseline.shape) != tuple(image.shape):
+        raise ValueError(
+            f"baseline shape {tuple(baseline.shape)} does not match image shape "
+            f"{tuple(image.shape)}; build it with ig_tutorial.make_baseline from the image."
+        )
+
+
+def class_index(target: int, num_classes: int) -> int:
+    """Return ``target`` if it indexes one of the model's ``num_classes`` outputs.
+
+    Raises
+    ------
+    ValueError
+        ``"target <t> is out of range for a model with <n> classes."``
+    """
+    if not 0 <= target < num_classes:
+        raise ValueError(f"target {target} is out of range for a model with {num_classes} classes.")
+    return target

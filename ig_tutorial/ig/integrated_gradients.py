@@ -1,0 +1,262 @@
+r"""Integrated Gradients along the straight line, with a fixed number of steps or ``"auto"``.
+
+Taught in ``notebooks/05_integration.py``. For an input ``x``, a baseline ``x'`` and a
+differentiable score ``F`` (the target class probability), Integrated Gradients (Sundararajan,
+Taly & Yan, 2017, "Axiomatic Attribution for Deep Networks", ICML, arXiv:1703.01365, eq. 1)
+attributes to feature ``i``
+
+.. math:: \mathrm{IG}_i(x) = (x_i - x'_i) \int_0^1
+          \frac{\partial F(x' + \alpha (x - x'))}{\partial x_i} \, d\alpha .
+
+The integral is estimated by a quadrature rule (:mod:`ig_tutorial.ig.integration_rules`) with a
+fixed number of steps, or refined until it has converged (``m_steps="auto"``,
+:mod:`ig_tutorial.ig.adaptive_steps`). Both share the preparation and the result of
+:mod:`ig_tutorial.ig.path_integral`; the completeness check of the result is in
+:mod:`ig_tutorial.ig.results`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Literal
+
+import numpy as np
+import tensorflow as tf
+from tqdm.auto import tqdm
+
+from ig_tutorial.ig.adaptive_steps import check_adaptive_settings, integrate_adaptively
+from ig_tutorial.ig.gradients import Model
+from ig_tutorial.ig.integration_rules import IntegrationRule, integration_rule
+from ig_tutorial.ig.path_integral import PathIntegral, StraightPath, build_result, prepare_path
+from ig_tutorial.ig.results import IntegratedGradientsResult
+
+
+def integral_approximation(gradients: tf.Tensor, weights: tf.Tensor) -> tf.Tensor:
+    """Weighted sum of path gradients: the quadrature of the IG integral.
+
+    With the trapezoid weights of :func:`ig_tutorial.integration_rule` this equals the tutorial's
+    ``tf.math.reduce_mean((gradients[:-1] + gradients[1:]) / 2.0, axis=0)``. Taught in
+    ``notebooks/05_integration.py``.
+
+    Parameters
+    ----------
+    gradients : tf.Tensor
+        Shape ``(n, ...)``, one gradient per alpha.
+    weights : tf.Tensor
+        Shape ``(n,)``, the rule's weights.
+
+    Returns
+    -------
+    tf.Tensor
+        Shape ``(...)``: the average gradient along the path.
+    """
+    weights = tf.convert_to_tensor(weights, gradients.dtype)
+    return tf.tensordot(weights, gradients, axes=1)
+
+
+def integrate_fixed_steps(path: StraightPath, rule: IntegrationRule) -> PathIntegral:
+    """Estimate the path integral with one quadrature rule: every node, in batches.
+
+    Parameters
+    ----------
+    path : StraightPath
+        The prepared path (see :func:`ig_tutorial.ig.path_integral.prepare_path`).
+    rule : IntegrationRule
+        The nodes and weights.
+
+    Returns
+    -------
+    PathIntegral
+    """
+    average_gradient, path_scores = path.weighted_gradient_sum(rule.alphas, rule.weights)
+    return PathIntegral(average_gradient, rule.name, rule.m_steps, rule.alphas.copy(), path_scores)
+
+
+def integrated_gradients(
+    model: Model,
+    image: tf.Tensor | np.ndarray,
+    target: int | str,
+    *,
+    baseline: tf.Tensor | np.ndarray | None = None,
+    m_steps: int | Literal["auto"] = 50,
+    method: str = "riemann_trapezoid",
+    batch_size: int | str | None = None,
+    output: str = "probability",
+    progress: bool = False,
+    tolerance: float = 0.01,
+    max_steps: int = 1024,
+) -> IntegratedGradientsResult:
+    """Compute Integrated Gradients attributions for one image.
+
+    Gradients are evaluated in batches of ``batch_size`` points and accumulated as a weighted
+    running sum, so memory stays flat however large ``m_steps`` is.
+
+    Parameters
+    ----------
+    model : callable
+        Maps images in ``[0, 1]`` ``(n, height, width, 3)`` to logits ``(n, num_classes)``,
+        e.g. from :func:`ig_tutorial.load_model`.
+    image : tf.Tensor or numpy.ndarray
+        The input ``x``, shape ``(height, width, 3)``, e.g. from :func:`ig_tutorial.read_image`.
+    target : int or str
+        Class index (model output index), a label name, or ``"top-1"``.
+    baseline : tensor or array, optional
+        The baseline ``x'``, same shape as ``image``. Default: black (all zeros), as in the
+        paper and the tutorial. See :mod:`ig_tutorial.ig.baselines`.
+    m_steps : int or "auto", default 50
+        Number of sub-intervals of the integration rule (the tutorial's ``m_steps``), or
+        ``"auto"`` to choose it (see Notes; taught in
+        ``notebooks/08_integration_rules_and_steps.py``).
+    method : str, default "riemann_trapezoid"
+        Integration rule, see :data:`ig_tutorial.INTEGRATION_RULES`. ``m_steps="auto"`` needs
+        the trapezoid, whose refinements reuse every node.
+    batch_size : int or "auto", optional
+        Gradient evaluations per model call; default :data:`DEFAULT_BATCH_SIZE`. ``"auto"``
+        measures the fastest once per model (:func:`ig_tutorial.ig.batching.choose_batch_size`).
+        Results do not depend on it.
+    output : {"probability", "logit"}, default "probability"
+        The attributed score ``F``: the target's softmax probability (as in the tutorial) or logit.
+    progress : bool, default False
+        Show a progress bar over batches.
+    tolerance : float, default 0.01
+        ``m_steps="auto"`` only: the relative completeness error and the relative change of the
+        last refinement must both be at most this.
+    max_steps : int, default 1024
+        ``m_steps="auto"`` only: refinement stops (with a :class:`UserWarning`) before the
+        number of sub-intervals would exceed this.
+
+    Returns
+    -------
+    IntegratedGradientsResult
+        Attributions, and the completeness check ``sum(IG) - (F(x) - F(x'))``. With
+        ``m_steps="auto"`` also the steps used, the last ``refinement_change`` and the
+        ``convergence_history``.
+
+    Raises
+    ------
+    ValueError
+        If ``m_steps`` or ``batch_size`` is not a positive integer, ``method`` or ``output`` is
+        unknown, the baseline's shape differs from the image's, an input is not finite, or
+        ``target`` is out of range; with ``m_steps="auto"``, if ``method`` is not the
+        trapezoid, ``tolerance`` is not positive or ``max_steps`` is below 32.
+
+    Warns
+    -----
+    UserWarning
+        With ``m_steps="auto"``, when ``max_steps`` is reached before ``tolerance`` is met.
+
+    Notes
+    -----
+    ``m_steps="auto"`` starts with the trapezoid rule on
+    :data:`~ig_tutorial.ig.adaptive_steps.AUTO_INITIAL_STEPS` (16) sub-intervals and doubles
+    them, evaluating only the new midpoints: the final rule on ``m`` sub-intervals costs
+    ``m + 1`` gradient evaluations in all, exactly as the fixed rule would
+    (:mod:`ig_tutorial.ig.adaptive_steps`). It stops when both the relative completeness error
+    and ``||IG_m - IG_{m/2}|| / ||IG_m||`` are at most ``tolerance``. What it costs against fixed
+    step counts on the bundled model is measured in ``docs/benchmarks.md``.
+
+    References
+    ----------
+    Sundararajan, Taly & Yan (2017), Axiomatic Attribution for Deep Networks, arXiv:1703.01365.
+
+    Examples
+    --------
+    >>> model = load_model("efficientnet-lite0")
+    >>> result = integrated_gradients(model, read_image("coffee"), "espresso", m_steps=64)
+    >>> result.attributions.shape
+    (224, 224, 3)
+    >>> auto = integrated_gradients(model, read_image("coffee"), "espresso", m_steps="auto")
+    >>> auto.m_steps, auto.relative_completeness_error <= 0.01, auto.refinement_change <= 0.01
+    (512, True, True)
+    """
+    if isinstance(m_steps, str) and m_steps == "auto":
+        check_adaptive_settings(method, tolerance, max_steps)
+        rule = None
+    else:
+        rule = integration_rule(method, m_steps)
+    path = prepare_path(
+        model,
+        image,
+        target,
+        baseline=baseline,
+        output=output,
+        batch_size=batch_size,
+        progress=progress,
+        total_evaluations=None if rule is None else rule.num_evaluations,
+    )
+    with path.progress_bar:
+        if rule is None:
+            integral = integrate_adaptively(path, tolerance, max_steps)
+        else:
+            integral = integrate_fixed_steps(path, rule)
+    return build_result(path, integral)
+
+
+def integrated_gradients_many(
+    model: Model,
+    images: Sequence[tf.Tensor | np.ndarray] | np.ndarray | tf.Tensor,
+    targets: int | str | Sequence[int | str] = "top-1",
+    *,
+    progress: bool = False,
+    **options,
+) -> list[IntegratedGradientsResult]:
+    """Integrated Gradients of several images in one call, one result per image.
+
+    Taught in ``notebooks/09_toolkit.py``.
+
+    Parameters
+    ----------
+    model : callable
+        The classifier, as for :func:`integrated_gradients`.
+    images : sequence of images, or an array of shape ``(n, height, width, 3)``
+        The inputs; their sizes may differ when given as a sequence.
+    targets : int, str, or sequence of them, default "top-1"
+        One target for all images (a class index, a label name or ``"top-1"``, which is resolved
+        per image), or one per image.
+    progress : bool, default False
+        Show a progress bar over images.
+    **options
+        Passed to :func:`integrated_gradients` (``baseline``, ``m_steps``, ``method``,
+        ``batch_size``, ``output``, ``tolerance``, ``max_steps``). A ``baseline`` array must fit
+        every image; the default black baseline always does.
+
+    Returns
+    -------
+    list of IntegratedGradientsResult
+        In the order of ``images``.
+
+    Raises
+    ------
+    ValueError
+        If ``targets`` is a sequence whose length differs from the number of images, and as
+        :func:`integrated_gradients` for each image.
+
+    References
+    ----------
+    Sundararajan, Taly & Yan (2017), Axiomatic Attribution for Deep Networks, arXiv:1703.01365.
+
+    Examples
+    --------
+    >>> photos = [read_image(name) for name in ("coffee", "chelsea")]
+    >>> results = integrated_gradients_many(model, photos, ["espresso", "Egyptian cat"])
+    """
+    images = list(images)
+    if isinstance(targets, (str, int, np.integer)):
+        targets = [targets] * len(images)
+    else:
+        targets = list(targets)
+        if len(targets) != len(images):
+            raise ValueError(
+                f"got {len(targets)} targets for {len(images)} images; give one target per "
+                f"image, or a single target (e.g. 'top-1') for all of them."
+            )
+    return [
+        integrated_gradients(model, image, target, **options)
+        for image, target in tqdm(
+            list(zip(images, targets, strict=True)),
+            desc="IG images",
+            unit="image",
+            disable=not progress,
+            leave=False,
+        )
+    ]

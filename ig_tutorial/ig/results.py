@@ -1,0 +1,162 @@
+"""What an attribution returns, and the two measures that judge its integral.
+
+By the *completeness* axiom (Sundararajan, Taly & Yan, 2017, arXiv:1703.01365, Proposition 1)
+Integrated Gradients add up to ``F(x) - F(x')``; the gap measures the error of the numerical
+integral without any reference (:func:`relative_completeness_error`, taught in
+``notebooks/05_integration.py``). Errors of opposite sign cancel in that sum, so it can be small
+by luck; the L2 error against a high-step reference sees every pixel
+(:func:`relative_l2_error`, taught in ``notebooks/08_integration_rules_and_steps.py``).
+
+Every result type (:class:`IntegratedGradientsResult` here, and the path and averaged results of
+:mod:`ig_tutorial.ig.path_methods` and :mod:`ig_tutorial.ig.ensembles`) shares
+:class:`CompletenessCheck`, so each reports its completeness the same way.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import NamedTuple
+
+import numpy as np
+import tensorflow as tf
+
+
+def relative_completeness_error(attribution_sum: float, score_difference: float) -> float:
+    """``|sum(IG) - (F(x) - F(x'))| / |F(x) - F(x')|``; 0 or infinite if the difference is 0.
+
+    Completeness (Sundararajan et al., 2017, arXiv:1703.01365, Proposition 1) says the
+    attributions add up to the score difference; this is the relative gap.
+    """
+    delta = attribution_sum - score_difference
+    if score_difference == 0.0:
+        return 0.0 if delta == 0.0 else float("inf")
+    return abs(delta) / abs(score_difference)
+
+
+def relative_l2_error(
+    attributions: np.ndarray | tf.Tensor, reference: np.ndarray | tf.Tensor
+) -> float:
+    """``||attributions - reference|| / ||reference||`` over all pixels and channels.
+
+    The error of an IG estimate against a high-step reference: unlike completeness, it cannot be
+    met by errors that cancel in the sum. Taught in ``notebooks/08_integration_rules_and_steps.py``.
+    """
+    attributions = np.asarray(attributions, dtype=np.float64)
+    reference = np.asarray(reference, dtype=np.float64)
+    error = float(np.linalg.norm(attributions - reference))
+    norm = float(np.linalg.norm(reference))
+    if norm == 0.0:
+        return 0.0 if error == 0.0 else float("inf")
+    return error / norm
+
+
+class ConvergenceStep(NamedTuple):
+    """One refinement of ``m_steps="auto"``: the row of its convergence history.
+
+    Attributes
+    ----------
+    m_steps : int
+        Sub-intervals of the trapezoid rule at this refinement.
+    num_evaluations : int
+        Gradient evaluations spent so far (``m_steps + 1``: nothing is evaluated twice).
+    relative_completeness_error : float
+        ``|completeness_delta| / |F(x) - F(x')|`` of this estimate.
+    refinement_change : float or None
+        ``||IG_m - IG_{m/2}|| / ||IG_m||``; ``None`` for the first rule.
+    """
+
+    m_steps: int
+    num_evaluations: int
+    relative_completeness_error: float
+    refinement_change: float | None
+
+
+class CompletenessCheck:
+    """The completeness check of a result with ``attributions`` and scores at both path ends.
+
+    Completeness (Sundararajan et al., 2017, proposition 1): the attributions add up to the
+    change of the score between the path's start and the input. Subclasses are result
+    dataclasses with the fields ``attributions``, ``score_at_input``, ``score_at_baseline``,
+    ``num_evaluations`` and ``method``.
+    """
+
+    #: How reports name the start of the path.
+    path_start_name = "x'"
+
+    @property
+    def attribution_sum(self) -> float:
+        """Sum of all attributions."""
+        return float(np.sum(self.attributions, dtype=np.float64))
+
+    @property
+    def score_difference(self) -> float:
+        """``F(x) - F(start)``, what the attributions should add up to."""
+        return self.score_at_input - self.score_at_baseline
+
+    @property
+    def completeness_delta(self) -> float:
+        """``sum(attributions) - (F(x) - F(start))``: zero for the exact integral."""
+        return self.attribution_sum - self.score_difference
+
+    @property
+    def relative_completeness_error(self) -> float:
+        """``|completeness_delta| / |F(x) - F(start)|`` (infinite if the difference is 0)."""
+        return relative_completeness_error(self.attribution_sum, self.score_difference)
+
+    def completeness_report(self) -> str:
+        """One line stating the completeness check, e.g. for printing in a notebook."""
+        start = self.path_start_name
+        return (
+            f"sum of attributions {self.attribution_sum:.4f} vs F(x) - F({start}) = "
+            f"{self.score_at_input:.4f} - {self.score_at_baseline:.4f} = "
+            f"{self.score_difference:.4f}: delta {self.completeness_delta:+.4f} "
+            f"({100 * self.relative_completeness_error:.2f}%) with {self.num_evaluations} "
+            f"gradient evaluations ({self.method})"
+        )
+
+
+@dataclass(frozen=True)
+class IntegratedGradientsResult(CompletenessCheck):
+    """Attributions of one image and the numbers needed to judge them.
+
+    Attributes
+    ----------
+    attributions : numpy.ndarray
+        ``IG_i(x)``, same shape as the image ``(height, width, 3)``.
+    target : int
+        The attributed class index.
+    method : str
+        The integration rule's canonical name.
+    m_steps : int
+        Sub-intervals of the rule.
+    num_evaluations : int
+        Gradient evaluations spent (trapezoid: ``m_steps + 1``).
+    batch_size : int
+        Gradient evaluations per model call.
+    output : str
+        ``"probability"`` or ``"logit"``: the attributed score ``F``.
+    score_at_input, score_at_baseline : float
+        ``F(x)`` and ``F(x')``.
+    alphas, path_scores : numpy.ndarray
+        The rule's interpolation constants and ``F`` at each point of the path (the data of the
+        tutorial's saturation plot), sorted by alpha.
+    refinement_change : float or None
+        ``m_steps="auto"`` only: ``||IG_m - IG_{m/2}|| / ||IG_m||`` of the last refinement.
+    convergence_history : tuple of ConvergenceStep
+        ``m_steps="auto"`` only: one row per refinement, for
+        :func:`ig_tutorial.plot_convergence`; empty for a fixed ``m_steps``.
+    """
+
+    attributions: np.ndarray
+    target: int
+    method: str
+    m_steps: int
+    num_evaluations: int
+    batch_size: int
+    output: str
+    score_at_input: float
+    score_at_baseline: float
+    alphas: np.ndarray
+    path_scores: np.ndarray
+    refinement_change: float | None = None
+    convergence_history: tuple[ConvergenceStep, ...] = ()

@@ -1,0 +1,53 @@
+"""Which class to explain: a class index, a label name, or the model's top-1 class.
+
+Taught in ``notebooks/01_setup_and_classification.py``. Every attribution method takes its
+``target`` through :func:`resolve_target`, so ``"espresso"``, ``967`` and ``"top-1"`` mean the
+same everywhere, whatever the model's label convention (1000 or 1001 classes, see
+:class:`ig_tutorial.ImageNetLabels`).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import tensorflow as tf
+
+from ig_tutorial.ig.gradients import Model, model_logits
+
+#: The strings that mean "the model's most probable class for this image".
+TOP_1_NAMES: tuple[str, ...] = ("top-1", "top1", "top")
+
+
+def resolve_target(model: Model, image: tf.Tensor, target: int | str) -> int:
+    """Turn a class index, a label name or ``"top-1"`` into a class index.
+
+    Parameters
+    ----------
+    model : callable
+        The classifier; label names need a :class:`ig_tutorial.Classifier` with labels.
+    image : tf.Tensor
+        The image, used for ``"top-1"`` (its most probable class).
+    target : int or str
+        A class index, ``"top-1"``, or a class name such as ``"espresso"``.
+
+    Returns
+    -------
+    int
+
+    Raises
+    ------
+    ValueError
+        For an unknown label, or a label on a model without labels.
+    """
+    if isinstance(target, (int, np.integer)) and not isinstance(target, bool):
+        return int(target)
+    if not isinstance(target, str):
+        raise ValueError(f"target must be a class index or a label, got {target!r}.")
+    if target.lower() in TOP_1_NAMES:
+        logits = model_logits(model, tf.expand_dims(tf.convert_to_tensor(image, tf.float32), 0))
+        return int(tf.argmax(logits[0]))
+    labels = getattr(model, "labels", None)
+    if labels is None:
+        raise ValueError(
+            f"target {target!r} is a label, but the model has no labels; pass a class index."
+        )
+    return labels.index(target)

@@ -1,0 +1,139 @@
+"""How the error of the IG integral falls with the steps: convergence plots on log axes.
+
+Taught in ``notebooks/05_integration.py`` (completeness against cost, one line per image) and
+``notebooks/08_integration_rules_and_steps.py`` (rules against a reference, ``m_steps="auto"``).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from typing import TYPE_CHECKING
+
+import matplotlib.pyplot as plt
+from matplotlib.figure import Figure
+
+from ig_tutorial.ig.results import relative_l2_error
+
+if TYPE_CHECKING:
+    from ig_tutorial.ig.convergence import ConvergenceStudy
+    from ig_tutorial.ig.results import IntegratedGradientsResult
+
+
+def plot_convergence(
+    study: ConvergenceStudy | None = None,
+    auto: IntegratedGradientsResult | None = None,
+    *,
+    x: str = "evaluations",
+    tolerance: float | None = None,
+) -> Figure:
+    """Error of the IG integral against the number of steps, on log-log axes.
+
+    Left: the relative completeness error. Right: the relative L2 error against the study's
+    high-step reference and, for an ``m_steps="auto"`` result, the change between its successive
+    refinements (what it stops on, with the completeness error). Zero errors cannot be drawn on
+    a log axis and are left out. Taught in ``notebooks/08_integration_rules_and_steps.py``.
+
+    Parameters
+    ----------
+    study : ConvergenceStudy, optional
+        From :func:`ig_tutorial.convergence_study`: one line per rule.
+    auto : IntegratedGradientsResult, optional
+        A result of ``integrated_gradients(..., m_steps="auto")``: its convergence history.
+    x : {"evaluations", "steps"}, default "evaluations"
+        The horizontal axis: gradient evaluations (the cost) or ``m_steps``.
+    tolerance : float, optional
+        Draw the tolerance as a dotted line on both panels.
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+
+    Raises
+    ------
+    ValueError
+        If neither ``study`` nor ``auto`` is given, ``auto`` has no convergence history, or
+        ``x`` is unknown.
+    """
+    if study is None and auto is None:
+        raise ValueError("give a convergence study, an m_steps='auto' result, or both.")
+    if auto is not None and not auto.convergence_history:
+        raise ValueError(
+            "auto has no convergence history: it was computed with a fixed m_steps; compute it "
+            "with m_steps='auto'."
+        )
+    if x not in ("evaluations", "steps"):
+        raise ValueError(f"x must be 'evaluations' or 'steps', got {x!r}.")
+    fig, (left, right) = plt.subplots(1, 2, figsize=(11, 4.2))
+    if study is not None:
+        for method in study.results:
+            xs = study.num_evaluations(method) if x == "evaluations" else study.m_steps(method)
+            left.plot(xs, study.completeness_errors(method), "o-", label=method)
+            right.plot(xs, study.l2_errors(method), "o-", label=method)
+    if auto is not None:
+        history = auto.convergence_history
+        xs = [step.num_evaluations if x == "evaluations" else step.m_steps for step in history]
+        left.plot(xs, [step.relative_completeness_error for step in history], "k*--", label="auto")
+        changes = [(xi, step.refinement_change) for xi, step in zip(xs, history, strict=True)]
+        changes = [(xi, change) for xi, change in changes if change is not None]
+        right.plot(*zip(*changes, strict=True), "k*--", label="auto: change per refinement")
+        if study is not None:
+            final_l2 = relative_l2_error(auto.attributions, study.reference.attributions)
+            right.plot([xs[-1]], [final_l2], "r*", markersize=14, label="auto: L2 vs reference")
+    xlabel = "gradient evaluations" if x == "evaluations" else "m_steps"
+    left.set(title="Completeness error", xlabel=xlabel, ylabel="|sum(IG) - ΔF| / |ΔF|")
+    right_title = "L2 error vs reference" if study is not None else "Change between refinements"
+    right.set(title=right_title, xlabel=xlabel, ylabel="relative error")
+    for ax in (left, right):
+        ax.set_xscale("log")
+        ax.set_yscale("log", nonpositive="mask")
+        if tolerance is not None:
+            ax.axhline(tolerance, color="grey", linestyle=":", label=f"tolerance {tolerance:g}")
+        ax.legend(fontsize="small")
+        ax.grid(True, which="both", alpha=0.3)
+    fig.tight_layout()
+    return fig
+
+
+def plot_completeness_vs_steps(
+    results: Mapping[str, Sequence[IntegratedGradientsResult]],
+    tolerance: float | None = 0.05,
+) -> Figure:
+    """Completeness error against gradient evaluations, one line per image, log axes.
+
+    The picture of "the effect of ``m_steps``" in ``notebooks/05_integration.py``: more steps cost
+    more evaluations and, usually but not monotonically, give a smaller completeness error
+    (Sundararajan et al., 2017, section 5, suggest steps until it is within 5%).
+
+    Parameters
+    ----------
+    results : mapping of str to sequence of IntegratedGradientsResult
+        Image title -> its results at several step counts.
+    tolerance : float or None, default 0.05
+        Draw this error level as a dotted line; ``None`` draws none.
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+    """
+    fig, ax = plt.subplots(figsize=(6, 4))
+    for title, runs in results.items():
+        ordered = sorted(runs, key=lambda result: result.num_evaluations)
+        ax.plot(
+            [result.num_evaluations for result in ordered],
+            [result.relative_completeness_error for result in ordered],
+            "o-",
+            label=title,
+        )
+    if tolerance is not None:
+        ax.axhline(tolerance, color="grey", linestyle=":", label=f"{tolerance:.0%}")
+    ax.set(
+        xscale="log",
+        title="Completeness error against cost",
+        xlabel="gradient evaluations",
+        ylabel="|sum(IG) - (F(x) - F(x'))| / |F(x) - F(x')|",
+    )
+    ax.set_yscale("log", nonpositive="mask")
+    ax.grid(True, which="both", alpha=0.3)
+    ax.legend(fontsize="small")
+    fig.tight_layout()
+    return fig

@@ -1,0 +1,225 @@
+"""The package's shape: imports flow one way, one module calls the model, back-links are true."""
+
+from __future__ import annotations
+
+import ast
+import re
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+import tensorflow as tf
+
+import ig_tutorial
+from ig_tutorial.ig.batching import choose_batch_size
+from ig_tutorial.ig.convergence import convergence_study
+from ig_tutorial.ig.ensembles import (
+    integrated_gradients_over_baselines,
+    smoothgrad_integrated_gradients,
+)
+from ig_tutorial.ig.integrated_gradients import integrated_gradients
+from ig_tutorial.ig.path_methods import blur_integrated_gradients
+from ig_tutorial.tutorial_reference import make_tutorial_integrated_gradients
+
+ROOT = Path(__file__).resolve().parents[1]
+PACKAGE = ROOT / "ig_tutorial"
+SEAM = "ig_tutorial.ig.gradients"
+
+# The data flow, lowest layer first: a module may import its own layer and the layers before it.
+LAYERS = (
+    ("ig_tutorial.checks", "ig_tutorial.cache"),
+    ("ig_tutorial.images", "ig_tutorial.models"),
+    ("ig_tutorial.ig", "ig_tutorial.tutorial_reference"),
+    ("ig_tutorial.plotting",),
+    ("ig_tutorial.running",),
+)
+
+
+def _layer(module: str) -> int | None:
+    for index, prefixes in enumerate(LAYERS):
+        if any(module == p or module.startswith(p + ".") for p in prefixes):
+            return index
+    return None
+
+
+def _imported_modules(tree: ast.AST) -> set[str]:
+    """Every ig_tutorial module a file imports, at the top, inside functions or TYPE_CHECKING."""
+    found = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.ImportFrom) and node.module:
+            found.add(node.module)
+            found |= {f"{node.module}.{alias.name}" for alias in node.names}
+        elif isinstance(node, ast.Import):
+            found |= {alias.name for alias in node.names}
+    return {name for name in found if name.startswith("ig_tutorial.")}
+
+
+def layering_violations(package: Path) -> list[str]:
+    """``"a imports b"`` for each import that reaches up the data flow."""
+    violations = []
+    for path in sorted(package.rglob("*.py")):
+        module = ".".join(path.relative_to(package.parent).with_suffix("").parts)
+        module = module.removesuffix(".__init__")
+        own = _layer(module)
+        if own is None:
+            continue
+        for imported in sorted(_imported_modules(ast.parse(path.read_text()))):
+            other = _layer(imported)
+            if other is not None and other > own:
+                violations.append(f"{module} imports {imported}")
+    return violations
+
+
+def test_imports_flow_one_way():
+    assert layering_violations(PACKAGE) == []
+
+
+def test_the_layering_check_catches_an_import_up_the_flow(tmp_path):
+    core = tmp_path / "ig_tutorial" / "ig"
+    core.mkdir(parents=True)
+    (core / "method.py").write_text(
+        "def draw():\n    from ig_tutorial.plotting.tutorial_figures import plot_images\n"
+    )
+    (core / "typed.py").write_text(
+        "from typing import TYPE_CHECKING\nif TYPE_CHECKING:\n"
+        "    from ig_tutorial.running import runner\n"
+    )
+    assert layering_violations(tmp_path / "ig_tutorial") == [
+        "ig_tutorial.ig.method imports ig_tutorial.plotting.tutorial_figures",
+        "ig_tutorial.ig.method imports ig_tutorial.plotting.tutorial_figures.plot_images",
+        "ig_tutorial.ig.typed imports ig_tutorial.running",
+        "ig_tutorial.ig.typed imports ig_tutorial.running.runner",
+    ]
+
+
+class CallerRecordingModel(tf.Module):
+    """A small linear classifier that records which ig_tutorial module called it."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        rng = np.random.default_rng(0)
+        self.weights = tf.constant(rng.normal(size=(6 * 6 * 3, 5)), tf.float32)
+        self.labels = None
+        self.callers: set[str] = set()
+
+    def __call__(self, images: tf.Tensor) -> tf.Tensor:
+        frame = sys._getframe(1)
+        # Skip TensorFlow's and autograph's frames: the nearest package frame is the caller.
+        while frame is not None and not frame.f_globals.get("__name__", "").startswith(
+            "ig_tutorial"
+        ):
+            frame = frame.f_back
+        self.callers.add(frame.f_globals["__name__"] if frame else "<outside ig_tutorial>")
+        flat = tf.reshape(images, (tf.shape(images)[0], -1))
+        return tf.sin(flat @ self.weights)
+
+
+def test_every_method_calls_the_model_only_through_the_seam():
+    image = tf.random.stateless_uniform((6, 6, 3), seed=(1, 2))
+    calls = {
+        "fixed steps": lambda m: integrated_gradients(m, image, "top-1", m_steps=4),
+        "auto steps": lambda m: integrated_gradients(m, image, 1, m_steps="auto", tolerance=0.5),
+        "batch size": lambda m: choose_batch_size(m, (6, 6, 3), candidates=(2, 4)),
+        "blur": lambda m: blur_integrated_gradients(m, image, "top-1", max_sigma=2.0, steps=3),
+        "baselines": lambda m: integrated_gradients_over_baselines(
+            m, image, 2, ["black", "uniform"], m_steps=2
+        ),
+        "smoothgrad": lambda m: smoothgrad_integrated_gradients(
+            m, image, "top-1", num_samples=2, m_steps=2
+        ),
+        "convergence": lambda m: convergence_study(
+            m, image, 3, methods=("riemann_left",), steps=(2,), reference_steps=4
+        ),
+    }
+    for name, call in calls.items():
+        model = CallerRecordingModel()  # fresh, so nothing compiled for another model is reused
+        call(model)
+        assert model.callers == {SEAM}, name
+
+
+def test_the_seam_check_sees_a_direct_call():
+    model = CallerRecordingModel()
+    tutorial_ig = make_tutorial_integrated_gradients(model)
+    tutorial_ig(tf.zeros((6, 6, 3)), tf.ones((6, 6, 3)), 0, m_steps=2, batch_size=2)
+    assert model.callers == {"ig_tutorial.tutorial_reference"}
+
+
+# "Taught in ``notebooks/NN_name.py``", optionally "through ``what the notebook writes``".
+BACK_LINK = re.compile(r"Taught in\s+``notebooks/([0-9]{2}_\w+\.py)``(?:\s+through\s+``(.+?)``)?")
+
+
+def false_back_links(package: Path, notebooks: Path) -> list[str]:
+    """Each docstring's "Taught in ``notebooks/NN_x.py``" whose notebook does not use its names.
+
+    A function's back-link must name a notebook that uses the function; a module's, a notebook
+    that uses at least one of the module's public names. A link that says "through ``code``"
+    must name a notebook whose source contains that code.
+    """
+    problems = []
+    for path in sorted(package.rglob("*.py")):
+        tree = ast.parse(path.read_text())
+        public = {
+            node.name
+            for node in tree.body
+            if isinstance(node, (ast.FunctionDef, ast.ClassDef)) and not node.name.startswith("_")
+        }
+        documented = [(path.stem, ast.get_docstring(tree) or "", public)]
+        documented += [
+            (node.name, ast.get_docstring(node) or "", {node.name})
+            for node in ast.walk(tree)
+            if isinstance(node, (ast.FunctionDef, ast.ClassDef))
+        ]
+        for owner, docstring, names in documented:
+            for notebook, through in BACK_LINK.findall(" ".join(docstring.split())):
+                source = notebooks / notebook
+                text = source.read_text() if source.is_file() else ""
+                used = (
+                    through in text
+                    if through
+                    else any(re.search(rf"\b{name}\b", text) for name in names)
+                )
+                if not used:
+                    problems.append(f"{path.relative_to(package.parent)}: {owner} -> {notebook}")
+    return problems
+
+
+def test_back_links_to_notebooks_are_true():
+    assert false_back_links(PACKAGE, ROOT / "notebooks") == []
+
+
+def test_the_back_link_check_catches_a_false_one(tmp_path):
+    (tmp_path / "pkg").mkdir()
+    (tmp_path / "pkg" / "helpers.py").write_text(
+        'def batch_size():\n    """Choose.\n\n    Taught in ``notebooks/05_integration.py``."""\n'
+    )
+    (tmp_path / "notebooks").mkdir()
+    (tmp_path / "notebooks" / "05_integration.py").write_text("integrated_gradients(...)\n")
+    (tmp_path / "pkg" / "steps.py").write_text(
+        '"""Auto.\n\nTaught in ``notebooks/05_integration.py``\nthrough ``m_steps="auto"``."""\n'
+    )
+    assert false_back_links(tmp_path / "pkg", tmp_path / "notebooks") == [
+        "pkg/helpers.py: batch_size -> 05_integration.py",
+        "pkg/steps.py: steps -> 05_integration.py",
+    ]
+
+
+def test_the_package_exports_what_notebooks_and_readme_use():
+    used = " ".join(
+        path.read_text()
+        for path in [*sorted((ROOT / "notebooks").glob("*.py")), ROOT / "README.md"]
+    )
+    unused = [name for name in ig_tutorial.__all__ if not re.search(rf"\b{name}\b", used)]
+    assert unused == []
+    imported = set()
+    for path in sorted((ROOT / "notebooks").glob("[0-9][0-9]_*.py")):
+        for node in ast.walk(ast.parse(path.read_text())):
+            if isinstance(node, ast.ImportFrom) and (node.module or "").startswith("ig_tutorial"):
+                assert node.module == "ig_tutorial", f"{path.name} imports from {node.module}"
+                imported |= {alias.name for alias in node.names}
+    assert imported <= set(ig_tutorial.__all__)
+
+
+@pytest.mark.parametrize("name", ig_tutorial.__all__)
+def test_every_exported_name_exists(name):
+    assert getattr(ig_tutorial, name) is not None
