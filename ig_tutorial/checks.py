@@ -22,7 +22,7 @@ def positive_integer(value: Any, name: str, *, minimum: int = 1, why: str = "") 
     Parameters
     ----------
     value : object
-        The argument to check.
+        The argument to check, e.g. ``m_steps``.
     name : str
         The argument's name, for the message.
     minimum : int, default 1
@@ -34,6 +34,7 @@ def positive_integer(value: Any, name: str, *, minimum: int = 1, why: str = "") 
     Returns
     -------
     int
+        ``value``, as a Python ``int`` (numpy integers are converted).
 
     Raises
     ------
@@ -55,11 +56,10 @@ def positive_number(value: Any, name: str, hint: str = "", *, allow_zero: bool =
     Parameters
     ----------
     value : object
-        The argument to check.
-    name : str
-        The argument's name, for the message.
-    hint : str, optional
-        What the number means, e.g. ``"a blur width in pixels"``; put in the message.
+        The number to check, e.g. ``tolerance``.
+    name, hint : str
+        The argument's name and, optionally, what the number means (e.g.
+        ``"a blur width in pixels"``); both go into the message.
     allow_zero : bool, default False
         Accept 0 too.
 

@@ -211,6 +211,7 @@ def resolve_batch_size(
     Returns
     -------
     int
+        Gradient evaluations per model call.
 
     Raises
     ------

@@ -32,6 +32,7 @@ def resolve_target(model: Model, image: tf.Tensor, target: int | str) -> int:
     Returns
     -------
     int
+        The model output index of the class to explain.
 
     Raises
     ------
