@@ -28,7 +28,7 @@ from ig_tutorial import (
     relative_l2_error,
     resolve_target,
 )
-from ig_tutorial.models.loading import BUNDLED_MODEL
+from ig_tutorial.sources import BUNDLED_MODEL
 
 
 def timed(function, *args, **kwargs):

@@ -243,7 +243,7 @@ def throughput_by_batch_size(
 
 
 def automatic_batch_size(model, image: tf.Tensor) -> dict:
-    """Run :func:`ig_tutorial.ig.batching.choose_batch_size` afresh and report its choice and cost."""
+    """Run :func:`ig_tutorial.ig.batching.choose_batch_size` afresh; report its choice and cost."""
     choice = choose_batch_size(model, tuple(image.shape), refresh=True)
     return {
         "batch_size": choice.batch_size,

@@ -17,84 +17,66 @@ This namespace exports what the notebooks and the README use; everything else is
 its module. ``docs/architecture.md`` draws the map.
 """
 
-from ig_tutorial.ig.baselines import BASELINES, make_baseline
-from ig_tutorial.ig.convergence import convergence_study
-from ig_tutorial.ig.ensembles import (
-    integrated_gradients_over_baselines,
-    smoothgrad_integrated_gradients,
-)
-from ig_tutorial.ig.gradients import compute_gradients, target_scores
-from ig_tutorial.ig.integrated_gradients import (
-    integral_approximation,
-    integrated_gradients,
-    integrated_gradients_many,
-)
-from ig_tutorial.ig.integration_rules import INTEGRATION_RULES, integration_rule
-from ig_tutorial.ig.path_methods import blur_integrated_gradients
-from ig_tutorial.ig.paths import interpolate_images
-from ig_tutorial.ig.results import relative_l2_error
-from ig_tutorial.ig.targets import resolve_target
-from ig_tutorial.images import read_image, resolve_image_source
-from ig_tutorial.models.classifier import Classifier
-from ig_tutorial.models.labels import ImageNetLabels
-from ig_tutorial.models.loading import load_model
-from ig_tutorial.plotting.attribution_maps import (
-    VISUALIZATION_MODES,
-    plot_attribution_grid,
-    plot_averaged_attributions,
-    visualize_attributions,
-)
-from ig_tutorial.plotting.convergence_plots import plot_completeness_vs_steps, plot_convergence
-from ig_tutorial.plotting.tutorial_figures import (
-    attribution_mask,
-    plot_images,
-    plot_img_attributions,
-    plot_interpolation_strip,
-    plot_saturation,
-    plot_toy_saturation,
-)
-from ig_tutorial.running.notebook_setup import save_figure, setup_notebook
+import importlib
+from typing import Any
 
 __version__ = "0.1.0"
 
-__all__ = [
+#: Public name -> the module that defines it. Importing ``ig_tutorial`` loads none of them (and so
+#: not TensorFlow): each is imported on first use, so ``ig-tutorial --help`` answers at once.
+_EXPORTS: dict[str, str] = {
     # Inputs: photos and models.
-    "Classifier",
-    "ImageNetLabels",
-    "load_model",
-    "read_image",
-    "resolve_image_source",
+    "Classifier": "ig_tutorial.models.classifier",
+    "ImageNetLabels": "ig_tutorial.models.labels",
+    "load_model": "ig_tutorial.models.loading",
+    "read_image": "ig_tutorial.images",
+    "resolve_image_source": "ig_tutorial.images",
     # The method, in the order the notebooks teach it.
-    "BASELINES",
-    "INTEGRATION_RULES",
-    "blur_integrated_gradients",
-    "compute_gradients",
-    "convergence_study",
-    "integral_approximation",
-    "integrated_gradients",
-    "integrated_gradients_many",
-    "integrated_gradients_over_baselines",
-    "integration_rule",
-    "interpolate_images",
-    "make_baseline",
-    "relative_l2_error",
-    "resolve_target",
-    "smoothgrad_integrated_gradients",
-    "target_scores",
+    "BASELINES": "ig_tutorial.ig.baselines",
+    "INTEGRATION_RULES": "ig_tutorial.ig.integration_rules",
+    "blur_integrated_gradients": "ig_tutorial.ig.path_methods",
+    "compute_gradients": "ig_tutorial.ig.gradients",
+    "convergence_study": "ig_tutorial.ig.convergence",
+    "integral_approximation": "ig_tutorial.ig.integrated_gradients",
+    "integrated_gradients": "ig_tutorial.ig.integrated_gradients",
+    "integrated_gradients_many": "ig_tutorial.ig.integrated_gradients",
+    "integrated_gradients_over_baselines": "ig_tutorial.ig.ensembles",
+    "integration_rule": "ig_tutorial.ig.integration_rules",
+    "interpolate_images": "ig_tutorial.ig.paths",
+    "make_baseline": "ig_tutorial.ig.baselines",
+    "relative_l2_error": "ig_tutorial.ig.results",
+    "resolve_target": "ig_tutorial.ig.targets",
+    "smoothgrad_integrated_gradients": "ig_tutorial.ig.ensembles",
+    "target_scores": "ig_tutorial.ig.gradients",
     # Figures.
-    "VISUALIZATION_MODES",
-    "attribution_mask",
-    "plot_attribution_grid",
-    "plot_averaged_attributions",
-    "plot_completeness_vs_steps",
-    "plot_convergence",
-    "plot_images",
-    "plot_img_attributions",
-    "plot_interpolation_strip",
-    "plot_saturation",
-    "plot_toy_saturation",
-    "visualize_attributions",
+    "VISUALIZATION_MODES": "ig_tutorial.plotting.attribution_maps",
+    "attribution_mask": "ig_tutorial.plotting.tutorial_figures",
+    "plot_attribution_grid": "ig_tutorial.plotting.attribution_maps",
+    "plot_averaged_attributions": "ig_tutorial.plotting.attribution_maps",
+    "plot_completeness_vs_steps": "ig_tutorial.plotting.convergence_plots",
+    "plot_convergence": "ig_tutorial.plotting.convergence_plots",
+    "plot_images": "ig_tutorial.plotting.tutorial_figures",
+    "plot_img_attributions": "ig_tutorial.plotting.tutorial_figures",
+    "plot_interpolation_strip": "ig_tutorial.plotting.tutorial_figures",
+    "plot_saturation": "ig_tutorial.plotting.tutorial_figures",
+    "plot_toy_saturation": "ig_tutorial.plotting.tutorial_figures",
+    "visualize_attributions": "ig_tutorial.plotting.attribution_maps",
     # Notebook set-up.
-    "save_figure",
-    "setup_notebook",
-]
+    "save_figure": "ig_tutorial.running.notebook_setup",
+    "setup_notebook": "ig_tutorial.running.notebook_setup",
+}
+
+__all__ = list(_EXPORTS)
+
+
+def __getattr__(name: str) -> Any:
+    """Import a public name from its module on first use (PEP 562)."""
+    if name not in _EXPORTS:
+        raise AttributeError(f"module 'ig_tutorial' has no attribute {name!r}")
+    value = getattr(importlib.import_module(_EXPORTS[name]), name)
+    globals()[name] = value  # later lookups skip __getattr__
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted([*globals(), *_EXPORTS])

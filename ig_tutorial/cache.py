@@ -13,7 +13,9 @@ import contextlib
 import hashlib
 import os
 import shutil
+import socket
 import tempfile
+import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
 from urllib.parse import urlparse
@@ -122,3 +124,37 @@ def download(url: str) -> Path:
             "such as 'coffee' (ig_tutorial.BUNDLED_IMAGES), the offline labels, or a local file."
         ) from error
     return Path(path)
+
+
+def check_reachable(url: str, timeout: float = 5.0) -> None:
+    """Open (and close) a TCP connection to where a request for ``url`` would go.
+
+    That is the URL's own host and port, or, when the environment sets a proxy for its scheme
+    (``HTTPS_PROXY``, ``HTTP_PROXY``; ``NO_PROXY`` exempts hosts), the proxy: campus and corporate
+    networks often reach the internet only through one.
+
+    Parameters
+    ----------
+    url : str
+        An ``http(s)`` URL.
+    timeout : float, default 5.0
+        Seconds to wait for the connection.
+
+    Raises
+    ------
+    OSError
+        If the connection fails; the message names the address tried (and the proxy, if any).
+    """
+    parsed = urlparse(url)
+    host = parsed.hostname or ""
+    address = (host, parsed.port or (443 if parsed.scheme == "https" else 80))
+    via = ""
+    proxy = urllib.request.getproxies().get(parsed.scheme)
+    if proxy and not urllib.request.proxy_bypass(host):
+        proxy_url = urlparse(proxy if "://" in proxy else f"http://{proxy}")
+        address = (proxy_url.hostname or "", proxy_url.port or 80)
+        via = f" through the proxy {proxy_url.hostname}:{address[1]}"
+    try:
+        socket.create_connection(address, timeout=timeout).close()
+    except OSError as error:
+        raise OSError(f"cannot reach {host}{via} ({error})") from error

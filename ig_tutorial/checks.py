@@ -2,16 +2,19 @@
 
 Each check returns the value in the form the caller needs (an ``int``, a ``float32`` tensor) or
 raises :class:`ValueError` with a message that names the argument, shows the bad value and, where
-it helps, says what to do instead.
+it helps, says what to do instead. TensorFlow is imported only by the checks that need it, so
+the command line can validate its arguments before loading it.
 """
 
 from __future__ import annotations
 
 from collections.abc import Collection
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
-import tensorflow as tf
+
+if TYPE_CHECKING:
+    import tensorflow as tf
 
 
 def positive_integer(value: Any, name: str, *, minimum: int = 1, why: str = "") -> int:
@@ -106,6 +109,8 @@ def one_image(value: Any, name: str = "image") -> tf.Tensor:
     ValueError
         If it is not rank 3 (e.g. a batch), or holds NaN or infinite values.
     """
+    import tensorflow as tf
+
     tensor = tf.convert_to_tensor(value, tf.float32)
     if tensor.shape.rank != 3:
         raise ValueError(

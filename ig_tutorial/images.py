@@ -4,10 +4,8 @@ Taught in ``notebooks/01_setup_and_classification.py``: an image is decoded, con
 ``float32`` in ``[0, 1]`` and letter-boxed to the model's square input, as the TensorFlow
 Integrated Gradients tutorial does with :func:`tf.image.resize_with_pad`.
 
-Two sets of named images are known:
-
-* :data:`TUTORIAL_IMAGES` — the tutorial's fireboat and giant panda, fetched by URL (network).
-* :data:`BUNDLED_IMAGES` — real photos shipped by matplotlib and scikit-image, always offline.
+Photos are named as in :mod:`ig_tutorial.sources`: the tutorial's fireboat and giant panda
+(fetched by URL once, then cached) and six offline photos shipped by matplotlib and scikit-image.
 """
 
 from __future__ import annotations
@@ -17,57 +15,8 @@ from pathlib import Path
 
 import tensorflow as tf
 
-from ig_tutorial.cache import download, is_url
-
-#: The two photos of the TensorFlow tutorial, by name (public URLs; need the network).
-TUTORIAL_IMAGES: dict[str, str] = {
-    "Fireboat": "http://storage.googleapis.com/download.tensorflow.org/example_images/"
-    "San_Francisco_fireboat_showing_off.jpg",
-    "Giant Panda": "http://storage.googleapis.com/download.tensorflow.org/example_images/"
-    "Giant_Panda_2.jpeg",
-}
-
-#: Offline photos shipped inside installed packages: name -> (package, path inside it).
-_BUNDLED_SOURCES: dict[str, tuple[str, str]] = {
-    "grace_hopper": ("matplotlib", "mpl-data/sample_data/grace_hopper.jpg"),
-    "coffee": ("skimage", "data/coffee.png"),
-    "chelsea": ("skimage", "data/chelsea.png"),
-    "astronaut": ("skimage", "data/astronaut.png"),
-    "rocket": ("skimage", "data/rocket.jpg"),
-    "motorcycle": ("skimage", "data/motorcycle_left.png"),
-}
-
-#: Names accepted by :func:`bundled_image_path` and :func:`read_image`.
-BUNDLED_IMAGES: tuple[str, ...] = tuple(_BUNDLED_SOURCES)
-
-
-def bundled_image_path(name: str) -> Path:
-    """Return the file of a bundled, offline photo.
-
-    Parameters
-    ----------
-    name : str
-        One of :data:`BUNDLED_IMAGES`, e.g. ``"grace_hopper"`` (matplotlib's sample photo) or
-        ``"coffee"`` (scikit-image's ``data.coffee``).
-
-    Returns
-    -------
-    pathlib.Path
-        The photo's path inside the installed package.
-
-    Raises
-    ------
-    ValueError
-        If ``name`` is not a bundled photo.
-    """
-    try:
-        package, relative = _BUNDLED_SOURCES[name]
-    except KeyError:
-        raise ValueError(
-            f"No bundled image named {name!r}; choose one of {', '.join(BUNDLED_IMAGES)}."
-        ) from None
-    module = __import__(package)
-    return Path(module.__file__).parent / relative
+from ig_tutorial.cache import cache_dir, download, is_url
+from ig_tutorial.sources import BUNDLED_IMAGES, TUTORIAL_IMAGES, bundled_image_path
 
 
 def resolve_image_source(source: str | os.PathLike[str]) -> Path:
@@ -76,8 +25,9 @@ def resolve_image_source(source: str | os.PathLike[str]) -> Path:
     Parameters
     ----------
     source : str or os.PathLike
-        A name from :data:`BUNDLED_IMAGES` or :data:`TUTORIAL_IMAGES`, an ``http(s)`` URL
-        (downloaded once and cached), or a file path.
+        A name from :data:`~ig_tutorial.sources.BUNDLED_IMAGES` or
+        :data:`~ig_tutorial.sources.TUTORIAL_IMAGES`, an ``http(s)`` URL (downloaded once and
+        cached), or a file path.
 
     Returns
     -------
@@ -90,7 +40,7 @@ def resolve_image_source(source: str | os.PathLike[str]) -> Path:
         If ``source`` is a path that does not exist.
     """
     text = os.fspath(source)
-    if text in _BUNDLED_SOURCES:
+    if text in BUNDLED_IMAGES:
         return bundled_image_path(text)
     if text in TUTORIAL_IMAGES:
         return download(TUTORIAL_IMAGES[text])
@@ -153,8 +103,9 @@ def read_image(source: str | os.PathLike[str], size: int | tuple[int, int] = 224
     Parameters
     ----------
     source : str or os.PathLike
-        A file path, an ``http(s)`` URL, or a name from :data:`BUNDLED_IMAGES` or
-        :data:`TUTORIAL_IMAGES`.
+        A file path, an ``http(s)`` URL, or a name from
+        :data:`~ig_tutorial.sources.BUNDLED_IMAGES` or
+        :data:`~ig_tutorial.sources.TUTORIAL_IMAGES`.
     size : int or tuple of int, default 224
         Output height and width; an ``int`` means a square. The aspect ratio is kept and the
         rest padded with black, so any input size works.
@@ -169,7 +120,8 @@ def read_image(source: str | os.PathLike[str], size: int | tuple[int, int] = 224
     FileNotFoundError
         If a path does not exist.
     ValueError
-        If the file is not a readable image, or ``size`` is not positive.
+        If the file is not a readable image (a downloaded one is then removed from the cache),
+        or ``size`` is not positive.
     ConnectionError
         If a URL is neither cached nor reachable.
 
@@ -182,7 +134,15 @@ def read_image(source: str | os.PathLike[str], size: int | tuple[int, int] = 224
     height, width = (size, size) if isinstance(size, int) else size
     if height < 1 or width < 1:
         raise ValueError(f"size must be positive, got {size!r}.")
-    image = decode_image_file(resolve_image_source(source))
+    path = resolve_image_source(source)
+    try:
+        image = decode_image_file(path)
+    except ValueError:
+        if path.is_relative_to(cache_dir()):
+            # A download that is not an image (an error page, a cut-off file) must not stay
+            # cached: the next call downloads it again.
+            path.unlink(missing_ok=True)
+        raise
     return letterbox(image, height, width)
 
 

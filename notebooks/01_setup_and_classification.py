@@ -39,7 +39,7 @@
 # helper from the `ig_tutorial` package for the rest.
 #
 # [badge]: https://colab.research.google.com/assets/colab-badge.svg
-# [colab]: https://colab.research.google.com/github/ig-tutorial/ig-tutorial/blob/main/notebooks/01_setup_and_classification.ipynb
+# [colab]: https://colab.research.google.com/github/ig-tutorial/ig-tutorial/blob/v0.1.0/notebooks/01_setup_and_classification.ipynb
 
 # %% [markdown]
 # On Colab, the next cell installs the `ig_tutorial` package. TensorFlow, `tf_keras` and
@@ -51,7 +51,7 @@ import subprocess
 import sys
 
 if "google.colab" in sys.modules:
-    package = "git+https://github.com/ig-tutorial/ig-tutorial"
+    package = "git+https://github.com/ig-tutorial/ig-tutorial@v0.1.0"
     subprocess.run([sys.executable, "-m", "pip", "install", "--quiet", package], check=True)
 
 # %% [markdown]

@@ -27,7 +27,7 @@
 # interpolated images.
 #
 # [badge]: https://colab.research.google.com/assets/colab-badge.svg
-# [colab]: https://colab.research.google.com/github/ig-tutorial/ig-tutorial/blob/main/notebooks/03_interpolation.ipynb
+# [colab]: https://colab.research.google.com/github/ig-tutorial/ig-tutorial/blob/v0.1.0/notebooks/03_interpolation.ipynb
 
 # %% [markdown]
 # On Colab, the next cell installs the `ig_tutorial` package (TensorFlow, `tf_keras` and
@@ -38,7 +38,7 @@ import subprocess
 import sys
 
 if "google.colab" in sys.modules:
-    package = "git+https://github.com/ig-tutorial/ig-tutorial"
+    package = "git+https://github.com/ig-tutorial/ig-tutorial@v0.1.0"
     subprocess.run([sys.executable, "-m", "pip", "install", "--quiet", package], check=True)
 
 # %% [markdown]

@@ -28,7 +28,7 @@
 # Feature Attribution Baselines" (Distill, 2020).
 #
 # [badge]: https://colab.research.google.com/assets/colab-badge.svg
-# [colab]: https://colab.research.google.com/github/ig-tutorial/ig-tutorial/blob/main/notebooks/07_baselines.ipynb
+# [colab]: https://colab.research.google.com/github/ig-tutorial/ig-tutorial/blob/v0.1.0/notebooks/07_baselines.ipynb
 
 # %% [markdown]
 # On Colab, the next cell installs the `ig_tutorial` package (TensorFlow, `tf_keras` and
@@ -39,7 +39,7 @@ import subprocess
 import sys
 
 if "google.colab" in sys.modules:
-    package = "git+https://github.com/ig-tutorial/ig-tutorial"
+    package = "git+https://github.com/ig-tutorial/ig-tutorial@v0.1.0"
     subprocess.run([sys.executable, "-m", "pip", "install", "--quiet", package], check=True)
 
 # %% [markdown]

@@ -30,7 +30,7 @@
 # This notebook measures both for five rules, then lets `m_steps="auto"` choose the steps.
 #
 # [badge]: https://colab.research.google.com/assets/colab-badge.svg
-# [colab]: https://colab.research.google.com/github/ig-tutorial/ig-tutorial/blob/main/notebooks/08_integration_rules_and_steps.ipynb
+# [colab]: https://colab.research.google.com/github/ig-tutorial/ig-tutorial/blob/v0.1.0/notebooks/08_integration_rules_and_steps.ipynb
 
 # %% [markdown]
 # On Colab, the next cell installs the `ig_tutorial` package (TensorFlow, `tf_keras` and
@@ -41,7 +41,7 @@ import subprocess
 import sys
 
 if "google.colab" in sys.modules:
-    package = "git+https://github.com/ig-tutorial/ig-tutorial"
+    package = "git+https://github.com/ig-tutorial/ig-tutorial@v0.1.0"
     subprocess.run([sys.executable, "-m", "pip", "install", "--quiet", package], check=True)
 
 # %% [markdown]

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import os
-import socket
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 
@@ -11,24 +10,32 @@ import numpy as np
 import pytest
 import tensorflow as tf
 
+from ig_tutorial.cache import check_reachable
 from tests.toy_models import CountingLinearModel, SmallConvNet
 
+#: Marker -> the address whose reachability decides whether its tests run.
+NEEDS = {
+    "network": "https://tfhub.dev/",  # the wider internet: this CI has none
+    "package_index": "https://pypi.org/simple/",  # reachable here and in CI
+}
 
-def _online() -> bool:
+
+def _reachable(url: str) -> bool:
     try:
-        socket.create_connection(("tfhub.dev", 443), timeout=3).close()
+        check_reachable(url, timeout=3)
     except OSError:
         return False
     return True
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
-    """Skip tests marked ``network`` when TF-Hub cannot be reached (this CI has no internet)."""
-    network_items = [item for item in items if "network" in item.keywords]
-    if network_items and not _online():
-        skip = pytest.mark.skip(reason="needs the internet (tfhub.dev unreachable)")
-        for item in network_items:
-            item.add_marker(skip)
+    """Skip tests marked ``network`` or ``package_index`` when what they need is unreachable."""
+    for marker, url in NEEDS.items():
+        marked = [item for item in items if marker in item.keywords]
+        if marked and not _reachable(url):
+            skip = pytest.mark.skip(reason=f"needs {url} (unreachable)")
+            for item in marked:
+                item.add_marker(skip)
 
 
 @pytest.fixture
@@ -54,6 +61,6 @@ def small_image(rng: np.random.Generator) -> tf.Tensor:
 @pytest.fixture(scope="session")
 def bundled_model():
     from ig_tutorial import load_model
-    from ig_tutorial.models.loading import BUNDLED_MODEL
+    from ig_tutorial.sources import BUNDLED_MODEL
 
     return load_model(BUNDLED_MODEL)

@@ -5,7 +5,7 @@ from PIL import Image
 
 from ig_tutorial import read_image
 from ig_tutorial.cache import is_url
-from ig_tutorial.images import BUNDLED_IMAGES, TUTORIAL_IMAGES, bundled_image_path
+from ig_tutorial.sources import BUNDLED_IMAGES, TUTORIAL_IMAGES, bundled_image_path
 
 
 @pytest.mark.parametrize("name", BUNDLED_IMAGES)

@@ -23,8 +23,6 @@ import nbformat
 import pytest
 import yaml
 
-from ig_tutorial.images import BUNDLED_IMAGES
-from ig_tutorial.models.loading import BUNDLED_MODEL, TUTORIAL_MODEL
 from ig_tutorial.running.runner import (
     OFFLINE_PROFILE,
     NotebookFailure,
@@ -33,6 +31,9 @@ from ig_tutorial.running.runner import (
     load_parameters,
     read_notebook,
 )
+from ig_tutorial.sources import BUNDLED_IMAGES, BUNDLED_MODEL, TUTORIAL_MODEL
+from tests.test_colab import colab_badge, install_target
+from tests.test_runner import noise_in_notebook
 
 ROOT = Path(__file__).resolve().parents[1]
 NOTEBOOK_DIR = ROOT / "notebooks"
@@ -68,8 +69,6 @@ EXPECTED_FIGURES = {
     "06_visualization": ["06_attributions_coffee.png", "06_attributions_grace_hopper.png"],
 }
 
-COLAB_URL = "https://colab.research.google.com/github/ig-tutorial/ig-tutorial/blob/main/notebooks/"
-PACKAGE_URL = "git+https://github.com/ig-tutorial/ig-tutorial"
 IGNORE_OUTPUT_TAG = "nbval-ignore-output"
 REPORT = re.compile(r"\((?P<percent>[\d.]+)%\) with (?P<evaluations>\d+) gradient evaluations")
 
@@ -159,11 +158,11 @@ def test_colab_badge_and_install_cell(notebook):
     cells = read_notebook(notebook).cells
     assert cells[0].cell_type == "markdown"
     assert "[![Open In Colab][badge]][colab]" in cells[0].source
-    assert f"[colab]: {COLAB_URL}{notebook.stem}.ipynb" in cells[0].source
+    assert f"[colab]: {colab_badge(notebook)}" in cells[0].source
     code = [cell for cell in cells if cell.cell_type == "code"]
     install = code[0]
     assert 'if "google.colab" in sys.modules:' in install.source
-    assert PACKAGE_URL in install.source
+    assert install_target() in install.source
     # Colab's preinstalled TensorFlow satisfies the package; the cell must not replace it.
     assert "tensorflow" not in install.source.lower()
     assert "parameters" in tags(code[1]), "the parameters cell comes right after the install cell"
@@ -191,7 +190,8 @@ def test_readme_documents_the_conventions():
     readme = (NOTEBOOK_DIR / "README.md").read_text()
     for name in ONLINE_DEFAULTS:
         assert f"`{name}`" in readme
-    for convention in (IGNORE_OUTPUT_TAG, "parameters", "jupytext", COLAB_URL, "NN_"):
+    badge_pattern = colab_badge(NOTEBOOK_DIR / "NN_short_name.py")
+    for convention in (IGNORE_OUTPUT_TAG, "parameters", "jupytext", badge_pattern, "NN_"):
         assert convention in readme
 
 
@@ -252,6 +252,12 @@ def test_notebook_runs_offline_without_errors(execute_offline, notebook):
             assert not errors, f"{cell.source[:60]!r} raised {errors[0]['ename']}"
             assert cell.execution_count is not None, f"{cell.source[:60]!r} did not run"
     print(f"{notebook.name}: {executed.seconds:.1f} s")
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("notebook", NOTEBOOKS, ids=notebook_id)
+def test_executed_notebook_shows_no_start_up_noise(execute_offline, notebook):
+    assert noise_in_notebook(execute_offline(notebook).path) == []
 
 
 @pytest.mark.slow

@@ -4,6 +4,10 @@ The tutorial notebooks themselves are executed in tests/test_notebooks.py.
 """
 
 import json
+import os
+import re
+import subprocess
+import sys
 import textwrap
 
 import nbformat
@@ -201,3 +205,65 @@ def test_cli_run_offline_reads_offline_yaml_from_the_notebook_folder(notebook_di
     status = main([*args, "--no-progress", "--output", str(tmp_path / "out")])
     assert status == 0
     assert json.loads((tmp_path / "out" / "seen.json").read_text()) == {"VALUE": "offline"}
+
+
+#: What must not reach a learner: TensorFlow's C++ start-up lines, tqdm's missing-widget warning,
+#: the kernel's transport warning.
+NOISE = re.compile(
+    r"oneDNN custom operations|cuInit|cuda_platform|cudart_stub|absl::InitializeLog"
+    r"|IProgress not found|Kernel is running over TCP|without encryption"
+)
+
+
+def noise_in_notebook(path) -> list[str]:
+    """The output texts of an executed notebook that match :data:`NOISE`."""
+    found = []
+    for cell in nbformat.read(path, as_version=4).cells:
+        for output in cell.get("outputs", []):
+            text = output.get("text", "") + json.dumps(output.get("data", {}))
+            found += [line for line in text.splitlines() if NOISE.search(line)]
+    return found
+
+
+QUIET_BODY = """
+# %%
+import sys
+
+import tensorflow as tf
+
+from ig_tutorial.progress import progress_bar
+
+for _ in progress_bar(range(3), desc="work"):
+    pass
+print("sum", float(tf.reduce_sum(tf.ones(3))))
+"""
+
+
+def test_the_main_job_and_its_notebooks_show_no_start_up_noise(tmp_path):
+    folder = tmp_path / "notebooks"
+    folder.mkdir()
+    write_notebook(folder, "01_quiet.py", QUIET_BODY)
+    out = tmp_path / "out"
+    run = subprocess.run(
+        [sys.executable, "-m", "ig_tutorial.running.cli", "run", "--notebook-dir", str(folder)]
+        + ["--output", str(out)],
+        capture_output=True,
+        text=True,
+        env={key: value for key, value in os.environ.items() if key != "TF_CPP_MIN_LOG_LEVEL"},
+    )
+    assert run.returncode == 0, run.stderr
+    printed = run.stdout + run.stderr
+    assert "01_quiet.py" in printed and "Executed 1 notebook(s)" in printed
+    assert [line for line in printed.splitlines() if NOISE.search(line)] == []
+    assert noise_in_notebook(out / "01_quiet.ipynb") == []
+    assert "sum 3.0" in (out / "01_quiet.ipynb").read_text()
+    assert (out / "logs" / "01_quiet.log").is_file()  # where the kernel's own lines went
+
+
+def test_the_noise_check_sees_noise_in_a_notebook(tmp_path):
+    noisy = (
+        'import sys\nprint("E0000 cuda_platform.cc:52] failed call to cuInit", file=sys.stderr)\n'
+    )
+    write_notebook(tmp_path, "01_noisy.py", "# %%\n" + noisy)
+    run = execute_notebook(tmp_path / "01_noisy.py", tmp_path / "out")
+    assert len(noise_in_notebook(run.executed)) == 1

@@ -24,7 +24,6 @@ from dataclasses import dataclass
 
 import numpy as np
 import tensorflow as tf
-from tqdm.auto import tqdm
 
 from ig_tutorial.checks import positive_integer, positive_number
 from ig_tutorial.ig.baselines import make_baseline
@@ -32,6 +31,7 @@ from ig_tutorial.ig.gradients import Model
 from ig_tutorial.ig.integrated_gradients import integrated_gradients
 from ig_tutorial.ig.results import CompletenessCheck, IntegratedGradientsResult
 from ig_tutorial.ig.targets import resolve_target
+from ig_tutorial.progress import progress_bar
 
 
 @dataclass(frozen=True)
@@ -198,7 +198,7 @@ def integrated_gradients_over_baselines(
     image = tf.convert_to_tensor(image, tf.float32)
     target = resolve_target(model, image, target)
     members, names, baseline_images = [], [], []
-    for index, baseline in enumerate(tqdm(baselines, disable=not progress, leave=False)):
+    for index, baseline in enumerate(progress_bar(baselines, disable=not progress, leave=False)):
         if isinstance(baseline, str):
             baseline_image = make_baseline(baseline, image, seed=seed + index)
             random = baseline in ("uniform", "gaussian")
@@ -290,7 +290,7 @@ def smoothgrad_integrated_gradients(
     stddev = noise_level * float(tf.reduce_max(image) - tf.reduce_min(image))
     baseline = tf.zeros_like(image) if baseline is None else baseline
     members, names, inputs = [], [], []
-    for sample in tqdm(range(num_samples), disable=not progress, leave=False):
+    for sample in progress_bar(range(num_samples), disable=not progress, leave=False):
         noise = tf.random.stateless_normal(image.shape, seed=(seed, sample), stddev=stddev)
         noisy = image + noise
         members.append(integrated_gradients(model, noisy, target, baseline=baseline, **options))

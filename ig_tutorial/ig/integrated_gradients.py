@@ -22,13 +22,13 @@ from typing import Literal
 
 import numpy as np
 import tensorflow as tf
-from tqdm.auto import tqdm
 
 from ig_tutorial.ig.adaptive_steps import check_adaptive_settings, integrate_adaptively
 from ig_tutorial.ig.gradients import Model
 from ig_tutorial.ig.integration_rules import IntegrationRule, integration_rule
 from ig_tutorial.ig.path_integral import PathIntegral, StraightPath, build_result, prepare_path
 from ig_tutorial.ig.results import IntegratedGradientsResult
+from ig_tutorial.progress import progress_bar
 
 
 def integral_approximation(gradients: tf.Tensor, weights: tf.Tensor) -> tf.Tensor:
@@ -252,7 +252,7 @@ def integrated_gradients_many(
             )
     return [
         integrated_gradients(model, image, target, **options)
-        for image, target in tqdm(
+        for image, target in progress_bar(
             list(zip(images, targets, strict=True)),
             desc="IG images",
             unit="image",

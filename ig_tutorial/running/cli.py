@@ -26,8 +26,7 @@ os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 
 def _add_attribute_parser(subparsers: argparse._SubParsersAction) -> None:
     from ig_tutorial.ig.integration_rules import INTEGRATION_RULES
-    from ig_tutorial.images import BUNDLED_IMAGES
-    from ig_tutorial.models.loading import BUNDLED_MODEL
+    from ig_tutorial.sources import BUNDLED_IMAGES, BUNDLED_MODEL
 
     parser = subparsers.add_parser(
         "attribute",
@@ -207,12 +206,19 @@ def _run(args: argparse.Namespace) -> int:
 
 
 def build_parser() -> argparse.ArgumentParser:
-    """Return the ``ig-tutorial`` argument parser."""
+    """Return the ``ig-tutorial`` argument parser.
+
+    Building it imports no TensorFlow (only :mod:`ig_tutorial.sources` and the integration rules),
+    so ``ig-tutorial --help`` and ``--version`` answer at once.
+    """
+    from ig_tutorial import __version__
+
     parser = argparse.ArgumentParser(
         prog="ig-tutorial",
         description="Integrated Gradients (Sundararajan et al., 2017) for TensorFlow image "
         "classifiers.",
     )
+    parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
     subparsers = parser.add_subparsers(title="commands", required=True)
     _add_run_parser(subparsers)
     _add_attribute_parser(subparsers)

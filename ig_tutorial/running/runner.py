@@ -23,7 +23,8 @@ from pathlib import Path
 from typing import Any
 
 import yaml
-from tqdm.auto import tqdm
+
+from ig_tutorial.progress import progress_bar
 
 #: Which files in the notebooks folder are tutorial notebooks (``01_setup_and_classification.py``).
 NOTEBOOK_PATTERN = "[0-9][0-9]_*.py"
@@ -36,6 +37,27 @@ PARAMETERS_TAG = "parameters"
 
 #: The kernel that executes the notebooks; jupyter_client maps it to this very Python.
 KERNEL_NAME = "python3"
+
+#: Where each kernel's own messages go, inside the output folder: ``logs/<notebook>.log``.
+KERNEL_LOG_DIR = "logs"
+
+
+def _kernel_manager_writing_to(log: Path) -> type:
+    """A kernel manager whose kernel writes its own stderr to ``log``, not to the notebook.
+
+    TensorFlow's C++ start-up lines (``cuInit``, ``absl::InitializeLog``) and the kernel's
+    transport warnings are written to the process's stderr, below Python: ipykernel would copy
+    them into the first cell that imports TensorFlow, and the terminal would show them between
+    the progress bar's lines. They go to the log instead, which a failure message names.
+    """
+    from jupyter_client.manager import AsyncKernelManager
+
+    class KernelWithLog(AsyncKernelManager):
+        async def start_kernel(self, **options: Any) -> None:
+            with open(log, "ab") as stderr:  # the kernel keeps its own copy of the descriptor
+                await super().start_kernel(**options, stderr=stderr)
+
+    return KernelWithLog
 
 
 @dataclass(frozen=True)
@@ -75,6 +97,9 @@ class NotebookFailure(RuntimeError):
         The failing cell's code.
     error_name, error_value : str
         The exception's class name and message, e.g. ``"ConnectionError"``.
+    kernel_log : pathlib.Path or None
+        What the kernel wrote below Python (TensorFlow's C++ logging): look there when a kernel
+        died without a Python traceback.
     """
 
     def __init__(
@@ -86,8 +111,10 @@ class NotebookFailure(RuntimeError):
         cell_source: str,
         error_name: str,
         error_value: str,
+        kernel_log: Path | None = None,
     ) -> None:
         self.notebook = notebook
+        self.kernel_log = kernel_log
         self.executed = executed
         self.cell_number = cell_number
         self.execution_count = execution_count
@@ -98,7 +125,8 @@ class NotebookFailure(RuntimeError):
         super().__init__(
             f"Notebook {notebook.name} failed in cell {cell_number} (In [{execution_count}]: "
             f"{first_line.strip()!r}): {error_name}: {error_value}\n"
-            f"The executed notebook with the full traceback is {executed}."
+            f"The executed notebook with the full traceback is {executed}"
+            + (f"; the kernel's own log is {kernel_log}." if kernel_log else ".")
         )
 
 
@@ -266,7 +294,8 @@ def execute_notebook(
         A ``.py`` (Jupytext) or ``.ipynb`` notebook.
     output_dir : str or os.PathLike
         Receives the executed ``<name>.ipynb``; passed to the notebook as ``OUTPUT_DIR`` (absolute),
-        so its figures land there too.
+        so its figures land there too. The kernel's own stderr goes to
+        ``<output_dir>/logs/<name>.log`` (see :func:`_kernel_manager_writing_to`).
     parameters : mapping, optional
         Values for the notebook's ``parameters`` cell; ``OUTPUT_DIR`` is set from ``output_dir``.
     cell_timeout : float, optional
@@ -299,6 +328,9 @@ def execute_notebook(
             f"cell defines {', '.join(known) or 'nothing'}."
         )
     values = {**(parameters or {}), "OUTPUT_DIR": str(output_dir)}
+    log = output_dir / KERNEL_LOG_DIR / f"{notebook.stem}.log"
+    log.parent.mkdir(exist_ok=True)
+    log.write_bytes(b"")
     start = time.perf_counter()
     try:
         papermill.execute_notebook(
@@ -310,11 +342,15 @@ def execute_notebook(
             progress_bar=False,
             cwd=str(notebook.parent),
             execution_timeout=cell_timeout,
+            kernel_manager_class=_kernel_manager_writing_to(log),
+            # Output below Python (C++ logging) stays out of the cells; Python's own goes in.
+            extra_arguments=["--IPKernelApp.capture_fd_output=False"],
         )
     except PapermillExecutionError as error:
         raise NotebookFailure(
             notebook=notebook,
             executed=executed,
+            kernel_log=log,
             cell_number=_source_cell_number(executed, error.cell_index),
             execution_count=error.exec_count,
             cell_source=error.source,
@@ -386,7 +422,7 @@ def run_notebooks(
             f"notebooks take {', '.join(known)}."
         )
     runs = []
-    bar = tqdm(list(names), desc="notebooks", unit="notebook", disable=not progress)
+    bar = progress_bar(list(names), desc="notebooks", unit="notebook", disable=not progress)
     for notebook in bar:
         bar.set_postfix_str(notebook.stem)
         # A parameter only some notebooks use (say, one of a later notebook) is not passed to
