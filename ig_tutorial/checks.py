@@ -88,6 +88,23 @@ def positive_number(value: Any, name: str, hint: str = "", *, allow_zero: bool =
     return float(value)
 
 
+def percentile(value: Any, name: str = "clip_percentile") -> float:
+    """Return ``value`` if it is a percentile in ``(0, 100]``.
+
+    Raises
+    ------
+    ValueError
+        ``"<name> must be in (0, 100], got <value>; use 100 for no clipping."``
+    """
+    if isinstance(value, bool) or not isinstance(value, (int, float, np.integer, np.floating)):
+        value_ok = False
+    else:
+        value_ok = 0 < value <= 100
+    if not value_ok:
+        raise ValueError(f"{name} must be in (0, 100], got {value!r}; use 100 for no clipping.")
+    return float(value)
+
+
 def one_of(value: Any, choices: Collection[str], name: str) -> str:
     """Return ``value`` if it is one of ``choices``.
 

@@ -57,23 +57,31 @@ if "google.colab" in sys.modules:
 # %% [markdown]
 # ## Parameters
 #
-# The defaults reproduce the tutorial: Inception V1 from TF-Hub, the fireboat (class 555) and the
-# giant panda (class 389), 240 integration steps. They need the internet. To run offline, with
-# the bundled EfficientNet-Lite0 and bundled photos, use the offline profile:
+# The defaults reproduce the tutorial: Inception V1 from TF-Hub, the fireboat and the giant
+# panda, 240 integration steps. They need the internet. To run offline, with the bundled
+# EfficientNet-Lite0 and bundled photos, use the offline profile:
 # `papermill -f notebooks/offline.yaml ...` or `ig-tutorial run --offline`.
 #
-# `IMAGES` maps a title to a bundled photo name, a file path or a URL; `TARGETS` maps the same
-# titles to the class to explain (an output index or a label). Every notebook takes the same
-# parameters; this one uses `MODEL`, `IMAGES`, `TARGETS` and `OUTPUT_DIR`.
+# The notebooks share these names; each declares only the ones it uses (`ig-tutorial run` passes
+# each notebook its own):
+#
+# - `MODEL`: a TF-Hub handle, a SavedModel folder, or `"efficientnet-lite0"` (offline).
+# - `IMAGES`: a title -> a bundled photo name, a file path or a URL.
+# - `TARGETS`: the same titles -> the class to explain, by **name** (`"fireboat"`) or
+#   `"top-1"`. A name means the same class whatever the model: Inception V1 counts a
+#   "background" class first (fireboat is its output 555), EfficientNet-Lite0 does not (its 554).
+#   A class index works too, but only for the model it was read from.
+# - `M_STEPS`: integration steps; 240 as in the tutorial's figures (notebooks 5-9).
+# - `BATCH_SIZE`: gradient evaluations per model call; `None` takes the package's default, 8, the
+#   fastest measured on a small CPU (the tutorial used 32; `"auto"` measures your machine).
+#   Results do not depend on it.
+# - `BASELINE`, `CMAP`: the baseline image (notebook 2) and the colormap of the figures.
+# - `OUTPUT_DIR`: where the figures are written.
 
 # %% tags=["parameters"]
 MODEL = "https://tfhub.dev/google/imagenet/inception_v1/classification/4"
 IMAGES = {"Fireboat": "Fireboat", "Giant Panda": "Giant Panda"}
-TARGETS = {"Fireboat": 555, "Giant Panda": 389}
-M_STEPS = 240
-BATCH_SIZE = 32
-BASELINE = "black"
-CMAP = "inferno"
+TARGETS = {"Fireboat": "fireboat", "Giant Panda": "giant panda"}
 OUTPUT_DIR = "outputs"
 
 # %% [markdown]

@@ -44,19 +44,16 @@ if "google.colab" in sys.modules:
 # %% [markdown]
 # ## Parameters
 #
-# The same in every notebook (see [notebook 1](01_setup_and_classification.ipynb)); the
-# defaults are the tutorial's and need the internet. Offline: `ig-tutorial run --offline`, or
-# `papermill -f notebooks/offline.yaml`. This notebook uses `MODEL`, `IMAGES` (the first one),
-# `BASELINE` and `OUTPUT_DIR`.
+# Named as in every notebook (explained in [notebook 1](01_setup_and_classification.ipynb));
+# each notebook declares only the ones it uses. The defaults are the tutorial's and need the
+# internet. Offline: `ig-tutorial run --offline`, or `papermill -f notebooks/offline.yaml`.
+#
+# `IMAGES`: only the first photo is used here.
 
 # %% tags=["parameters"]
 MODEL = "https://tfhub.dev/google/imagenet/inception_v1/classification/4"
 IMAGES = {"Fireboat": "Fireboat", "Giant Panda": "Giant Panda"}
-TARGETS = {"Fireboat": 555, "Giant Panda": 389}
-M_STEPS = 240
-BATCH_SIZE = 32
 BASELINE = "black"
-CMAP = "inferno"
 OUTPUT_DIR = "outputs"
 
 # %% tags=["nbval-ignore-output"]

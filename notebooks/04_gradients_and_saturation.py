@@ -43,19 +43,17 @@ if "google.colab" in sys.modules:
 # %% [markdown]
 # ## Parameters
 #
-# The same in every notebook (see [notebook 1](01_setup_and_classification.ipynb)); the
-# defaults are the tutorial's and need the internet. Offline: `ig-tutorial run --offline`, or
-# `papermill -f notebooks/offline.yaml`. This notebook uses `MODEL`, `IMAGES` (the first one),
-# `TARGETS`, `BASELINE` and `OUTPUT_DIR`.
+# Named as in every notebook (explained in [notebook 1](01_setup_and_classification.ipynb));
+# each notebook declares only the ones it uses. The defaults are the tutorial's and need the
+# internet. Offline: `ig-tutorial run --offline`, or `papermill -f notebooks/offline.yaml`.
+#
+# `IMAGES`: only the first photo is used here.
 
 # %% tags=["parameters"]
 MODEL = "https://tfhub.dev/google/imagenet/inception_v1/classification/4"
 IMAGES = {"Fireboat": "Fireboat", "Giant Panda": "Giant Panda"}
-TARGETS = {"Fireboat": 555, "Giant Panda": 389}
-M_STEPS = 240
-BATCH_SIZE = 32
+TARGETS = {"Fireboat": "fireboat", "Giant Panda": "giant panda"}
 BASELINE = "black"
-CMAP = "inferno"
 OUTPUT_DIR = "outputs"
 
 # %% tags=["nbval-ignore-output"]
@@ -158,16 +156,21 @@ save_figure(figure, output_dir, "04_toy_saturation")
 # `f(1) - f(0) = 0.8`. Here the integral is the midpoint rule of `integration_rule`
 # (notebook 5):
 
+
 # %%
-x = tf.constant(1.0)
+def toy_gradient(points):
+    points = tf.constant(points, tf.float32)
+    with tf.GradientTape() as tape:
+        tape.watch(points)
+        f = tf.minimum(points, 0.8)
+    return tape.gradient(f, points).numpy()
+
+
+x = 1.0
+print(f"gradient at x = 1: {toy_gradient([x])[0]:.1f}")
 rule = integration_rule("riemann_middle", m_steps=100)
-path = tf.constant(rule.alphas, tf.float32) * x
-with tf.GradientTape() as tape:
-    tape.watch(path)
-    f = tf.minimum(path, 0.8)
-toy_gradients = tape.gradient(f, path)
-print(f"gradient at x = 1: {float(toy_gradients[-1]):.1f}")
-integrated = float(x) * np.sum(rule.weights * toy_gradients.numpy())
+path = rule.alphas * x  # the midpoints 0.005, 0.015, ..., 0.995: x = 1 itself is not among them
+integrated = x * np.sum(rule.weights * toy_gradient(path))
 print(f"integrated gradient: {integrated:.4f}")
 
 # %% [markdown]

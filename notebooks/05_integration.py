@@ -47,19 +47,20 @@ if "google.colab" in sys.modules:
 # %% [markdown]
 # ## Parameters
 #
-# The same in every notebook (see [notebook 1](01_setup_and_classification.ipynb)); the
-# defaults are the tutorial's and need the internet. Offline: `ig-tutorial run --offline`, or
-# `papermill -f notebooks/offline.yaml`. This notebook uses `MODEL`, `IMAGES`, `TARGETS`,
-# `M_STEPS`, `BATCH_SIZE` and `BASELINE`.
+# Named as in every notebook (explained in [notebook 1](01_setup_and_classification.ipynb));
+# each notebook declares only the ones it uses. The defaults are the tutorial's and need the
+# internet. Offline: `ig-tutorial run --offline`, or `papermill -f notebooks/offline.yaml`.
+#
+# `M_STEPS` is the number of integration steps and `BATCH_SIZE` how many of them go into one
+# model call (see "Steps and batches" below).
 
 # %% tags=["parameters"]
 MODEL = "https://tfhub.dev/google/imagenet/inception_v1/classification/4"
 IMAGES = {"Fireboat": "Fireboat", "Giant Panda": "Giant Panda"}
-TARGETS = {"Fireboat": 555, "Giant Panda": 389}
+TARGETS = {"Fireboat": "fireboat", "Giant Panda": "giant panda"}
 M_STEPS = 240
-BATCH_SIZE = 32
+BATCH_SIZE = None
 BASELINE = "black"
-CMAP = "inferno"
 OUTPUT_DIR = "outputs"
 
 # %% tags=["nbval-ignore-output"]
@@ -160,6 +161,21 @@ print(f"F(x) - F(x')       : {score_at_input - score_at_baseline:.4f}")
 # `BATCH_SIZE` alphas at a time, as the tutorial's batched version does, but keeps only their
 # weighted running sum instead of every batch, so memory does not grow with the number of
 # steps. It returns the attributions with the completeness check.
+#
+# **Steps and batches.** The numbers you meet in this project, and why:
+#
+# | where | steps | why |
+# |---|---|---|
+# | `integrated_gradients(...)` | 50 | the default of the tutorial's function |
+# | these notebooks, `M_STEPS` | 240 | the tutorial's figures |
+# | `notebooks/offline.yaml` | its own | set so completeness stays below 1% on the bundled model |
+# | `ig-tutorial attribute`, tests | 64 | a quick picture |
+#
+# How many steps are *enough* depends on the model and the image: check the completeness error,
+# as below, or let `m_steps="auto"` choose ([notebook 8](08_integration_rules_and_steps.ipynb)).
+# The batch size changes only speed and memory, never the result: `BATCH_SIZE = None` takes the
+# package's default, 8, the fastest measured on a small CPU; the tutorial used 32; a GPU wants
+# more (`batch_size="auto"` measures it).
 
 # %%
 results = {

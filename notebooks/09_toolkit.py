@@ -43,18 +43,16 @@ if "google.colab" in sys.modules:
 # %% [markdown]
 # ## Parameters
 #
-# The same in every notebook (see [notebook 1](01_setup_and_classification.ipynb)); the
-# defaults are the tutorial's and need the internet. Offline: `ig-tutorial run --offline`, or
-# `papermill -f notebooks/offline.yaml`. This notebook uses `MODEL`, `IMAGES`, `TARGETS`, `M_STEPS`,
-# `BATCH_SIZE`, `CMAP` and `OUTPUT_DIR`.
+# Named as in every notebook (explained in [notebook 1](01_setup_and_classification.ipynb));
+# each notebook declares only the ones it uses. The defaults are the tutorial's and need the
+# internet. Offline: `ig-tutorial run --offline`, or `papermill -f notebooks/offline.yaml`.
 
 # %% tags=["parameters"]
 MODEL = "https://tfhub.dev/google/imagenet/inception_v1/classification/4"
 IMAGES = {"Fireboat": "Fireboat", "Giant Panda": "Giant Panda"}
-TARGETS = {"Fireboat": 555, "Giant Panda": 389}
+TARGETS = {"Fireboat": "fireboat", "Giant Panda": "giant panda"}
 M_STEPS = 240
-BATCH_SIZE = 32
-BASELINE = "black"
+BATCH_SIZE = None
 CMAP = "inferno"
 OUTPUT_DIR = "outputs"
 
@@ -87,14 +85,16 @@ images = {title: read_image(source, size=model.input_size) for title, source in 
 # %% [markdown]
 # ## Targets
 #
-# A target is a class index, a class name, or `"top-1"`, the class the model predicts. All three
-# name the same class here:
+# A target is a class name, `"top-1"` (the class the model predicts), or a class index of this
+# model. All three name the same class here:
 
 # %%
 title, image = next(iter(images.items()))
 top1 = resolve_target(model, image, "top-1")
-by_name = resolve_target(model, image, model.labels[top1])
-print(f"{title}: top-1 -> {top1}, {model.labels[top1]!r} -> {by_name}, index {TARGETS[title]}")
+by_name = resolve_target(model, image, TARGETS[title])
+print(
+    f"{title}: 'top-1' -> {top1}, {TARGETS[title]!r} -> {by_name}, {top1} -> {model.labels[top1]!r}"
+)
 
 # %% [markdown]
 # ## Several images in one call

@@ -179,3 +179,22 @@ def test_plot_completeness_vs_steps_draws_one_sorted_line_per_image(conv_net, sm
     )
     assert ax.get_xscale() == "log" and ax.get_yscale() == "log"
     assert any(line.get_label() == "5%" for line in ax.get_lines())
+
+
+def test_tutorial_figure_can_clip_its_mask_and_stays_faithful_by_default():
+    from ig_tutorial import plot_img_attributions
+
+    image = np.full((8, 8, 3), 0.5, np.float32)
+    attributions = np.zeros((8, 8, 3), np.float32)
+    attributions[..., 0] = np.linspace(0.0, 1.0, 64).reshape(8, 8)
+    attributions[0, 0, 0] = 1000.0  # one outlier would paint the rest of the mask black
+    faithful = plot_img_attributions(image, 0 * image, attributions)
+    clipped = plot_img_attributions(image, 0 * image, attributions, clip_percentile=90)
+    tutorial_mask = np.asarray(faithful.axes[2].images[0].get_array())
+    clipped_mask = np.asarray(clipped.axes[2].images[0].get_array())
+    assert tutorial_mask.max() == 1000.0  # the tutorial's own scaling, untouched
+    assert clipped_mask.max() == pytest.approx(np.percentile(tutorial_mask, 90))
+    # Below the clip nothing changes; the outlier no longer sets the colour scale.
+    assert clipped_mask[4, 4] == tutorial_mask[4, 4]
+    with pytest.raises(ValueError, match=r"clip_percentile must be in \(0, 100\]"):
+        plot_img_attributions(image, 0 * image, attributions, clip_percentile=0)

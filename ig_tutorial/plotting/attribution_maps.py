@@ -19,7 +19,7 @@ import tensorflow as tf
 from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 
-from ig_tutorial.checks import one_of
+from ig_tutorial.checks import one_of, percentile
 from ig_tutorial.plotting.tutorial_figures import to_numpy
 
 if TYPE_CHECKING:
@@ -90,11 +90,7 @@ def attribution_map(
         are not ``(height, width, channels)``.
     """
     one_of(mode, VISUALIZATION_MODES, "mode")
-    if not 0 < clip_percentile <= 100:
-        raise ValueError(
-            f"clip_percentile must be in (0, 100], got {clip_percentile!r}; use 100 for no "
-            f"clipping."
-        )
+    percentile(clip_percentile)
     attributions = to_numpy(attributions).astype(np.float64)
     if attributions.ndim != 3:
         raise ValueError(

@@ -16,6 +16,8 @@ import numpy as np
 import tensorflow as tf
 from matplotlib.figure import Figure
 
+from ig_tutorial.checks import percentile
+
 
 def to_numpy(value: tf.Tensor | np.ndarray) -> np.ndarray:
     """A tensor or array as a numpy array, for matplotlib."""
@@ -174,8 +176,14 @@ def plot_img_attributions(
     cmap: str = "inferno",
     overlay_alpha: float = 0.4,
     title: str | None = None,
+    clip_percentile: float | None = None,
 ) -> Figure:
     """The tutorial's 2x2 figure: baseline, image, attribution mask, and mask over the image.
+
+    By default the mask is drawn as the tutorial draws it, scaled to its largest value; a few
+    very bright pixels then leave the rest of it almost black. ``clip_percentile=99`` clips the
+    mask at that percentile first (as :func:`ig_tutorial.visualize_attributions` does, taught in
+    ``notebooks/09_toolkit.py``), so the structure underneath becomes visible.
 
     Parameters
     ----------
@@ -189,12 +197,21 @@ def plot_img_attributions(
         Opacity of the mask over the image.
     title : str, optional
         Figure title, e.g. the class name.
+    clip_percentile : float, optional
+        Clip the mask at this percentile of its values, in ``(0, 100]``; default no clipping.
 
     Returns
     -------
     matplotlib.figure.Figure
+
+    Raises
+    ------
+    ValueError
+        If ``clip_percentile`` is not in ``(0, 100]``.
     """
     mask = attribution_mask(attributions)
+    if clip_percentile is not None:
+        mask = np.minimum(mask, np.percentile(mask, percentile(clip_percentile)))
     fig, axes = plt.subplots(2, 2, figsize=(8, 8))
     panels = [
         (axes[0, 0], "Baseline image", to_numpy(baseline), None),
