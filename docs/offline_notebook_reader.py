@@ -18,6 +18,8 @@ import nbformat
 import yaml
 from papermill.parameterize import parameterize_notebook
 
+from ig_tutorial.running.runner import parameters_for
+
 OFFLINE_PROFILE = Path(__file__).resolve().parents[1] / "notebooks" / "offline.yaml"
 #: Set to a number to build the site with fewer integration steps than the profile's. CI does
 #: (64, as the notebook tests do) to keep its run short; the published site uses the profile.
@@ -50,7 +52,8 @@ def read_offline_notebook(text: str, **kwargs: object) -> nbformat.NotebookNode:
     parameters = yaml.safe_load(OFFLINE_PROFILE.read_text())
     if os.environ.get(M_STEPS_OVERRIDE):
         parameters["M_STEPS"] = int(os.environ[M_STEPS_OVERRIDE])
-    notebook = parameterize_notebook(notebook, parameters, kernel_name="python3", language="python")
+    own = parameters_for(notebook, parameters)  # each notebook declares only what it uses
+    notebook = parameterize_notebook(notebook, own, kernel_name="python3", language="python")
     # papermill's bookkeeping is not part of the page.
     del notebook.metadata["papermill"]
     return notebook

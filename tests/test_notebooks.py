@@ -30,6 +30,7 @@ from ig_tutorial.running.runner import (
     find_notebooks,
     load_parameters,
     parameter_names,
+    parameters_for,
     read_notebook,
 )
 from ig_tutorial.sources import BUNDLED_IMAGES, BUNDLED_MODEL, TUTORIAL_MODEL
@@ -248,7 +249,8 @@ def execute_offline(tmp_path_factory):
         if notebook not in done:
             output_dir = tmp_path_factory.mktemp(notebook.stem)
             try:
-                run = execute_notebook(notebook, output_dir, TEST_PARAMETERS)
+                own = parameters_for(read_notebook(notebook), TEST_PARAMETERS)
+                run = execute_notebook(notebook, output_dir, own)
             except NotebookFailure as failure:
                 done[notebook] = failure
             else:

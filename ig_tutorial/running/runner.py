@@ -239,6 +239,26 @@ def parameter_names(notebook: Any) -> list[str]:
     return []
 
 
+def parameters_for(notebook: Any, parameters: Mapping[str, Any]) -> dict[str, Any]:
+    """The subset of shared ``parameters`` that a notebook's ``parameters`` cell declares.
+
+    Each notebook declares only the parameters it uses (``notebooks/README.md``), so a profile
+    shared by all of them (``offline.yaml``) holds names that some notebook does not take.
+
+    Parameters
+    ----------
+    notebook : nbformat.NotebookNode
+    parameters : mapping
+        Name -> value, for any number of notebooks.
+
+    Returns
+    -------
+    dict
+    """
+    declared = set(parameter_names(notebook))
+    return {name: value for name, value in parameters.items() if name in declared}
+
+
 def load_parameters(
     files: Sequence[str | os.PathLike[str]] = (), overrides: Mapping[str, Any] | None = None
 ) -> dict[str, Any]:
@@ -427,7 +447,7 @@ def run_notebooks(
         bar.set_postfix_str(notebook.stem)
         # A parameter only some notebooks use (say, one of a later notebook) is not passed to
         # the others, whose strict check would reject it.
-        own = {name: value for name, value in parameters.items() if name in names[notebook]}
+        own = parameters_for(read_notebook(notebook), parameters)
         run = execute_notebook(notebook, output_dir, own, cell_timeout=cell_timeout)
         if progress:
             bar.write(f"{run.notebook.name}: {run.seconds:.1f} s -> {run.executed}")
