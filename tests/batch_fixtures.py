@@ -8,7 +8,7 @@ from pathlib import Path
 import numpy as np
 import tensorflow as tf
 
-from ig_tutorial.images import bundled_image_path
+from ig_tutorial.sources import bundled_image_path
 
 #: The bundled photos copied into the test folder.
 PHOTOS = ("coffee", "chelsea", "grace_hopper", "astronaut", "rocket", "motorcycle")

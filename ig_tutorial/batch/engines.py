@@ -25,8 +25,6 @@ from collections import Counter
 from collections.abc import Iterable, Iterator
 from pathlib import Path
 
-from tqdm.auto import tqdm
-
 from ig_tutorial.batch.inputs import (
     InputItem,
     assign_targets,
@@ -46,7 +44,9 @@ from ig_tutorial.batch.work import attribute_input
 from ig_tutorial.cache import is_url
 from ig_tutorial.checks import one_of, positive_integer, positive_number, shard_spec
 from ig_tutorial.models.classifier import Classifier
-from ig_tutorial.models.loading import BUNDLED_MODEL, load_model
+from ig_tutorial.models.loading import load_model
+from ig_tutorial.progress import progress_bar
+from ig_tutorial.sources import BUNDLED_MODEL
 
 #: Where the work runs: this process, or a Ray cluster.
 ENGINES: tuple[str, ...] = ("local", "ray")
@@ -138,7 +138,7 @@ class BatchRun:
         self.output_dir.mkdir(parents=True, exist_ok=True)
         remove_stale_partials(self.output_dir)
         manifest = ManifestWriter(self.manifest_path)
-        bar = tqdm(
+        bar = progress_bar(
             total=self.total,
             desc="attributing",
             unit="image",

@@ -31,7 +31,8 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 
 from ig_tutorial.cache import is_url
-from ig_tutorial.images import BUNDLED_IMAGES, TUTORIAL_IMAGES, resolve_image_source
+from ig_tutorial.images import resolve_image_source
+from ig_tutorial.sources import BUNDLED_IMAGES, TUTORIAL_IMAGES
 
 #: File suffixes (any case) that a folder search or a glob pattern takes as images.
 IMAGE_SUFFIXES: tuple[str, ...] = (".jpg", ".jpeg", ".png", ".gif", ".bmp", ".webp")
