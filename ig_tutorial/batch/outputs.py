@@ -67,11 +67,14 @@ class ImageRecord:
         Why it failed: the exception's type and message.
     seconds : float
         Wall time spent on this input (reading, attributing, writing; or checking, if skipped).
-    target, label : int and str, or None
-        The attributed class (``label`` is ``None`` for a model without labels).
-    m_steps, num_evaluations : int or None
-        Sub-intervals of the rule used (with ``m_steps="auto"``, the converged count) and the
-        gradient evaluations spent.
+    target : int or None
+        The attributed class.
+    label : str or None
+        Its name (``None`` for a model without labels).
+    m_steps : int or None
+        Sub-intervals of the rule used (with ``m_steps="auto"``, the converged count).
+    num_evaluations : int or None
+        Gradient evaluations spent.
     relative_completeness_error : float or None
         ``|sum(IG) - (F(x) - F(x'))| / |F(x) - F(x')|`` (``None`` when not finite).
     warnings : list of str

@@ -56,8 +56,11 @@ class _AttributionActor:
     ) -> None:
         import tensorflow as tf
 
-        tf.config.threading.set_intra_op_parallelism_threads(threads)
-        tf.config.threading.set_inter_op_parallelism_threads(threads)
+        try:
+            tf.config.threading.set_intra_op_parallelism_threads(threads)
+            tf.config.threading.set_inter_op_parallelism_threads(threads)
+        except RuntimeError:
+            pass  # a reused worker process already ran TensorFlow: its pool stays as it is
         if options.get("figures"):
             import matplotlib
 

@@ -42,7 +42,6 @@ _BATCH_OPTIONS = (
     "cpus_per_worker",
     "ray_address",
     "shard",
-    "no_progress",
 )
 
 
@@ -99,6 +98,7 @@ def _add_attribute_parser(subparsers: argparse._SubParsersAction) -> None:
         "--batch-size", default=None, help="gradients per model call, or 'auto' (default 8)"
     )
     parser.add_argument("--baseline", default="black", help="baseline name (default black)")
+    parser.add_argument("--no-progress", action="store_true", help="hide the progress bar")
     single = parser.add_argument_group("one image")
     single.add_argument("--cmap", default="inferno", help="colormap of the mask")
     single.add_argument(
@@ -152,7 +152,6 @@ def _add_attribute_parser(subparsers: argparse._SubParsersAction) -> None:
         default=None,
         help="ray: cluster to join, e.g. 'auto' or 'ray://head:10001' (default: a local one)",
     )
-    batch.add_argument("--no-progress", action="store_true", help="hide the progress bar")
     parser.set_defaults(handler=_attribute)
 
 
@@ -204,7 +203,7 @@ def _attribute_one(args: argparse.Namespace) -> int:
         m_steps=m_steps,
         method=args.method,
         batch_size=_batch_size(args.batch_size),
-        progress=True,
+        progress=not args.no_progress,
         tolerance=args.tolerance,
         max_steps=args.max_steps,
     )
