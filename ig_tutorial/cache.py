@@ -4,7 +4,8 @@ Everything the package caches (the exported bundled SavedModel, downloaded image
 files) lives under one folder, :func:`cache_dir`. Set the environment variable
 ``IG_TUTORIAL_CACHE`` to move it, e.g. to a scratch disk or a temporary folder in tests.
 :func:`download` fetches a URL once into it; :func:`is_url` tells a URL from a file path for
-every loader (images, labels, models).
+every loader (images, labels, models). :func:`atomic_directory` and :func:`atomic_file` write
+under a temporary name and rename, so a killed process never leaves half a folder or file.
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import os
+import secrets
 import shutil
 import socket
 import tempfile
@@ -77,6 +79,50 @@ def atomic_directory(final: Path) -> Iterator[Path]:
             # Another process won the race; its folder is complete, so ours is redundant.
     finally:
         shutil.rmtree(staging, ignore_errors=True)
+
+
+#: Marks a file :func:`atomic_file` is still writing: ``.<name>.partial-<host>-<pid>-<random>``.
+PARTIAL_MARK = ".partial-"
+
+
+@contextlib.contextmanager
+def atomic_file(final: Path) -> Iterator[Path]:
+    """Write a file under a temporary name and rename it to ``final`` only on success.
+
+    The rename is atomic on one file system, so a reader (or a rerun after the writer was
+    killed) sees either no ``final`` or a complete one, never half a file. The temporary name,
+    ``.<final name>.partial-<host>-<pid>-<random>`` beside ``final``, is hidden and says which
+    process wrote it, so a later run can tell a killed writer's leftovers from a live one's
+    (see :func:`ig_tutorial.batch.outputs.remove_stale_partials`). The caller creates the file
+    (so it gets the usual permissions, not a private temporary file's); an existing ``final`` is
+    replaced.
+
+    Parameters
+    ----------
+    final : pathlib.Path
+        Where the finished file must end up. Its parent is created if needed.
+
+    Yields
+    ------
+    pathlib.Path
+        A path beside ``final`` that does not exist yet, for the caller to write.
+
+    Notes
+    -----
+    This protects against a killed process, not against a power cut: the data is not
+    ``fsync``-ed before the rename.
+    """
+    final = Path(final)
+    final.parent.mkdir(parents=True, exist_ok=True)
+    host = socket.gethostname().replace("-", "_")
+    staging = final.with_name(
+        f".{final.name}{PARTIAL_MARK}{host}-{os.getpid()}-{secrets.token_hex(4)}"
+    )
+    try:
+        yield staging
+        os.replace(staging, final)
+    finally:
+        staging.unlink(missing_ok=True)
 
 
 def is_url(source: str) -> bool:

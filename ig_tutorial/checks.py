@@ -165,3 +165,73 @@ def class_index(target: int, num_classes: int) -> int:
     if not 0 <= target < num_classes:
         raise ValueError(f"target {target} is out of range for a model with {num_classes} classes.")
     return target
+
+
+def steps_or_auto(value: Any, name: str = "m_steps") -> int | str:
+    """Return a step count as a positive ``int``, or ``"auto"``.
+
+    Accepts what a command line gives (the strings ``"64"`` or ``"auto"``) as well as a Python
+    ``int``.
+
+    Parameters
+    ----------
+    value : int or str
+        ``64``, ``"64"`` or ``"auto"`` (any case).
+    name : str, default "m_steps"
+        The argument's name, for the message.
+
+    Returns
+    -------
+    int or "auto"
+
+    Raises
+    ------
+    ValueError
+        ``"<name> must be a positive integer or 'auto', got <value>."``
+    """
+    if isinstance(value, str):
+        text = value.strip().lower()
+        if text == "auto":
+            return "auto"
+        if not text.isdigit() or int(text) < 1:
+            raise ValueError(f"{name} must be a positive integer or 'auto', got {value!r}.")
+        return int(text)
+    if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < 1:
+        raise ValueError(f"{name} must be a positive integer or 'auto', got {value!r}.")
+    return int(value)
+
+
+def shard_spec(value: Any, name: str = "shard") -> tuple[int, int]:
+    """Return a shard ``"K/N"`` (this is shard K of N, counted from 1) as the pair ``(K, N)``.
+
+    Parameters
+    ----------
+    value : str or tuple of int
+        ``"2/3"`` or ``(2, 3)``.
+    name : str, default "shard"
+        The argument's name, for the message.
+
+    Returns
+    -------
+    tuple of int
+        ``(K, N)`` with ``1 <= K <= N``.
+
+    Raises
+    ------
+    ValueError
+        If ``value`` is not of the form ``K/N`` with ``1 <= K <= N``, naming the value.
+    """
+    pair = value
+    if isinstance(value, str):
+        parts = value.split("/")
+        pair = tuple(int(p) if p.strip().isdigit() else None for p in parts)
+    if (
+        not isinstance(pair, tuple)
+        or len(pair) != 2
+        or any(isinstance(p, bool) or not isinstance(p, (int, np.integer)) for p in pair)
+        or not 1 <= pair[0] <= pair[1]
+    ):
+        raise ValueError(
+            f"{name} must be K/N with 1 <= K <= N (shard K of N, e.g. 2/3), got {value!r}."
+        )
+    return int(pair[0]), int(pair[1])

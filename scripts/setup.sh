@@ -15,7 +15,7 @@ if [ ! -f "$stamp" ] || [ "$(cat "$stamp")" != "$wanted" ]; then
   # pip's and the build backend's chatter goes to a log, shown only if the install fails.
   log=.venv/install.log
   if ! { .venv/bin/python -m pip install --quiet --upgrade pip &&
-         .venv/bin/python -m pip install --quiet -e ".[run,dev,docs]"; } >"$log" 2>&1; then
+         .venv/bin/python -m pip install --quiet -e ".[run,ray,dev,docs]"; } >"$log" 2>&1; then
     cat "$log" >&2
     echo "Installing into .venv failed; the log above is also in $log" >&2
     exit 1

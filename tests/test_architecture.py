@@ -32,6 +32,7 @@ LAYERS = (
     ("ig_tutorial.images", "ig_tutorial.models"),
     ("ig_tutorial.ig", "ig_tutorial.tutorial_reference"),
     ("ig_tutorial.plotting",),
+    ("ig_tutorial.batch",),
     ("ig_tutorial.running",),
 )
 

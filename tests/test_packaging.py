@@ -16,7 +16,7 @@ def _name(requirement: str) -> str:
 def test_environment_yml_matches_pyproject():
     project = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]
     expected = {_name(r) for r in project["dependencies"]}
-    for extra in ("run", "dev", "docs"):
+    for extra in ("run", "ray", "dev", "docs"):
         expected |= {_name(r) for r in project["optional-dependencies"][extra]}
 
     environment = yaml.safe_load((ROOT / "environment.yml").read_text())

@@ -10,6 +10,12 @@ model and photos::
 offline with the bundled model and photos::
 
     ig-tutorial attribute grace_hopper --out outputs/grace_hopper.png
+
+Given many images (a folder, a pattern, a list file, several files, or ``--output-dir``) it
+attributes them all with :func:`ig_tutorial.batch.attribute_files`: resumable, shardable, on
+this machine or a Ray cluster (``docs/batch.md``)::
+
+    ig-tutorial attribute photos/ --output-dir attributions --m-steps auto --figures
 """
 
 from __future__ import annotations
@@ -24,18 +30,41 @@ from pathlib import Path
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 
 
+#: ``attribute`` options that only a batch run has; giving one of them selects a batch run.
+_BATCH_OPTIONS = (
+    "output_dir",
+    "targets",
+    "figures",
+    "dtype",
+    "force",
+    "engine",
+    "workers",
+    "cpus_per_worker",
+    "ray_address",
+    "shard",
+)
+
+
 def _add_attribute_parser(subparsers: argparse._SubParsersAction) -> None:
     from ig_tutorial.ig.integration_rules import INTEGRATION_RULES
     from ig_tutorial.sources import BUNDLED_IMAGES, BUNDLED_MODEL
 
     parser = subparsers.add_parser(
         "attribute",
-        help="classify an image and write its Integrated Gradients figure",
-        description="Classify an image, compute Integrated Gradients for a class, print the "
-        "completeness check and save the tutorial's 2x2 attribution figure as PNG.",
+        help="Integrated Gradients of one image (a figure) or of many (a folder of results)",
+        description="One image: classify it, compute Integrated Gradients for a class, print the "
+        "completeness check and save the tutorial's 2x2 attribution figure as PNG. Many images "
+        "(several inputs, a folder, a pattern, an @list file, or any batch option such as "
+        "--output-dir): write one .npz per image (and a PNG with --figures) and a "
+        "manifest.jsonl to the output folder, skipping images already done; bad inputs are "
+        "recorded as failed and the run goes on, exiting with status 1 if any failed.",
     )
     parser.add_argument(
-        "image", help=f"file path, URL, or bundled photo ({', '.join(BUNDLED_IMAGES)})"
+        "inputs",
+        nargs="+",
+        metavar="INPUT",
+        help=f"image file, URL, bundled photo ({', '.join(BUNDLED_IMAGES)}), folder (searched "
+        "recursively), quoted glob pattern ('val/**/*.jpg'), or @file listing one input per line",
     )
     parser.add_argument(
         "--model",
@@ -45,53 +74,143 @@ def _add_attribute_parser(subparsers: argparse._SubParsersAction) -> None:
     parser.add_argument(
         "--target", default="top-1", help="class index, label name, or 'top-1' (default)"
     )
-    parser.add_argument("--m-steps", type=int, default=64, help="integration steps (default 64)")
+    parser.add_argument(
+        "--m-steps",
+        default="64",
+        help="integration steps, or 'auto' to refine until --tolerance is met (default 64)",
+    )
+    parser.add_argument(
+        "--tolerance",
+        type=float,
+        default=0.01,
+        help="--m-steps auto: relative completeness error and change to reach (default 0.01)",
+    )
+    parser.add_argument(
+        "--max-steps", type=int, default=1024, help="--m-steps auto: at most (default 1024)"
+    )
     parser.add_argument(
         "--method",
         default="riemann_trapezoid",
         choices=INTEGRATION_RULES,
         help="integration rule (default riemann_trapezoid)",
     )
-    parser.add_argument("--batch-size", type=int, default=None, help="gradients per model call")
-    parser.add_argument("--baseline", default="black", help="baseline name (default black)")
-    parser.add_argument("--cmap", default="inferno", help="colormap of the mask")
     parser.add_argument(
+        "--batch-size", default=None, help="gradients per model call, or 'auto' (default 8)"
+    )
+    parser.add_argument("--baseline", default="black", help="baseline name (default black)")
+    parser.add_argument("--no-progress", action="store_true", help="hide the progress bar")
+    single = parser.add_argument_group("one image")
+    single.add_argument("--cmap", default="inferno", help="colormap of the mask")
+    single.add_argument(
         "--out", type=Path, default=None, help="PNG to write (default outputs/<image>.png)"
     )
+    batch = parser.add_argument_group("many images")
+    batch.add_argument(
+        "-o",
+        "--output-dir",
+        type=Path,
+        default=None,
+        help="folder for the .npz files, figures and manifest (default outputs/attributions)",
+    )
+    batch.add_argument(
+        "--targets",
+        type=Path,
+        default=None,
+        metavar="CSV",
+        help="per-image targets: rows 'path,target', paths relative to the CSV's folder",
+    )
+    batch.add_argument("--figures", action="store_true", help="also write each image's figure")
+    batch.add_argument(
+        "--dtype",
+        choices=("float32", "float16"),  # ig_tutorial.batch.settings.ATTRIBUTION_DTYPES
+        default=None,
+        help="how attributions are stored (default float32; float16 halves the files)",
+    )
+    batch.add_argument(
+        "--force", action="store_true", help="recompute images whose outputs already exist"
+    )
+    batch.add_argument(
+        "--shard",
+        default=None,
+        metavar="K/N",
+        help="attribute only shard K of N (by content hash), e.g. for a Slurm array",
+    )
+    batch.add_argument(
+        "--engine",
+        choices=("local", "ray"),
+        default=None,
+        help="local (default): this process; ray: a pool of Ray actors (needs the [ray] extra)",
+    )
+    batch.add_argument(
+        "--workers", type=int, default=None, help="ray: actors (default one per CPU)"
+    )
+    batch.add_argument(
+        "--cpus-per-worker", type=float, default=None, help="ray: CPUs per actor (default 1)"
+    )
+    batch.add_argument(
+        "--ray-address",
+        default=None,
+        help="ray: cluster to join, e.g. 'auto' or 'ray://head:10001' (default: a local one)",
+    )
     parser.set_defaults(handler=_attribute)
+
+
+def _is_many(source: str) -> bool:
+    """Whether one input stands for several: a list file, a folder or a glob pattern."""
+    if source.startswith("@") or Path(source).expanduser().is_dir():
+        return True
+    return any(c in source for c in "*?[") and not Path(source).expanduser().exists()
 
 
 def _attribute(args: argparse.Namespace) -> int:
     import matplotlib
 
     matplotlib.use("Agg")
+    batch_options = [name for name in _BATCH_OPTIONS if getattr(args, name) not in (None, False)]
+    if len(args.inputs) > 1 or _is_many(args.inputs[0]) or batch_options:
+        if args.out is not None:
+            raise ValueError(
+                "--out names the figure of one image; for many images give --output-dir "
+                "(and --figures for their figures)."
+            )
+        return _attribute_many(args)
+    return _attribute_one(args)
+
+
+def _attribute_one(args: argparse.Namespace) -> int:
+    from ig_tutorial.batch.settings import normalize_target
+    from ig_tutorial.checks import steps_or_auto
     from ig_tutorial.ig.baselines import make_baseline
     from ig_tutorial.ig.integrated_gradients import integrated_gradients
     from ig_tutorial.images import read_image
     from ig_tutorial.models.loading import load_model
     from ig_tutorial.plotting.tutorial_figures import plot_img_attributions
 
+    (source,) = args.inputs
+    m_steps = steps_or_auto(args.m_steps, "--m-steps")
     model = load_model(args.model)
-    image = read_image(args.image, size=model.input_size)
+    image = read_image(source, size=model.input_size)
     print(model.summary())
-    print(f"\nTop-3 for {args.image}:")
+    print(f"\nTop-3 for {source}:")
     for index, label, probability in model.predict_top_k(image, k=3):
         print(f"  {index:4d} {label:<30s} {probability:7.2%}")
     baseline = make_baseline(args.baseline, image)
     result = integrated_gradients(
         model,
         image,
-        args.target,
+        normalize_target(args.target, "--target"),
         baseline=baseline,
-        m_steps=args.m_steps,
+        m_steps=m_steps,
         method=args.method,
-        batch_size=args.batch_size,
-        progress=True,
+        batch_size=_batch_size(args.batch_size),
+        progress=not args.no_progress,
+        tolerance=args.tolerance,
+        max_steps=args.max_steps,
     )
     label = model.labels[result.target] if model.labels else str(result.target)
     print(f"\nIntegrated Gradients for class {result.target} ({label}):")
     print("  " + result.completeness_report())
-    stem = Path(str(args.image)).stem.replace(" ", "_")
+    stem = Path(str(source)).stem.replace(" ", "_")
     out = args.out or Path("outputs") / f"{stem}.png"
     out.parent.mkdir(parents=True, exist_ok=True)
     figure = plot_img_attributions(
@@ -99,6 +218,67 @@ def _attribute(args: argparse.Namespace) -> int:
     )
     figure.savefig(out, dpi=100)
     print(f"\nWrote {out}")
+    return 0
+
+
+def _batch_size(value: str | None) -> int | str | None:
+    if value is None or value == "auto":
+        return value
+    return int(value) if value.strip().isdigit() else value  # checked (and named) by the core
+
+
+#: How many failures the summary lists; the manifest has them all.
+_FAILURES_SHOWN = 10
+
+
+def _attribute_many(args: argparse.Namespace) -> int:
+    from ig_tutorial.batch.engines import attribute_files
+
+    output_dir = args.output_dir or Path("outputs") / "attributions"
+    run = attribute_files(
+        args.inputs,
+        output_dir,
+        args.model,
+        target=args.target,
+        targets_file=args.targets,
+        m_steps=args.m_steps,
+        method=args.method,
+        baseline=args.baseline,
+        tolerance=args.tolerance,
+        max_steps=args.max_steps,
+        batch_size=_batch_size(args.batch_size),
+        dtype=args.dtype or "float32",
+        figures=args.figures,
+        force=args.force,
+        shard=args.shard,
+        engine=args.engine or "local",
+        workers=args.workers,
+        cpus_per_worker=args.cpus_per_worker or 1,
+        ray_address=args.ray_address,
+        progress=not args.no_progress,
+    )
+    if run.unmatched_targets:
+        print(
+            f"ig-tutorial: note: {len(run.unmatched_targets)} row(s) of {args.targets} name no "
+            f"input, e.g. {run.unmatched_targets[0]}",
+            file=sys.stderr,
+        )
+    failures = [record for record in run if record.status == "failed"]
+    counts = run.counts
+    rate = run.total / run.seconds if run.seconds > 0 else float("nan")
+    print(
+        f"{run.total} input(s) in {run.seconds:.1f} s ({rate:.2f} image/s): "
+        f"{counts['done']} attributed, {counts['skipped']} already done, "
+        f"{counts['failed']} failed."
+    )
+    print(f"Manifest: {run.manifest_path}")
+    if failures:
+        print(f"Failed ({len(failures)}):")
+        for record in failures[:_FAILURES_SHOWN]:
+            print(f"  {record.input}: {record.error}")
+        if len(failures) > _FAILURES_SHOWN:
+            print(f"  ... and {len(failures) - _FAILURES_SHOWN} more, listed in the manifest.")
+        return 1
     return 0
 
 
@@ -230,7 +410,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     try:
         return args.handler(args)
-    except (ValueError, FileNotFoundError, ConnectionError) as error:
+    except (ValueError, FileNotFoundError, ConnectionError, ImportError, RuntimeError) as error:
         print(f"ig-tutorial: error: {error}", file=sys.stderr)
         return 2
 

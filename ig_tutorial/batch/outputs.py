@@ -1,0 +1,422 @@
+"""What a batch run writes: one ``.npz`` (and optionally a ``.png``) per image, and a manifest.
+
+Every file is written under a temporary name and renamed when complete
+(:func:`ig_tutorial.cache.atomic_file`), so a killed run leaves no half file, only hidden
+``.partial-`` files that the next run removes (:func:`remove_stale_partials`). The ``.npz`` is
+written last: it is the commit mark of an image, and a rerun skips an image whose ``.npz``
+exists and carries the expected key.
+
+The ``.npz`` files are byte-for-byte reproducible (fixed member order and time stamps), so a
+resumed run can be compared with an uninterrupted one file by file.
+
+The manifest (``manifest.jsonl``, or ``manifest-K-of-N.jsonl`` for shard K of N, so that shards
+never write the same file) has one JSON object per line and per input, with the fields of
+:class:`ImageRecord`. During a run each record is appended as soon as its image is finished (a
+journal that survives a kill); when the run ends the file is rewritten, atomically, with one
+line per input, the latest record winning. :func:`read_manifest` reads it and
+:func:`verify_output_folder` checks a whole output folder.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+import math
+import os
+import re
+import socket
+import zipfile
+from collections.abc import Iterable, Mapping
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from ig_tutorial.cache import PARTIAL_MARK, atomic_file
+
+#: The manifest's file name for an unsharded run.
+MANIFEST_NAME = "manifest.jsonl"
+
+#: What a manifest record's ``status`` may be.
+STATUSES: tuple[str, ...] = ("done", "skipped", "failed")
+
+#: Fields every manifest line must have.
+REQUIRED_FIELDS: tuple[str, ...] = ("input", "sha256", "status", "outputs", "error", "seconds")
+
+# A fixed time stamp (zip's earliest) makes the .npz bytes depend on the arrays only.
+_ZIP_DATE = (1980, 1, 1, 0, 0, 0)
+_PARTIAL = re.compile(re.escape(PARTIAL_MARK) + r"(?P<host>[^-]+)-(?P<pid>\d+)-[0-9a-f]+$")
+
+
+@dataclass(frozen=True)
+class ImageRecord:
+    """The outcome of one input: a line of the manifest.
+
+    Attributes
+    ----------
+    input : str
+        The input as given (or as found in a folder).
+    sha256 : str or None
+        Content hash of the input file; ``None`` if it could not be read.
+    status : {"done", "skipped", "failed"}
+        Computed in this run; already computed (valid outputs found); or failed.
+    outputs : list of str
+        File names of the outputs, relative to the output folder (``.npz`` last).
+    error : str or None
+        Why it failed: the exception's type and message.
+    seconds : float
+        Wall time spent on this input (reading, attributing, writing; or checking, if skipped).
+    target : int or None
+        The attributed class.
+    label : str or None
+        Its name (``None`` for a model without labels).
+    m_steps : int or None
+        Sub-intervals of the rule used (with ``m_steps="auto"``, the converged count).
+    num_evaluations : int or None
+        Gradient evaluations spent.
+    relative_completeness_error : float or None
+        ``|sum(IG) - (F(x) - F(x'))| / |F(x) - F(x')|`` (``None`` when not finite).
+    warnings : list of str
+        Warnings raised while attributing, e.g. ``m_steps="auto"`` reaching ``max_steps``.
+    """
+
+    input: str
+    sha256: str | None
+    status: str
+    outputs: list[str] = field(default_factory=list)
+    error: str | None = None
+    seconds: float = 0.0
+    target: int | None = None
+    label: str | None = None
+    m_steps: int | None = None
+    num_evaluations: int | None = None
+    relative_completeness_error: float | None = None
+    warnings: list[str] = field(default_factory=list)
+
+    def to_json(self) -> str:
+        """One manifest line (without the newline); strict JSON (no NaN or infinity)."""
+        return json.dumps(asdict(self), sort_keys=True, allow_nan=False)
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> ImageRecord:
+        """A record from a parsed manifest line (unknown fields are ignored)."""
+        known = cls.__dataclass_fields__
+        return cls(**{name: value for name, value in data.items() if name in known})
+
+
+def finite_or_none(value: float) -> float | None:
+    """``value`` as a ``float`` if it is finite, else ``None`` (JSON has no infinity)."""
+    value = float(value)
+    return value if math.isfinite(value) else None
+
+
+def manifest_name(shard: tuple[int, int] | None = None) -> str:
+    """``manifest.jsonl``, or ``manifest-K-of-N.jsonl`` for shard K of N."""
+    return MANIFEST_NAME if shard is None else f"manifest-{shard[0]}-of-{shard[1]}.jsonl"
+
+
+def write_npz(path: str | os.PathLike[str], arrays: Mapping[str, Any]) -> None:
+    """Write arrays to a compressed ``.npz``, atomically and byte-for-byte reproducibly.
+
+    The file is what :func:`numpy.savez_compressed` writes (``numpy.load`` reads it), except
+    that members are sorted by name and carry a fixed time stamp, so equal arrays give equal
+    files.
+
+    Parameters
+    ----------
+    path : str or os.PathLike
+        The ``.npz`` file; replaced if it exists.
+    arrays : mapping of str to array-like
+        Member name -> array. Strings become 0-d unicode arrays; nothing needs pickle.
+    """
+    with atomic_file(Path(path)) as staging:
+        with zipfile.ZipFile(staging, "w", compression=zipfile.ZIP_DEFLATED) as archive:
+            for name in sorted(arrays):
+                buffer = io.BytesIO()
+                np.lib.format.write_array(buffer, np.asarray(arrays[name]), allow_pickle=False)
+                info = zipfile.ZipInfo(f"{name}.npy", date_time=_ZIP_DATE)
+                info.compress_type = zipfile.ZIP_DEFLATED
+                info.external_attr = 0o644 << 16
+                archive.writestr(info, buffer.getvalue())
+
+
+def load_npz(path: str | os.PathLike[str]) -> dict[str, np.ndarray]:
+    """Read every array of an output ``.npz`` (checking each member's CRC).
+
+    Returns
+    -------
+    dict of str to numpy.ndarray
+        E.g. ``attributions``, ``target``, ``label``, ``score_at_input``, ``settings`` (JSON
+        text); see ``docs/batch.md`` for the full list.
+
+    Raises
+    ------
+    ValueError
+        If the file is not a complete ``.npz`` (truncated, corrupt), naming the file.
+    """
+    try:
+        # Open the file here: numpy leaves it open when the archive is unreadable.
+        with open(path, "rb") as handle, np.load(handle, allow_pickle=False) as data:
+            return {name: data[name] for name in data.files}
+    except (OSError, ValueError, EOFError, KeyError, zipfile.BadZipFile) as error:
+        raise ValueError(f"{os.fspath(path)!r} is not a complete .npz file: {error}") from None
+
+
+def read_output_key(path: str | os.PathLike[str]) -> str | None:
+    """The key stored in an output ``.npz``, or ``None`` if the file is missing or unreadable."""
+    try:
+        with open(path, "rb") as handle, np.load(handle, allow_pickle=False) as data:
+            return str(data["key"])
+    except (OSError, ValueError, EOFError, KeyError, zipfile.BadZipFile):
+        return None
+
+
+def _process_is_alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True  # someone else's process
+    return True
+
+
+def remove_stale_partials(folder: str | os.PathLike[str]) -> list[Path]:
+    """Delete the temporary files that killed writers on this host left in ``folder``.
+
+    A temporary file's name says which host and process wrote it
+    (:func:`ig_tutorial.cache.atomic_file`); it is deleted only if that process no longer runs
+    on this host, so a concurrent run (another shard, another host on a shared disk) keeps its
+    files.
+
+    Returns
+    -------
+    list of pathlib.Path
+        The deleted files.
+    """
+    folder = Path(folder)
+    host = socket.gethostname().replace("-", "_")
+    removed = []
+    if not folder.is_dir():
+        return removed
+    for path in folder.iterdir():
+        match = _PARTIAL.search(path.name)
+        if (
+            match
+            and path.name.startswith(".")
+            and match["host"] == host
+            and not _process_is_alive(int(match["pid"]))
+        ):
+            path.unlink(missing_ok=True)
+            removed.append(path)
+    return removed
+
+
+def _parse_manifest(path: Path, *, strict: bool) -> tuple[list[dict], int]:
+    """The records of a manifest, and the byte length of its complete lines."""
+    data = path.read_bytes()
+    complete = data.rfind(b"\n") + 1
+    if complete < len(data) and strict:
+        raise ValueError(
+            f"{path}: the last line has no newline: a write was cut off (the writer was killed)."
+        )
+    records = []
+    for number, line in enumerate(data[:complete].decode("utf-8").splitlines(), start=1):
+        try:
+            record = json.loads(line)
+        except json.JSONDecodeError as error:
+            raise ValueError(f"{path}, line {number}: not valid JSON ({error}).") from None
+        problem = _record_problem(record)
+        if problem:
+            raise ValueError(f"{path}, line {number}: {problem}")
+        records.append(record)
+    return records, complete
+
+
+def _record_problem(record: Any) -> str | None:
+    if not isinstance(record, dict):
+        return f"expected a JSON object, got {type(record).__name__}."
+    missing = [name for name in REQUIRED_FIELDS if name not in record]
+    if missing:
+        return f"missing field(s) {', '.join(missing)}."
+    if record["status"] not in STATUSES:
+        return f"status must be one of {STATUSES}, got {record['status']!r}."
+    if not isinstance(record["outputs"], list):
+        return f"outputs must be a list, got {record['outputs']!r}."
+    if record["status"] == "failed" and not record["error"]:
+        return "a failed record must say why (error)."
+    return None
+
+
+def read_manifest(path: str | os.PathLike[str], *, strict: bool = True) -> list[dict]:
+    """Read a manifest: one JSON object per line.
+
+    Parameters
+    ----------
+    path : str or os.PathLike
+        A ``manifest*.jsonl`` file.
+    strict : bool, default True
+        Refuse a last line without its newline (a write cut off by a kill). With ``False`` it
+        is dropped, as a resumed run does.
+
+    Returns
+    -------
+    list of dict
+        The records, in file order.
+
+    Raises
+    ------
+    ValueError
+        Naming the file and line, for a line that is not JSON, not an object, lacks one of
+        :data:`REQUIRED_FIELDS`, or has an unknown status.
+    """
+    return _parse_manifest(Path(path), strict=strict)[0]
+
+
+def latest_records(records: Iterable[Mapping[str, Any]]) -> dict[str, dict]:
+    """One record per input, the latest winning, sorted by input."""
+    latest = {record["input"]: dict(record) for record in records}
+    return dict(sorted(latest.items()))
+
+
+class ManifestWriter:
+    """Appends records to a manifest as they come, and compacts it when the run ends.
+
+    Opening it takes an exclusive lock on the manifest (where the platform has ``fcntl``), so
+    two runs cannot write the same manifest; a cut-off last line left by a killed run is
+    dropped.
+
+    Parameters
+    ----------
+    path : pathlib.Path
+        The manifest file; its folder is created if needed.
+
+    Raises
+    ------
+    RuntimeError
+        If another process holds the manifest's lock.
+    ValueError
+        If the existing manifest has an invalid line (see :func:`read_manifest`).
+    """
+
+    def __init__(self, path: Path) -> None:
+        self.path = Path(path)
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        self._lock = open(self.path.with_name(f".{self.path.name}.lock"), "a")  # noqa: SIM115
+        try:
+            import fcntl
+        except ImportError:  # Windows: no advisory locks; one run per folder is the user's job.
+            fcntl = None
+        if fcntl is not None:
+            try:
+                fcntl.flock(self._lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            except BlockingIOError:
+                self._lock.close()
+                raise RuntimeError(
+                    f"Another run is writing {self.path}; wait for it, or give another output "
+                    "folder (or --shard K/N, which writes its own manifest)."
+                ) from None
+        records, complete = [], 0
+        if self.path.is_file():
+            records, complete = _parse_manifest(self.path, strict=False)
+            with open(self.path, "r+b") as handle:
+                handle.truncate(complete)
+        self._previous = records
+        self._written: list[dict] = []
+        self._file = open(self.path, "a", encoding="utf-8")  # noqa: SIM115
+
+    def append(self, record: ImageRecord) -> None:
+        """Write one record as a line and flush it, so a kill loses no finished image."""
+        line = record.to_json()
+        self._file.write(line + "\n")
+        self._file.flush()
+        self._written.append(json.loads(line))
+
+    def close(self, *, compact: bool = True) -> None:
+        """Stop appending; with ``compact``, rewrite the file with one line per input.
+
+        The rewrite is atomic: a kill during it leaves the journal as it was.
+        """
+        self._file.close()
+        if compact:
+            merged = latest_records([*self._previous, *self._written])
+            with atomic_file(self.path) as staging:
+                staging.write_text(
+                    "".join(json.dumps(r, sort_keys=True) + "\n" for r in merged.values()),
+                    encoding="utf-8",
+                )
+        self._lock.close()
+
+    def __enter__(self) -> ManifestWriter:
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.close()
+
+
+def read_output_folder(folder: str | os.PathLike[str]) -> dict[str, dict]:
+    """The records of every manifest in an output folder (all shards), one per input.
+
+    Raises
+    ------
+    ValueError
+        As :func:`read_manifest` (strict), or if two manifests both record the same input.
+    """
+    merged: dict[str, dict] = {}
+    for path in sorted(Path(folder).glob("manifest*.jsonl")):
+        for name, record in latest_records(read_manifest(path)).items():
+            if name in merged:
+                raise ValueError(f"{name!r} is recorded in two manifests, one is {path}.")
+            merged[name] = record
+    return dict(sorted(merged.items()))
+
+
+def verify_output_folder(folder: str | os.PathLike[str]) -> list[str]:
+    """Check an output folder after a run; return the problems found (empty if none).
+
+    Checks that every manifest is valid JSON lines with the required fields
+    (:func:`read_manifest`, strict); that every output of a ``done`` or ``skipped`` record
+    exists and is complete (each ``.npz`` member's CRC is checked) and that each ``.npz`` holds
+    the input's content hash; and that no temporary ``.partial-`` file is left.
+
+    Parameters
+    ----------
+    folder : str or os.PathLike
+        A batch run's output folder.
+
+    Returns
+    -------
+    list of str
+        One sentence per problem.
+    """
+    folder = Path(folder)
+    problems = []
+    try:
+        records = read_output_folder(folder)
+        if not records:
+            problems.append(f"{folder} has no manifest records.")
+    except ValueError as error:
+        records = {}
+        problems.append(str(error))
+    for name, record in records.items():
+        if record["status"] == "failed":
+            continue
+        for output in record["outputs"]:
+            path = folder / output
+            if not path.is_file():
+                problems.append(f"{name}: output {output} is missing.")
+            elif path.suffix == ".npz":
+                try:
+                    arrays = load_npz(path)
+                except ValueError as error:
+                    problems.append(f"{name}: {error}")
+                    continue
+                if str(arrays.get("input_sha256")) != record["sha256"]:
+                    problems.append(f"{name}: {output} was computed from other bytes.")
+    problems += [
+        f"temporary file left behind: {path.name}"
+        for path in sorted(folder.iterdir())
+        if _PARTIAL.search(path.name)
+    ]
+    return problems
