@@ -18,6 +18,7 @@ when the Ray engine is chosen.
 
 from __future__ import annotations
 
+import builtins
 import json
 import logging
 import os
@@ -33,6 +34,8 @@ LOCAL_OBJECT_STORE_BYTES = 256 * 2**20
 
 
 def _import_ray():
+    # Ray's progress-bar manager would replace builtins.print in this process for good.
+    os.environ.setdefault("RAY_TQDM_PATCH_PRINT", "0")
     try:
         import ray
         import ray.data
@@ -137,6 +140,9 @@ def attribute_on_ray(
     ray = _import_ray()
     if not items:
         return
+    # Ray Data replaces builtins.print with its own (tqdm_ray.safe_print) while it runs; give the
+    # caller's process (a notebook, a test session) its own print back afterwards.
+    original_print = builtins.print
     started_here = False
     if not ray.is_initialized():
         options = {"include_dashboard": False, "log_to_driver": False}
@@ -183,5 +189,6 @@ def attribute_on_ray(
             cause = lines[-1].strip() if lines else type(error).__name__
             raise RuntimeError(f"The Ray workers failed: {cause}") from error
     finally:
+        builtins.print = original_print
         if started_here:
             ray.shutdown()
