@@ -178,6 +178,17 @@ def choose_midpoints(
     return np.sort(np.asarray(chosen, dtype=np.float64))
 
 
+def _sum_of_products(a: np.ndarray, b: np.ndarray) -> float:
+    """``sum(a * b)`` in float64, by numpy's own pairwise sum and not by BLAS.
+
+    The bookkeeping between two model calls must not call BLAS (``np.dot``, ``np.linalg.norm``,
+    ``np.tensordot``): OpenBLAS's worker threads keep spinning for a while after a call and take
+    cores from the next model call, which ran about 20% slower on 2 cores (measured in
+    ``docs/benchmarks.md``).
+    """
+    return float(np.sum(a * b, dtype=np.float64))
+
+
 def _squared_shares(values: np.ndarray, budget: float) -> np.ndarray:
     """``(values / budget)^2``; relative to the largest value when the budget is 0 (no scale)."""
     scale = budget if budget > 0.0 else float(np.max(np.abs(values), initial=0.0))
@@ -208,10 +219,10 @@ class LocalRefinementState:
         Per node: ``dF/dx`` (``float32``, image-sized); what the memory bound counts.
     projected : list of float
         Per node: ``g . (x - x')``, for the residuals.
-    errors, changes : list of float
-        Per sub-interval ``[alphas[k], alphas[k + 1]]``: its surplus and change indicators.
+    errors : list of float
+        Per sub-interval ``[alphas[k], alphas[k + 1]]``: its error indicator ``e``.
     indicator : {"surplus", "change"}
-        The one that counts.
+        Which indicator ``errors`` holds.
     average_gradient : numpy.ndarray
         The current trapezoid estimate of the integral of ``g``, ``float64``.
     """
@@ -224,16 +235,16 @@ class LocalRefinementState:
     gradients: list[np.ndarray] = field(default_factory=list)
     projected: list[float] = field(default_factory=list)
     errors: list[float] = field(default_factory=list)
-    changes: list[float] = field(default_factory=list)
     indicator: str = "surplus"
     average_gradient: np.ndarray | None = None
 
     def _project(self, gradient: np.ndarray) -> float:
-        return float(np.dot(gradient.ravel().astype(np.float64), self.difference.ravel()))
+        return _sum_of_products(gradient, self.difference)
 
     def _norm(self, gradient_like: np.ndarray) -> float:
         """``||(x - x') * v||``: the L2 norm in attribution units."""
-        return float(np.linalg.norm((gradient_like * self.difference).ravel()))
+        weighted = gradient_like * self.difference
+        return float(np.sqrt(_sum_of_products(weighted, weighted)))
 
     def start(self, alphas: np.ndarray, gradients: np.ndarray, scores: np.ndarray) -> None:
         """Take the first, uniform grid: the trapezoid sum and its sub-intervals' indicators."""
@@ -246,7 +257,14 @@ class LocalRefinementState:
         weights = np.zeros(len(alphas))
         weights[:-1] += widths / 2.0
         weights[1:] += widths / 2.0
-        self.average_gradient = np.tensordot(weights, gradients.astype(np.float64), axes=1)
+        self.average_gradient = np.zeros(gradients.shape[1:])
+        for weight, gradient in zip(weights, gradients, strict=True):
+            self.average_gradient += weight * gradient
+        if self.indicator == "change":
+            self.errors = [
+                self._change(widths[k], gradients[k], gradients[k + 1]) for k in range(len(widths))
+            ]
+            return
         # The surplus of each inner node against its two neighbours, as if it had bisected the
         # sub-interval [alpha_{k-1}, alpha_{k+1}]: what a first-grid sub-interval borrows.
         inner = np.zeros(len(alphas))
@@ -258,9 +276,6 @@ class LocalRefinementState:
         for k in range(len(alphas) - 1):
             ends = [inner[j] for j in (k, k + 1) if 0 < j < len(alphas) - 1]
             self.errors.append(SURPLUS_FACTOR * float(np.sqrt(np.mean(np.square(ends)))))
-        self.changes = [
-            self._change(widths[k], gradients[k], gradients[k + 1]) for k in range(len(widths))
-        ]
 
     def _change(self, width: float, left: np.ndarray, right: np.ndarray) -> float:
         return CHANGE_FACTOR * width / 2.0 * self._norm(right - left)
@@ -268,7 +283,7 @@ class LocalRefinementState:
     @property
     def indicators(self) -> np.ndarray:
         """The error indicator ``e`` of every sub-interval."""
-        return np.asarray(self.errors if self.indicator == "surplus" else self.changes)
+        return np.asarray(self.errors)
 
     def residuals(self) -> np.ndarray:
         """The local completeness residual of every sub-interval."""
@@ -300,17 +315,19 @@ class LocalRefinementState:
                     continue
                 surplus = gradient - (self.gradients[k] + self.gradients[k + 1]) / 2.0
                 self.average_gradient += (b - a) / 2.0 * surplus
-                child_error = SURPLUS_FACTOR * (b - a) / 2.0 * self._norm(surplus)
                 self.alphas.insert(k + 1, float(alpha))
                 self.scores.insert(k + 1, float(score))
                 self.rounds.insert(k + 1, round_)
                 self.gradients.insert(k + 1, gradient)
                 self.projected.insert(k + 1, self._project(gradient))
-                self.errors[k : k + 1] = [child_error, child_error]
-                self.changes[k : k + 1] = [
-                    self._change((b - a) / 2.0, self.gradients[k], gradient),
-                    self._change((b - a) / 2.0, gradient, self.gradients[k + 2]),
-                ]
+                if self.indicator == "change":
+                    self.errors[k : k + 1] = [
+                        self._change((b - a) / 2.0, self.gradients[k], gradient),
+                        self._change((b - a) / 2.0, gradient, self.gradients[k + 2]),
+                    ]
+                else:
+                    child = SURPLUS_FACTOR * (b - a) / 2.0 * self._norm(surplus)
+                    self.errors[k : k + 1] = [child, child]
             if len(waiting) == len(pending):
                 raise ValueError(f"alphas {[a for a, _, _ in waiting]} are not midpoints")
             pending = waiting
@@ -325,7 +342,7 @@ class LocalRefinementState:
         attributions = self.average_gradient * self.difference
         total = float(attributions.sum())
         completeness = relative_completeness_error(total, self.score_difference)
-        norm = float(np.linalg.norm(attributions.ravel()))
+        norm = float(np.sqrt(_sum_of_products(attributions, attributions)))
         estimated = _relative(float(np.sqrt(np.sum(np.square(self.indicators)))), norm)
         judged = completeness
         if self.score_difference == 0.0:
