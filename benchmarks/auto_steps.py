@@ -407,7 +407,8 @@ def plot(rows, tolerance: float, path: Path) -> None:
         ax.set_xticks(range(len(photos)), photos, rotation=20)
         ax.set_title(title)
         ax.grid(True, axis="y", alpha=0.3)
-    count.legend(fontsize="small")
+    count.set_ylim(0, 1.45 * max(row["evaluations"] for row in runs))
+    count.legend(fontsize="small", ncol=2, loc="upper left")
     fig.suptitle(
         f"Bar: completeness <= {tolerance:.0%}, L2 <= {2 * tolerance:.0%} (t = {tolerance:g})"
     )

@@ -183,8 +183,7 @@ def _sum_of_products(a: np.ndarray, b: np.ndarray) -> float:
 
     The bookkeeping between two model calls must not call BLAS (``np.dot``, ``np.linalg.norm``,
     ``np.tensordot``): OpenBLAS's worker threads keep spinning for a while after a call and take
-    cores from the next model call, which ran about 20% slower on 2 cores (measured in
-    ``docs/benchmarks.md``).
+    cores from the next model call (measured in ``docs/benchmarks.md``).
     """
     return float(np.sum(a * b, dtype=np.float64))
 
