@@ -86,7 +86,7 @@ def probe(implementation: str, m_steps: int, model_name: str, image_name: str) -
 
 def run_memory_probe(
     implementation: str,
-    m_steps: int,
+    m_steps: int | float,
     *,
     model_name: str = "efficientnet-lite0",
     image_name: str = "coffee",
@@ -126,10 +126,17 @@ def run_memory_probe(
     return json.loads(run.stdout.strip().splitlines()[-1])
 
 
+def _setting(text: str) -> int | float:
+    value = float(text)
+    return int(value) if value.is_integer() else value
+
+
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("implementation", help='an implementation name, e.g. "tutorial"')
-    parser.add_argument("m_steps", type=int)
+    parser.add_argument(
+        "m_steps", type=_setting, help="m_steps, or the tolerance of an automatic-steps entry"
+    )
     parser.add_argument("--model", default="efficientnet-lite0", help='or "toy"')
     parser.add_argument("--image", default="coffee")
     args = parser.parse_args(argv)

@@ -58,6 +58,7 @@ _EXPORTS: dict[str, str] = {
     "plot_images": "ig_tutorial.plotting.tutorial_figures",
     "plot_img_attributions": "ig_tutorial.plotting.tutorial_figures",
     "plot_interpolation_strip": "ig_tutorial.plotting.tutorial_figures",
+    "plot_refinement": "ig_tutorial.plotting.convergence_plots",
     "plot_saturation": "ig_tutorial.plotting.tutorial_figures",
     "plot_toy_saturation": "ig_tutorial.plotting.tutorial_figures",
     "visualize_attributions": "ig_tutorial.plotting.attribution_maps",

@@ -116,11 +116,20 @@ class CallerRecordingModel(tf.Module):
         return tf.sin(flat @ self.weights)
 
 
+def _refined(model, image):
+    with pytest.warns(UserWarning, match="did not meet tolerance"):
+        result = integrated_gradients(model, image, 1, m_steps="auto", tolerance=1e-9, max_steps=40)
+    assert result.num_evaluations == 41 and result.refinement.node_rounds.max() > 0
+    return result
+
+
 def test_every_method_calls_the_model_only_through_the_seam():
     image = tf.random.stateless_uniform((6, 6, 3), seed=(1, 2))
     calls = {
         "fixed steps": lambda m: integrated_gradients(m, image, "top-1", m_steps=4),
         "auto steps": lambda m: integrated_gradients(m, image, 1, m_steps="auto", tolerance=0.5),
+        # Refining rounds too (path_gradients at the midpoints), until max_steps warns.
+        "auto refinement": lambda m: _refined(m, image),
         "batch size": lambda m: choose_batch_size(m, (6, 6, 3), candidates=(2, 4)),
         "blur": lambda m: blur_integrated_gradients(m, image, "top-1", max_sigma=2.0, steps=3),
         "baselines": lambda m: integrated_gradients_over_baselines(

@@ -136,3 +136,91 @@ def test_memory_headline_reports_growth_with_steps():
         "(peak RSS 8000 MB)" in lines
     )
     assert "memory, ours: run needs 250 MB at m_steps=64 (peak RSS 1000 MB)" in lines
+
+
+# --- issue 10: the peer, the hindsight choice and the report of benchmarks/auto_steps.py ------
+
+
+def test_peer_allocates_steps_by_the_change_of_the_score():
+    from benchmarks.nonuniform_peer import allocate_steps, nonuniform_grid
+
+    steps = allocate_steps(np.array([0.0, 0.6, -0.2, 0.0]), total_steps=12)
+    assert steps.tolist() == [1, 7, 3, 1]  # 1 each, the 8 others as 0.6 : 0.2
+    alphas, weights = nonuniform_grid(np.linspace(0, 1, 5), steps)
+    assert alphas.size == 13 and np.all(np.diff(alphas) > 0) and weights.sum() == pytest.approx(1)
+    np.testing.assert_allclose(np.diff(alphas)[1:8], 0.25 / 7)  # uniform inside a segment
+    with pytest.raises(ValueError, match="fewer than the 4 segments"):
+        allocate_steps(np.ones(4), total_steps=3)
+
+
+def test_peer_is_the_trapezoid_rule_on_its_grid(toy):
+    from benchmarks.nonuniform_peer import bhat_nonuniform_ig
+
+    model, image, baseline, target = toy
+    run = bhat_nonuniform_ig(model, image, target, total_steps=20, regions=4, batch_size=3)
+    assert run.num_evaluations == 21 and run.forward_passes == 3
+    points = baseline[None] + run.alphas[:, None, None, None].astype(np.float32) * image[None]
+    gradients = compute_gradients(model, points, target).numpy().astype(np.float64)
+    weights = np.zeros(run.alphas.size)
+    weights[:-1] += np.diff(run.alphas) / 2
+    weights[1:] += np.diff(run.alphas) / 2
+    expected = image.numpy() * np.tensordot(weights, gradients, axes=1)
+    np.testing.assert_allclose(run.attributions, expected, rtol=1e-4, atol=1e-6)
+
+
+def test_cheapest_uniform_is_chosen_in_hindsight():
+    from benchmarks.path_grid import cheapest_uniform
+
+    rows = [
+        {"m_steps": 16, "evaluations": 17, "completeness": 0.004, "l2": 0.05},
+        {"m_steps": 32, "evaluations": 33, "completeness": 0.02, "l2": 0.015},
+        {"m_steps": 64, "evaluations": 65, "completeness": 0.007, "l2": 0.019},
+        {"m_steps": 96, "evaluations": 97, "completeness": 0.001, "l2": 0.01},
+    ]
+    assert cheapest_uniform(rows, 0.01, 0.02)["m_steps"] == 64
+    assert cheapest_uniform(rows, 0.0001, 0.02) is None
+
+
+def _auto_rows(auto_l2=0.015):
+    def row(run, evaluations, seconds, l2, forward=0):
+        return {
+            "photo": "a", "run": run, "evaluations": evaluations, "forward_passes": forward,
+            "completeness": 0.005, "l2": l2, "meets": l2 <= 0.02, "seconds": seconds,
+        }  # fmt: skip
+
+    auto = row("auto", 100, 4.0, auto_l2) | {"estimated_l2": 0.014, "rounds": 11}
+    return [
+        auto,
+        row("tutorial 240", 241, 20.0, 0.012),
+        row("best uniform (192)", 193, 8.0, 0.015),
+        row("Bhat et al. (320)", 321, 16.0, 0.017, forward=15),
+    ]
+
+
+def _summary():
+    return {
+        "tolerance": 0.01, "uptime_start": "load 0.1", "uptime_end": "load 0.2", "seconds": 1.0,
+        "batch_size": 8, "tutorial_batch_size": 32, "repeats": 2, "memory": [],
+        "throughput": {"batch_size": 8, "ceiling": 20.0, "auto": 19.0, "ratio": 0.95},
+    }  # fmt: skip
+
+
+def test_auto_steps_report_states_each_target():
+    from benchmarks.auto_steps import markdown
+
+    text = markdown(_auto_rows(), _summary())
+    assert "| a | auto | 100, 11 rounds | 0.50% | 1.50% (est. 1.40%) | yes | 4.0 |  |" in text
+    assert "| a | Bhat et al. (320) | 321 (+15 forward) |" in text
+    assert "no false stop: 1 of 1 photos meet the bar -> MET" in text
+    assert "geometric mean 0.20x (target <= 0.4x: MET)" in text
+    assert "a 0.52; geometric mean 0.52 -> MISSED" in text
+    assert "auto / peer: evaluations a 0.31; wall time a 0.25" in text
+    assert "= 0.95 (target >= 0.90: MET)" in text
+
+
+def test_auto_steps_report_catches_a_false_stop():
+    from benchmarks.auto_steps import markdown
+
+    text = markdown(_auto_rows(auto_l2=0.025), _summary())
+    assert "| 2.50% (est. 1.40%) | **no** |" in text
+    assert "no false stop: 0 of 1 photos meet the bar (missed: a) -> MISSED" in text

@@ -349,6 +349,71 @@ def test_integration_notebook_shows_the_effect_of_m_steps(execute_offline):
     assert steps == [FAST_M_STEPS // 8, FAST_M_STEPS // 4, FAST_M_STEPS // 2, FAST_M_STEPS]
 
 
+SUMMARY = re.compile(
+    r"^(?P<title>[^:\n]+): (?P<evaluations>\d+) evaluations in (?P<rounds>\d+) rounds", re.M
+)
+ROUND = re.compile(r"^ +(?P<evaluations>\d+) evaluations: completeness", re.M)
+AUTO_L2 = re.compile(
+    r"^(?P<title>[^:\n]+): auto L2 error against the reference (?P<l2>[\d.]+)%", re.M
+)
+
+
+def automatic_steps_problems(text: str, first: str) -> list[str]:
+    """Where notebook 8's "auto" section describes another image than the one it names.
+
+    The rounds it lists must be those of ``first`` (the image of the convergence study): as many
+    as its summary line says, ending at its number of evaluations; and the L2 error it measures
+    against the study's reference must be small (another image's attributions differ by ~100%).
+    """
+    summaries = {m["title"]: m for m in SUMMARY.finditer(text)}
+    if first not in summaries:
+        return [f"no summary line for {first}"]
+    problems = []
+    block = text.split(f"\n{first}:\n", 1)
+    rounds = [int(m["evaluations"]) for m in ROUND.finditer(block[1])] if len(block) == 2 else []
+    if not rounds:
+        problems.append(f"no rounds listed under {first}")
+    elif rounds[-1] != int(summaries[first]["evaluations"]) or len(rounds) != int(
+        summaries[first]["rounds"]
+    ):
+        problems.append(
+            f"the rounds listed for {first} end at {rounds[-1]} evaluations after {len(rounds)} "
+            f"rounds; its summary says {summaries[first]['evaluations']} in "
+            f"{summaries[first]['rounds']}"
+        )
+    l2 = [(m["title"], float(m["l2"])) for m in AUTO_L2.finditer(text)]
+    if [title for title, _ in l2] != [first]:
+        problems.append(f"the L2 error against the reference is given for {l2}, not {first}")
+    elif l2[0][1] > 10:
+        problems.append(f"auto differs from {first}'s reference by {l2[0][1]}%: another image?")
+    return problems
+
+
+@pytest.mark.slow
+def test_automatic_steps_describe_the_first_image(execute_offline):
+    executed = execute_offline(NOTEBOOK_DIR / "08_integration_rules_and_steps.py")
+    first = next(iter(TEST_PARAMETERS["IMAGES"]))
+    assert automatic_steps_problems(printed(executed.node), first) == []
+
+
+def test_the_first_image_check_catches_the_other_image():
+    """The bug it guards against: a loop variable left on the last image after the summaries."""
+    text = (
+        "Coffee: 104 evaluations in 12 rounds, completeness error 0.40%\n"
+        "Grace Hopper: 112 evaluations in 13 rounds, completeness error 0.50%\n"
+        "Coffee:\n"
+        + "".join(f"    {16 + 8 * k:d} evaluations: completeness 1%\n" for k in range(13))
+        + "Coffee: auto L2 error against the reference 131.20% (estimated 1.40%)\n"
+    )
+    problems = automatic_steps_problems(text, "Coffee")
+    assert len(problems) == 2
+    assert "end at 112 evaluations after 13 rounds; its summary says 104 in 12" in problems[0]
+    assert "131.2%" in problems[1]
+    fixed = text.replace("131.20%", "1.20%")
+    fixed = fixed.replace("    112 evaluations: completeness 1%\n", "")
+    assert automatic_steps_problems(fixed, "Coffee") == []
+
+
 def test_offline_profile_keeps_the_settings_verified_within_one_percent():
     """``ig-tutorial run --offline`` promises completeness within 1% for its photos.
 

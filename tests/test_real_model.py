@@ -9,7 +9,12 @@ jump along the path and the error is not monotonic; 256 steps are below 1% for b
 import numpy as np
 import pytest
 
-from ig_tutorial import blur_integrated_gradients, integrated_gradients, read_image
+from ig_tutorial import (
+    blur_integrated_gradients,
+    integrated_gradients,
+    read_image,
+    relative_l2_error,
+)
 
 STEPS_FOR_ONE_PERCENT = 256
 
@@ -31,15 +36,25 @@ def test_completeness_below_one_percent(bundled_model, photo, target, label):
     assert np.all(result.attributions[np.all(image.numpy() == 0, axis=-1)] == 0)
 
 
-def test_auto_steps_match_the_fixed_rule_on_the_real_model(bundled_model):
-    # Measured: grace_hopper stops at 64 steps at tolerance 0.05 (history in integrated_gradients).
-    image = read_image("grace_hopper")
-    auto = integrated_gradients(bundled_model, image, 652, m_steps="auto", tolerance=0.05)
-    assert auto.relative_completeness_error <= 0.05 and auto.refinement_change <= 0.05
-    assert auto.num_evaluations == auto.m_steps + 1
-    fixed = integrated_gradients(bundled_model, image, 652, m_steps=auto.m_steps)
-    scale = np.abs(fixed.attributions).max()
-    np.testing.assert_allclose(auto.attributions, fixed.attributions, rtol=0, atol=1e-4 * scale)
+@pytest.mark.parametrize(("photo", "target"), [("grace_hopper", 652), ("coffee", 967)])
+def test_auto_steps_keep_their_contract_on_the_real_model(bundled_model, photo, target):
+    # The contract of tolerance t: completeness <= t (exact) and L2 <= 2 t against a
+    # high-accuracy reference. At t = 0.05 a 256-node Gauss-Legendre reference suffices: it is
+    # within about 1.2% of the 512-node one on these photos, an eighth of the 10% bound.
+    tolerance = 0.05
+    image = read_image(photo)
+    auto = integrated_gradients(bundled_model, image, target, m_steps="auto", tolerance=tolerance)
+    reference = integrated_gradients(
+        bundled_model, image, target, m_steps=256, method="gausslegendre"
+    )
+    assert auto.refinement.converged
+    assert auto.relative_completeness_error <= tolerance
+    assert relative_l2_error(auto.attributions, reference.attributions) <= 2 * tolerance
+    assert auto.estimated_error <= 1.5 * tolerance
+    # The nodes went where the score changes: denser where F rises than where it is flat.
+    rise = np.abs(np.diff(auto.path_scores)) / np.diff(auto.alphas)
+    steep = rise > np.median(rise)
+    assert np.diff(auto.alphas)[steep].mean() < np.diff(auto.alphas)[~steep].mean()
 
 
 def test_blur_ig_completeness_on_the_real_model(bundled_model):

@@ -164,6 +164,23 @@ def test_convergence_plot_validation(conv_net, small_image):
         plot_convergence(auto=fixed)
 
 
+def test_refinement_plot_shows_nodes_by_round_intervals_and_cost(conv_net, small_image):
+    from ig_tutorial import plot_refinement
+
+    auto = integrated_gradients(conv_net, small_image, 0, m_steps="auto", tolerance=1e-4)
+    fixed = integrated_gradients(conv_net, small_image, 0, m_steps=32)
+    fig = plot_refinement(auto, fixed, title="small")
+    curve, errors, cost = fig.axes[:3]
+    assert curve.collections[0].get_offsets().shape == (auto.num_evaluations, 2)
+    np.testing.assert_array_equal(curve.collections[0].get_array(), auto.refinement.node_rounds)
+    assert errors.get_yscale() == "log"
+    assert [patch.get_height() for patch in cost.patches] == [auto.num_evaluations, 33]
+    assert [label.get_text() for label in cost.get_xticklabels()] == ["auto", "fixed 32"]
+    assert fig._suptitle.get_text() == "small"
+    with pytest.raises(ValueError, match="computed with a fixed m_steps"):
+        plot_refinement(fixed)
+
+
 def test_plot_completeness_vs_steps_draws_one_sorted_line_per_image(conv_net, small_image):
     from ig_tutorial import integrated_gradients, plot_completeness_vs_steps
 

@@ -1,32 +1,108 @@
-r"""``m_steps="auto"``: refine the trapezoid rule until the integral has converged.
+r"""``m_steps="auto"``: a locally refined trapezoid rule that estimates its own error.
 
-Taught in ``notebooks/08_integration_rules_and_steps.py`` through ``m_steps="auto"``. The trapezoid
-rule on ``2m`` sub-intervals reuses every node of the rule on ``m``:
+Taught in ``notebooks/08_integration_rules_and_steps.py`` through ``m_steps="auto"``. Along the
+straight path the integrand of Integrated Gradients (Sundararajan et al., 2017, arXiv:1703.01365)
+is not hard everywhere: where the target probability is saturated the gradient changes little,
+and the error of a quadrature rule sits where the score changes. A uniform grid spends its
+evaluations everywhere alike; this module spends them where the error is.
 
-.. math:: T_{2m} = T_m / 2 + \frac{1}{2m} \sum_{k<m} g\big(\tfrac{2k+1}{2m}\big),
+**The rule.** The estimate is the trapezoid rule on a non-uniform grid of nodes: a sub-interval
+``[a, b]`` of width ``h`` contributes ``h / 2 (g(a) + g(b))``, with ``g`` the gradient of ``F`` at
+``x' + alpha (x - x')``. It starts on a uniform grid and repeatedly **bisects** the sub-intervals
+whose error is largest. Bisecting ``[a, b]`` at its midpoint ``m`` changes the estimate by
 
-so each refinement evaluates only the ``m`` new midpoints, and the final rule on ``m``
-sub-intervals costs ``m + 1`` gradient evaluations in all, exactly as the fixed rule would.
-Refinement stops when both the relative completeness error and the change of the attributions
-``||IG_m - IG_{m/2}|| / ||IG_m||`` are at most the tolerance: completeness alone is not a safe
-stopping rule, because it is not monotonic in the steps and errors of opposite sign cancel in the
-sum. Measured costs and errors on the bundled model are in ``docs/benchmarks.md``.
+.. math:: \frac{h}{2} \Big(g(m) - \frac{g(a) + g(b)}{2}\Big),
+
+``h / 2`` times the *surplus* of ``m`` (how far the gradient departs from the straight line
+between the two ends), so every evaluation made so far is reused and none is repeated.
+
+**What each sub-interval knows.** Every gradient evaluation also returns ``F`` at its node, so
+each sub-interval has an exact **local completeness residual**
+
+.. math:: r = \big(F(b) - F(a)\big) - \frac{h}{2} \big(g(a) + g(b)\big) \cdot (x - x'),
+
+the error of its contribution summed over the pixels; the residuals add up to minus the
+completeness delta of the whole estimate. Errors of opposite sign cancel in that sum, so each
+sub-interval also carries an **error indicator** ``e``, an estimate of the L2 norm of its
+contribution's error: ``c * ||(x - x') * (h_p / 2) * surplus||``, ``c`` =
+:data:`SURPLUS_FACTOR`, with the surplus of the bisection (of width ``h_p``) that created the
+sub-interval; those of the first grid borrow the surplus of their end nodes against their
+neighbours. On a ReLU network the gradient jumps at many points along the path and moves almost
+like a random walk; for a random walk the surplus predicts the error of each half with
+``c = 0.41``, and ``c = 0.4`` is what the measurements give on the bundled model
+(``benchmarks/adaptive_calibration.py``, ``docs/benchmarks.md``, which also compares the change
+of the gradient across the sub-interval as the indicator). Unlike that change, the surplus also
+vanishes where the gradient is smooth, so smooth models stop early.
+
+**Stopping rule.** The errors of different sub-intervals come from different jumps and have
+unrelated signs, so the relative L2 error of the whole estimate is estimated as
+``sqrt(sum e^2) / ||IG||``. Refinement stops when the exact completeness error is at most
+``tolerance`` and this estimate is at most :data:`L2_STOP_FACTOR` ``* tolerance``, below the
+contract's ``2 * tolerance`` by the estimate's measured spread. Until then each round bisects
+the sub-intervals with the largest ``(e / (L2_STOP_FACTOR t ||IG||))^2 + (r / (t |F(x) -
+F(x')|))^2``, each term counted only while its criterion is unmet: each criterion's share of its
+own budget. A round adds ``batch_size`` midpoints, one full model call; a sub-interval that holds
+much of the error may be split into quarters within one round (:func:`choose_midpoints`).
+
+**Cost and memory.** The first grid has the smallest multiple of ``batch_size`` of at least
+:data:`INITIAL_NODES` nodes, so every model call is full except a last one that ``max_steps``
+cuts short. The gradient of every node is kept, because each may still be needed to bisect the
+sub-intervals next to it: memory grows with the evaluations, to at most ``max_steps + 1``
+image-sized ``float32`` arrays (617 MB for ``max_steps=1024`` at 224 x 224 x 3), plus one
+``float64`` running sum.
 """
 
 from __future__ import annotations
 
+import bisect
+import heapq
 import warnings
+from collections.abc import Callable
+from dataclasses import dataclass, field
 
 import numpy as np
 import tensorflow as tf
 
-from ig_tutorial.checks import positive_integer, positive_number
-from ig_tutorial.ig.integration_rules import canonical_rule_name, integration_rule
+from ig_tutorial.checks import one_of, positive_integer, positive_number
+from ig_tutorial.ig.integration_rules import canonical_rule_name
 from ig_tutorial.ig.path_integral import PathIntegral, StraightPath
-from ig_tutorial.ig.results import ConvergenceStep, relative_completeness_error, relative_l2_error
+from ig_tutorial.ig.results import (
+    ConvergenceStep,
+    LocalRefinement,
+    relative_completeness_error,
+)
 
-#: Sub-intervals of the first trapezoid rule of ``m_steps="auto"``; each refinement doubles them.
-AUTO_INITIAL_STEPS = 16
+#: Nodes of the first uniform grid, rounded up to a multiple of the batch size.
+INITIAL_NODES = 16
+
+#: ``c``: the error indicator of a sub-interval is ``c`` times the L2 norm of the surplus
+#: contribution of the bisection that created it. 0.4 makes it unbiased on the bundled model
+#: (``docs/benchmarks.md``), as it is for a gradient that moves like a random walk along the path.
+SURPLUS_FACTOR = 0.4
+
+#: Refinement stops when the estimated relative L2 error is at most this times ``tolerance``,
+#: which leaves room below the contract's ``2 * tolerance`` for the estimate's own error.
+L2_STOP_FACTOR = 1.5
+
+#: The alternative indicator the benchmark compares, the change of the gradient across a
+#: sub-interval: ``CHANGE_FACTOR * h / 2 * ||(x - x') (g(b) - g(a))||`` (for a random walk the
+#: trapezoid's error is ``2 / sqrt(12)`` = 0.58 times ``h / 2`` times the change).
+CHANGE_FACTOR = 0.58
+
+#: The error indicators :func:`refine_locally` knows: ``"surplus"`` (the default) and ``"change"``.
+INDICATORS: tuple[str, ...] = ("surplus", "change")
+
+#: The priority a half of a bisected sub-interval is expected to keep, before its midpoint is
+#: evaluated (a squared ratio: each half's error is about half of its parent's where the error
+#: comes from jumps of the gradient, less where the gradient is smooth).
+CHILD_PRIORITY_RATIO = 0.25
+
+#: Sub-intervals narrower than this are not bisected (the path's points are ``float32``).
+MIN_WIDTH = 2.0**-20
+
+#: ``evaluate(alphas) -> (gradients, scores)``: ``float32`` gradients of shape
+#: ``(len(alphas), ...)`` and ``F`` at each alpha.
+Evaluate = Callable[[np.ndarray], tuple[np.ndarray, np.ndarray]]
 
 
 def check_adaptive_settings(method: str, tolerance: float, max_steps: int) -> None:
@@ -35,91 +111,395 @@ def check_adaptive_settings(method: str, tolerance: float, max_steps: int) -> No
     Raises
     ------
     ValueError
-        If ``method`` is not the trapezoid (the only nested rule), ``tolerance`` is not a
-        positive number, or ``max_steps`` allows no refinement of the first rule.
+        If ``method`` is not the trapezoid (the only rule whose refinement reuses its nodes),
+        ``tolerance`` is not a positive number, or ``max_steps`` is below ``2 * INITIAL_NODES``.
     """
     if canonical_rule_name(method) != "riemann_trapezoid":
         raise ValueError(
-            f"m_steps='auto' refines nested trapezoid rules, so method must be "
+            f"m_steps='auto' refines the trapezoid rule, so method must be "
             f"'riemann_trapezoid', got {method!r}. Use the trapezoid, or give an integer m_steps."
         )
     positive_number(tolerance, "tolerance", "relative, e.g. 0.01 for 1%")
     positive_integer(
         max_steps,
         "max_steps",
-        minimum=2 * AUTO_INITIAL_STEPS,
-        why=f"one refinement of the first {AUTO_INITIAL_STEPS}-step rule",
+        minimum=2 * INITIAL_NODES,
+        why=f"room to refine the first grid of {INITIAL_NODES} nodes",
     )
 
 
-def _summed(attributions: tf.Tensor) -> float:
-    return float(tf.reduce_sum(tf.cast(attributions, tf.float64)))
+def initial_node_count(batch_size: int, max_steps: int) -> int:
+    """Nodes of the first uniform grid: whole batches, at least :data:`INITIAL_NODES` of them."""
+    return min(batch_size * -(-INITIAL_NODES // batch_size), max_steps + 1)
+
+
+def choose_midpoints(
+    alphas: list[float], priority: np.ndarray, count: int, min_width: float = MIN_WIDTH
+) -> np.ndarray:
+    """The ``count`` new nodes of one round: midpoints of the sub-intervals most worth splitting.
+
+    Greedy on a priority queue: take the sub-interval of highest priority, add its midpoint, and
+    put back its two halves with the priority a half is expected to keep,
+    ``CHILD_PRIORITY_RATIO`` times the parent's. A sub-interval that holds most of the error can
+    so be split into quarters, eighths, ... within one round, and a round never spends its batch
+    on sub-intervals with nothing to gain while such a one remains.
+
+    Parameters
+    ----------
+    alphas : list of float
+        The nodes, ascending.
+    priority : numpy.ndarray
+        One per sub-interval ``[alphas[k], alphas[k + 1]]``.
+    count : int
+        Midpoints to choose.
+    min_width : float
+        Sub-intervals narrower than ``2 * min_width`` are not split.
+
+    Returns
+    -------
+    numpy.ndarray
+        The new alphas, ascending, none already a node.
+    """
+    queue = [
+        (-float(p), a, b)
+        for p, a, b in zip(priority, alphas[:-1], alphas[1:], strict=True)
+        if b - a >= 2.0 * min_width
+    ]
+    heapq.heapify(queue)
+    chosen = []
+    while queue and len(chosen) < count:
+        negative, a, b = heapq.heappop(queue)
+        middle = (a + b) / 2.0
+        chosen.append(middle)
+        if middle - a >= 2.0 * min_width:
+            child = negative * CHILD_PRIORITY_RATIO
+            heapq.heappush(queue, (child, a, middle))
+            heapq.heappush(queue, (child, middle, b))
+    return np.sort(np.asarray(chosen, dtype=np.float64))
+
+
+def _sum_of_products(a: np.ndarray, b: np.ndarray) -> float:
+    """``sum(a * b)`` in float64, by numpy's own pairwise sum and not by BLAS.
+
+    The bookkeeping between two model calls must not call BLAS (``np.dot``, ``np.linalg.norm``,
+    ``np.tensordot``): OpenBLAS's worker threads keep spinning for a while after a call and take
+    cores from the next model call (measured in ``docs/benchmarks.md``).
+    """
+    return float(np.sum(a * b, dtype=np.float64))
+
+
+def _squared_shares(values: np.ndarray, budget: float) -> np.ndarray:
+    """``(values / budget)^2``; relative to the largest value when the budget is 0 (no scale)."""
+    scale = budget if budget > 0.0 else float(np.max(np.abs(values), initial=0.0))
+    if scale == 0.0:
+        return np.zeros(values.shape)
+    return np.square(values / scale)
+
+
+def _relative(value: float, norm: float) -> float:
+    if norm == 0.0:
+        return 0.0 if value == 0.0 else float("inf")
+    return value / norm
+
+
+@dataclass
+class LocalRefinementState:
+    """The nodes and sub-intervals of a refinement in progress (all lists in alpha order).
+
+    Attributes
+    ----------
+    difference : numpy.ndarray
+        ``x - x'``, float32.
+    score_difference : float
+        ``F(x) - F(x')``.
+    alphas, scores, rounds : list
+        Per node: position, ``F`` and the round that evaluated it.
+    gradients : list of numpy.ndarray
+        Per node: ``dF/dx`` (``float32``, image-sized); what the memory bound counts.
+    projected : list of float
+        Per node: ``g . (x - x')``, for the residuals.
+    errors : list of float
+        Per sub-interval ``[alphas[k], alphas[k + 1]]``: its error indicator ``e``.
+    indicator : {"surplus", "change"}
+        Which indicator ``errors`` holds.
+    average_gradient : numpy.ndarray
+        The current trapezoid estimate of the integral of ``g``, ``float64``.
+    """
+
+    difference: np.ndarray
+    score_difference: float
+    alphas: list[float] = field(default_factory=list)
+    scores: list[float] = field(default_factory=list)
+    rounds: list[int] = field(default_factory=list)
+    gradients: list[np.ndarray] = field(default_factory=list)
+    projected: list[float] = field(default_factory=list)
+    errors: list[float] = field(default_factory=list)
+    indicator: str = "surplus"
+    average_gradient: np.ndarray | None = None
+
+    def _project(self, gradient: np.ndarray) -> float:
+        return _sum_of_products(gradient, self.difference)
+
+    def _norm(self, gradient_like: np.ndarray) -> float:
+        """``||(x - x') * v||``: the L2 norm in attribution units."""
+        weighted = gradient_like * self.difference
+        return float(np.sqrt(_sum_of_products(weighted, weighted)))
+
+    def start(self, alphas: np.ndarray, gradients: np.ndarray, scores: np.ndarray) -> None:
+        """Take the first, uniform grid: the trapezoid sum and its sub-intervals' indicators."""
+        self.alphas = [float(alpha) for alpha in alphas]
+        self.scores = [float(score) for score in scores]
+        self.rounds = [0] * len(alphas)
+        self.gradients = list(gradients)
+        self.projected = [self._project(gradient) for gradient in gradients]
+        widths = np.diff(alphas)
+        weights = np.zeros(len(alphas))
+        weights[:-1] += widths / 2.0
+        weights[1:] += widths / 2.0
+        self.average_gradient = np.zeros(gradients.shape[1:])
+        for weight, gradient in zip(weights, gradients, strict=True):
+            self.average_gradient += weight * gradient
+        if self.indicator == "change":
+            self.errors = [
+                self._change(widths[k], gradients[k], gradients[k + 1]) for k in range(len(widths))
+            ]
+            return
+        # The surplus of each inner node against its two neighbours, as if it had bisected the
+        # sub-interval [alpha_{k-1}, alpha_{k+1}]: what a first-grid sub-interval borrows.
+        inner = np.zeros(len(alphas))
+        for k in range(1, len(alphas) - 1):
+            left, right = alphas[k] - alphas[k - 1], alphas[k + 1] - alphas[k]
+            interpolated = (right * gradients[k - 1] + left * gradients[k + 1]) / (left + right)
+            inner[k] = (left + right) / 2.0 * self._norm(gradients[k] - interpolated)
+        self.errors = []
+        for k in range(len(alphas) - 1):
+            ends = [inner[j] for j in (k, k + 1) if 0 < j < len(alphas) - 1]
+            self.errors.append(SURPLUS_FACTOR * float(np.sqrt(np.mean(np.square(ends)))))
+
+    def _change(self, width: float, left: np.ndarray, right: np.ndarray) -> float:
+        return CHANGE_FACTOR * width / 2.0 * self._norm(right - left)
+
+    @property
+    def indicators(self) -> np.ndarray:
+        """The error indicator ``e`` of every sub-interval."""
+        return np.asarray(self.errors)
+
+    def residuals(self) -> np.ndarray:
+        """The local completeness residual of every sub-interval."""
+        alphas, scores = np.asarray(self.alphas), np.asarray(self.scores)
+        projected = np.asarray(self.projected)
+        return np.diff(scores) - np.diff(alphas) / 2.0 * (projected[:-1] + projected[1:])
+
+    def bisect(
+        self, midpoints: np.ndarray, gradients: np.ndarray, scores: np.ndarray, round_: int
+    ) -> None:
+        """Insert new nodes, each the midpoint of a sub-interval once those before it are in.
+
+        A round may split a sub-interval into quarters: a quarter point waits for its parent's
+        midpoint, whose surplus must be counted first.
+
+        Raises
+        ------
+        ValueError
+            If a node is not the midpoint of a sub-interval (nothing would reuse it correctly).
+        """
+        pending = list(zip(midpoints, gradients, scores, strict=True))
+        while pending:
+            waiting = []
+            for alpha, gradient, score in pending:
+                k = bisect.bisect_left(self.alphas, alpha) - 1
+                a, b = self.alphas[k], self.alphas[k + 1]
+                if (a + b) / 2.0 != alpha:
+                    waiting.append((alpha, gradient, score))
+                    continue
+                surplus = gradient - (self.gradients[k] + self.gradients[k + 1]) / 2.0
+                self.average_gradient += (b - a) / 2.0 * surplus
+                self.alphas.insert(k + 1, float(alpha))
+                self.scores.insert(k + 1, float(score))
+                self.rounds.insert(k + 1, round_)
+                self.gradients.insert(k + 1, gradient)
+                self.projected.insert(k + 1, self._project(gradient))
+                if self.indicator == "change":
+                    self.errors[k : k + 1] = [
+                        self._change((b - a) / 2.0, self.gradients[k], gradient),
+                        self._change((b - a) / 2.0, gradient, self.gradients[k + 2]),
+                    ]
+                else:
+                    child = SURPLUS_FACTOR * (b - a) / 2.0 * self._norm(surplus)
+                    self.errors[k : k + 1] = [child, child]
+            if len(waiting) == len(pending):
+                raise ValueError(f"alphas {[a for a, _, _ in waiting]} are not midpoints")
+            pending = waiting
+
+    def measures(self) -> tuple[float, float, float, float, float]:
+        """Completeness error, estimated L2 error, their norms, and the completeness stop measure.
+
+        The last is the completeness error, except when ``F(x) = F(x')``: a relative error is
+        then undefined (infinite for any rounding), so the delta is judged against the sum of the
+        attributions' magnitudes instead.
+        """
+        attributions = self.average_gradient * self.difference
+        total = float(attributions.sum())
+        completeness = relative_completeness_error(total, self.score_difference)
+        norm = float(np.sqrt(_sum_of_products(attributions, attributions)))
+        estimated = _relative(float(np.sqrt(np.sum(np.square(self.indicators)))), norm)
+        judged = completeness
+        if self.score_difference == 0.0:
+            judged = _relative(abs(total), float(np.abs(attributions).sum()))
+        return completeness, estimated, norm, abs(self.score_difference), judged
+
+
+@dataclass(frozen=True)
+class LocalRefinementOutcome:
+    """What :func:`refine_locally` found: the estimate and where its nodes went."""
+
+    average_gradient: np.ndarray
+    alphas: np.ndarray
+    scores: np.ndarray
+    history: tuple[ConvergenceStep, ...]
+    refinement: LocalRefinement
+
+
+def refine_locally(
+    evaluate: Evaluate,
+    difference: np.ndarray,
+    score_difference: float,
+    *,
+    batch_size: int,
+    tolerance: float,
+    max_steps: int,
+    min_width: float = MIN_WIDTH,
+    indicator: str = "surplus",
+    l2_factor: float = L2_STOP_FACTOR,
+) -> LocalRefinementOutcome:
+    """Refine the trapezoid rule where its error is, until it meets ``tolerance`` (module doc).
+
+    Parameters
+    ----------
+    evaluate : callable
+        ``evaluate(alphas) -> (gradients, scores)`` at points of the path; called with a whole
+        number of batches for the first grid, then with at most ``batch_size`` alphas a round.
+    difference : numpy.ndarray
+        ``x - x'``.
+    score_difference : float
+        ``F(x) - F(x')``.
+    batch_size : int
+        Midpoints per round: the sub-intervals bisected at once.
+    tolerance : float
+        Bound on the completeness error and on the estimated L2 error at the stop.
+    max_steps : int
+        At most ``max_steps`` sub-intervals (``max_steps + 1`` evaluations).
+    min_width : float, optional
+        Narrower sub-intervals are not bisected.
+    indicator : {"surplus", "change"}, default "surplus"
+        The error indicator ``e``; ``"change"`` only for comparison (module doc).
+    l2_factor : float, default L2_STOP_FACTOR
+        Stop when the estimated L2 error is at most ``l2_factor * tolerance``.
+
+    Returns
+    -------
+    LocalRefinementOutcome
+        ``refinement.converged`` is ``False`` when ``max_steps`` (or ``min_width``) ran out first.
+    """
+    state = LocalRefinementState(
+        np.asarray(difference, np.float32),
+        float(score_difference),
+        indicator=one_of(indicator, INDICATORS, "indicator"),
+    )
+    l2_tolerance = l2_factor * tolerance
+    first = np.linspace(0.0, 1.0, initial_node_count(batch_size, max_steps))
+    gradients, scores = evaluate(first)
+    state.start(first, gradients, scores)
+    history = []
+    round_ = 0
+    while True:
+        completeness, estimated, norm, score_norm, judged = state.measures()
+        history.append(
+            ConvergenceStep(len(state.alphas) - 1, len(state.alphas), completeness, estimated)
+        )
+        if judged <= tolerance and estimated <= l2_tolerance:
+            converged = True
+            break
+        widths = np.diff(state.alphas)
+        room = max_steps + 1 - len(state.alphas)
+        count = min(batch_size, room, int(np.count_nonzero(widths >= 2.0 * min_width)))
+        if count <= 0:
+            converged = False
+            break
+        # Spend the round on what is not met yet: each criterion's share of its own budget.
+        priority = np.zeros(widths.size)
+        if estimated > l2_tolerance:
+            priority += _squared_shares(state.indicators, l2_tolerance * norm)
+        if judged > tolerance:
+            priority += _squared_shares(state.residuals(), tolerance * score_norm)
+        midpoints = choose_midpoints(state.alphas, priority, count, min_width)
+        round_ += 1
+        gradients, scores = evaluate(midpoints)
+        state.bisect(midpoints, gradients, scores, round_)
+    refinement = LocalRefinement(
+        node_rounds=np.asarray(state.rounds),
+        interval_residuals=state.residuals(),
+        interval_errors=state.indicators,
+        tolerance=float(tolerance),
+        converged=converged,
+    )
+    return LocalRefinementOutcome(
+        state.average_gradient,
+        np.asarray(state.alphas),
+        np.asarray(state.scores),
+        tuple(history),
+        refinement,
+    )
 
 
 def integrate_adaptively(path: StraightPath, tolerance: float, max_steps: int) -> PathIntegral:
-    """Nested trapezoid rules along ``path``, doubling ``m`` until both errors are in tolerance.
+    """The locally refined trapezoid rule along ``path`` (see the module's description).
 
     Parameters
     ----------
     path : StraightPath
         The prepared path (see :func:`ig_tutorial.ig.path_integral.prepare_path`).
     tolerance : float
-        Bound on the relative completeness error and on the last refinement's relative change.
+        Bound on the relative completeness error and on the estimated relative L2 error.
     max_steps : int
-        Refinement stops (with a :class:`UserWarning`) before the number of sub-intervals
-        would exceed this.
+        At most ``max_steps`` sub-intervals (``max_steps + 1`` gradient evaluations).
 
     Returns
     -------
     PathIntegral
-        With one :class:`~ig_tutorial.ig.results.ConvergenceStep` per refinement.
+        With one :class:`~ig_tutorial.ig.results.ConvergenceStep` per round and the
+        :class:`~ig_tutorial.ig.results.LocalRefinement`.
 
     Warns
     -----
     UserWarning
         When ``max_steps`` is reached before ``tolerance`` is met; the message gives the errors.
     """
-    m_steps = AUTO_INITIAL_STEPS
-    first = integration_rule("riemann_trapezoid", m_steps)
-    average_gradient, scores = path.weighted_gradient_sum(first.alphas, first.weights)
-    alphas, path_scores = [first.alphas], [scores]
-    attributions = path.attributions(average_gradient)
-    completeness = relative_completeness_error(_summed(attributions), path.score_difference)
-    history = [ConvergenceStep(m_steps, m_steps + 1, completeness, None)]
-    while 2 * m_steps <= max_steps:
-        midpoints = (2 * np.arange(m_steps) + 1) / (2 * m_steps)
-        midpoint_weights = np.full(m_steps, 1.0 / (2 * m_steps))
-        midpoint_sum, scores = path.weighted_gradient_sum(midpoints, midpoint_weights)
-        alphas.append(midpoints)
-        path_scores.append(scores)
-        average_gradient = average_gradient / 2.0 + midpoint_sum
-        m_steps *= 2
-        refined = path.attributions(average_gradient)
-        change = relative_l2_error(attributions.numpy(), refined.numpy())
-        attributions = refined
-        completeness = relative_completeness_error(_summed(attributions), path.score_difference)
-        history.append(ConvergenceStep(m_steps, m_steps + 1, completeness, change))
-        # Completeness alone can be met by luck (errors that cancel in the sum), and the change
-        # alone can stall on a plateau: stop only when both say the estimate has settled.
-        if completeness <= tolerance and change <= tolerance:
-            break
-    else:
+    outcome = refine_locally(
+        path.gradients_at,
+        (path.image - path.baseline).numpy(),
+        path.score_difference,
+        batch_size=path.batch_size,
+        tolerance=tolerance,
+        max_steps=max_steps,
+    )
+    last = outcome.history[-1]
+    if not outcome.refinement.converged:
         warnings.warn(
             f"m_steps='auto' did not meet tolerance {tolerance:g} within max_steps={max_steps}: "
-            f"at {m_steps} steps ({m_steps + 1} gradient evaluations) the completeness error is "
-            f"{completeness:.3g} and the last refinement changed the attributions by "
-            f"{history[-1].refinement_change:.3g}. The best estimate is returned; raise "
+            f"at {last.m_steps} steps ({last.num_evaluations} gradient evaluations) the "
+            f"completeness error is {last.relative_completeness_error:.3g} and the estimated L2 "
+            f"error is {last.estimated_error:.3g}. The best estimate is returned; raise "
             f"max_steps or tolerance for a converged one.",
             UserWarning,
             stacklevel=3,
         )
-    alphas = np.concatenate(alphas)
-    order = np.argsort(alphas, kind="stable")
     return PathIntegral(
-        average_gradient,
+        tf.constant(outcome.average_gradient, tf.float32),
         "riemann_trapezoid",
-        m_steps,
-        alphas[order],
-        np.concatenate(path_scores)[order],
-        tuple(history),
+        last.m_steps,
+        outcome.alphas,
+        outcome.scores,
+        outcome.history,
+        outcome.refinement,
     )

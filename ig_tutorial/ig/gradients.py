@@ -13,6 +13,9 @@ measurement) goes through it, so a new model type or a new device policy is one 
   batch of points on the straight line, differentiates them and returns the *weighted sum* of
   their gradients, so only one image-sized tensor leaves the graph per batch and memory does not
   grow with the number of steps.
+- :func:`path_gradients` returns the gradient at *each* point on the straight line, for the
+  locally refined quadrature of ``m_steps="auto"`` (:mod:`ig_tutorial.ig.adaptive_steps`), which
+  needs every node's gradient to judge each sub-interval.
 - :func:`gradients_and_scores` differentiates arbitrary images, for paths that are not straight
   lines (the blur path of :mod:`ig_tutorial.ig.path_methods`).
 - :func:`model_logits` is a forward pass only (the target's ``"top-1"``, the path's ends).
@@ -120,11 +123,21 @@ def _gradients_of_batch(model, output, images, target):
     return tape.gradient(scores, images), scores
 
 
-def _weighted_path_gradients(model, output, baseline, image, alphas, weights, target):
+def _straight_line_points(baseline, image, alphas):
     alphas_x = alphas[:, tf.newaxis, tf.newaxis, tf.newaxis]
-    images = baseline[tf.newaxis] + alphas_x * (image - baseline)[tf.newaxis]
+    return baseline[tf.newaxis] + alphas_x * (image - baseline)[tf.newaxis]
+
+
+def _weighted_path_gradients(model, output, baseline, image, alphas, weights, target):
+    images = _straight_line_points(baseline, image, alphas)
     gradients, scores = _gradients_of_batch(model, output, images, target)
     return tf.tensordot(weights, gradients, axes=1), scores
+
+
+def _path_gradients(model, output, baseline, image, alphas, target):
+    return _gradients_of_batch(
+        model, output, _straight_line_points(baseline, image, alphas), target
+    )
 
 
 _IMAGE = tf.TensorSpec([None, None, None], tf.float32)
@@ -136,6 +149,7 @@ _CLASS = tf.TensorSpec([], tf.int32)
 _TRACEABLE = {
     "batch": (_gradients_of_batch, [tf.TensorSpec([None, None, None, None], tf.float32), _CLASS]),
     "path": (_weighted_path_gradients, [_IMAGE, _IMAGE, _VECTOR, _VECTOR, _CLASS]),
+    "path points": (_path_gradients, [_IMAGE, _IMAGE, _VECTOR, _CLASS]),
 }
 
 _COMPILED: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
@@ -194,6 +208,50 @@ def path_gradient_sum(
         tf.convert_to_tensor(image, tf.float32),
         tf.convert_to_tensor(alphas, tf.float32),
         tf.convert_to_tensor(weights, tf.float32),
+        tf.constant(target, tf.int32),
+    )
+
+
+def path_gradients(
+    model: Model,
+    baseline: tf.Tensor,
+    image: tf.Tensor,
+    alphas: tf.Tensor,
+    target: int,
+    output: str = "probability",
+) -> tuple[tf.Tensor, tf.Tensor]:
+    """Target-score gradients and scores at points on the straight path, in one model call.
+
+    Unlike :func:`path_gradient_sum`, every point's gradient leaves the graph: the caller keeps
+    what it needs (``m_steps="auto"`` keeps each node's gradient to judge the sub-intervals next to
+    it). Keep ``alphas`` to one batch: the returned gradients take ``len(alphas)`` image-sized
+    tensors of memory.
+
+    Parameters
+    ----------
+    model : callable
+        Images in ``[0, 1]`` -> logits.
+    baseline, image : tf.Tensor
+        Shape ``(height, width, 3)``: the path runs from ``baseline`` (alpha 0) to ``image``.
+    alphas : tf.Tensor
+        Shape ``(n,)``: the batch's interpolation constants.
+    target : int
+        Class index.
+    output : {"probability", "logit"}, default "probability"
+        The differentiated score.
+
+    Returns
+    -------
+    gradients : tf.Tensor
+        ``dF/dx at x' + alphas[k] (x - x')``, shape ``(n, height, width, 3)``.
+    scores : tf.Tensor
+        The target score at each point, shape ``(n,)``.
+    """
+    compiled = _compiled(model, "path points", one_of(output, TARGET_OUTPUTS, "output"))
+    return compiled(
+        tf.convert_to_tensor(baseline, tf.float32),
+        tf.convert_to_tensor(image, tf.float32),
+        tf.convert_to_tensor(alphas, tf.float32),
         tf.constant(target, tf.int32),
     )
 

@@ -30,9 +30,10 @@ from ig_tutorial.ig.gradients import (
     Model,
     model_logits,
     path_gradient_sum,
+    path_gradients,
     target_scores,
 )
-from ig_tutorial.ig.results import ConvergenceStep, IntegratedGradientsResult
+from ig_tutorial.ig.results import ConvergenceStep, IntegratedGradientsResult, LocalRefinement
 from ig_tutorial.ig.targets import resolve_target
 from ig_tutorial.progress import progress_bar
 
@@ -96,6 +97,31 @@ class StraightPath:
             self.progress_bar.update(1)
         return total, np.concatenate(path_scores)
 
+    def gradients_at(self, alphas: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """``dF/dx`` and ``F`` at each of ``alphas``, one model call per ``batch_size`` of them.
+
+        Returns
+        -------
+        gradients : numpy.ndarray
+            ``float32``, shape ``(len(alphas), height, width, channels)``.
+        scores : numpy.ndarray
+            ``float64``, shape ``(len(alphas),)``.
+        """
+        gradients, scores = [], []
+        for start in range(0, alphas.size, self.batch_size):
+            batch_gradients, batch_scores = path_gradients(
+                self.model,
+                self.baseline,
+                self.image,
+                alphas[start : start + self.batch_size],
+                self.target,
+                self.output,
+            )
+            gradients.append(batch_gradients.numpy())
+            scores.append(batch_scores.numpy().astype(np.float64))
+            self.progress_bar.update(1)
+        return np.concatenate(gradients), np.concatenate(scores)
+
     def attributions(self, average_gradient: tf.Tensor) -> tf.Tensor:
         """``(x - x') * average gradient``: IG from the integral's estimate."""
         return (self.image - self.baseline) * average_gradient
@@ -115,7 +141,9 @@ class PathIntegral(NamedTuple):
     alphas, path_scores : numpy.ndarray
         The nodes and ``F`` at each, sorted by alpha.
     history : tuple of ConvergenceStep
-        One row per refinement (adaptive steps only).
+        One row per round of refinement (adaptive steps only).
+    refinement : LocalRefinement or None
+        Where the adaptive steps put their nodes (adaptive steps only).
     """
 
     average_gradient: tf.Tensor
@@ -124,6 +152,7 @@ class PathIntegral(NamedTuple):
     alphas: np.ndarray
     path_scores: np.ndarray
     history: tuple[ConvergenceStep, ...] = ()
+    refinement: LocalRefinement | None = None
 
 
 def prepare_path(
@@ -197,6 +226,7 @@ def build_result(path: StraightPath, integral: PathIntegral) -> IntegratedGradie
         score_at_baseline=path.score_at_baseline,
         alphas=integral.alphas,
         path_scores=integral.path_scores,
-        refinement_change=history[-1].refinement_change if history else None,
+        estimated_error=history[-1].estimated_error if history else None,
         convergence_history=history,
+        refinement=integral.refinement,
     )

@@ -51,24 +51,55 @@ def relative_l2_error(
 
 
 class ConvergenceStep(NamedTuple):
-    """One refinement of ``m_steps="auto"``: the row of its convergence history.
+    """One round of ``m_steps="auto"``: the row of its convergence history.
 
     Attributes
     ----------
     m_steps : int
-        Sub-intervals of the trapezoid rule at this refinement.
+        Sub-intervals of the (non-uniform) trapezoid rule after this round.
     num_evaluations : int
         Gradient evaluations spent so far (``m_steps + 1``: nothing is evaluated twice).
     relative_completeness_error : float
-        ``|completeness_delta| / |F(x) - F(x')|`` of this estimate.
-    refinement_change : float or None
-        ``||IG_m - IG_{m/2}|| / ||IG_m||``; ``None`` for the first rule.
+        ``|completeness_delta| / |F(x) - F(x')|`` of this estimate: exact, no reference needed.
+    estimated_error : float
+        The estimated relative L2 error ``||IG_est - IG|| / ||IG_est||`` of this estimate, from
+        the sub-intervals' error indicators (:mod:`ig_tutorial.ig.adaptive_steps`).
     """
 
     m_steps: int
     num_evaluations: int
     relative_completeness_error: float
-    refinement_change: float | None
+    estimated_error: float
+
+
+class LocalRefinement(NamedTuple):
+    """Where ``m_steps="auto"`` put its nodes, and what it knew about each sub-interval.
+
+    Everything is in the order of the result's ``alphas`` (ascending); sub-interval ``k`` runs
+    from ``alphas[k]`` to ``alphas[k + 1]``. :func:`ig_tutorial.plot_refinement` draws it.
+
+    Attributes
+    ----------
+    node_rounds : numpy.ndarray
+        ``int``, one per node: the round that evaluated it, ``0`` for the first uniform grid.
+    interval_residuals : numpy.ndarray
+        One per sub-interval ``[a, b]``: the exact local completeness residual
+        ``(F(b) - F(a)) - (b - a) / 2 * (g(a) + g(b)) . (x - x')``. They add up to
+        ``-completeness_delta``.
+    interval_errors : numpy.ndarray
+        One per sub-interval: the estimated L2 norm of its contribution's error, in attribution
+        units (see :mod:`ig_tutorial.ig.adaptive_steps`).
+    tolerance : float
+        The ``tolerance`` the refinement was asked for.
+    converged : bool
+        ``False`` when ``max_steps`` ran out first (a warning said so).
+    """
+
+    node_rounds: np.ndarray
+    interval_residuals: np.ndarray
+    interval_errors: np.ndarray
+    tolerance: float
+    converged: bool
 
 
 class CompletenessCheck:
@@ -130,7 +161,7 @@ class IntegratedGradientsResult(CompletenessCheck):
     m_steps : int
         Sub-intervals of the rule.
     num_evaluations : int
-        Gradient evaluations spent (trapezoid: ``m_steps + 1``).
+        Gradient evaluations spent (trapezoid, fixed or ``"auto"``: ``m_steps + 1``).
     batch_size : int
         Gradient evaluations per model call.
     output : str
@@ -140,11 +171,15 @@ class IntegratedGradientsResult(CompletenessCheck):
     alphas, path_scores : numpy.ndarray
         The rule's interpolation constants and ``F`` at each point of the path (the data of the
         tutorial's saturation plot), sorted by alpha.
-    refinement_change : float or None
-        ``m_steps="auto"`` only: ``||IG_m - IG_{m/2}|| / ||IG_m||`` of the last refinement.
+    estimated_error : float or None
+        ``m_steps="auto"`` only: the estimated relative L2 error of the attributions when it
+        stopped (its contract: see :func:`ig_tutorial.integrated_gradients`).
     convergence_history : tuple of ConvergenceStep
-        ``m_steps="auto"`` only: one row per refinement, for
+        ``m_steps="auto"`` only: one row per round of refinement, for
         :func:`ig_tutorial.plot_convergence`; empty for a fixed ``m_steps``.
+    refinement : LocalRefinement or None
+        ``m_steps="auto"`` only: the round of each node and each sub-interval's residual and
+        estimated error, for :func:`ig_tutorial.plot_refinement`.
     """
 
     attributions: np.ndarray
@@ -158,5 +193,6 @@ class IntegratedGradientsResult(CompletenessCheck):
     score_at_baseline: float
     alphas: np.ndarray
     path_scores: np.ndarray
-    refinement_change: float | None = None
+    estimated_error: float | None = None
     convergence_history: tuple[ConvergenceStep, ...] = ()
+    refinement: LocalRefinement | None = None

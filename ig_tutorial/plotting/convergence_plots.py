@@ -10,6 +10,7 @@ from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING
 
 import matplotlib.pyplot as plt
+import numpy as np
 from matplotlib.figure import Figure
 
 from ig_tutorial.ig.results import relative_l2_error
@@ -29,9 +30,10 @@ def plot_convergence(
     """Error of the IG integral against the number of steps, on log-log axes.
 
     Left: the relative completeness error. Right: the relative L2 error against the study's
-    high-step reference and, for an ``m_steps="auto"`` result, the change between its successive
-    refinements (what it stops on, with the completeness error). Zero errors cannot be drawn on
-    a log axis and are left out. Taught in ``notebooks/08_integration_rules_and_steps.py``.
+    high-step reference and, for an ``m_steps="auto"`` result, its own estimate of that error
+    after each round (what it stops on, with the completeness error). Zero errors cannot be
+    drawn on a log axis and are left out. Taught in
+    ``notebooks/08_integration_rules_and_steps.py``.
 
     Parameters
     ----------
@@ -73,15 +75,14 @@ def plot_convergence(
         history = auto.convergence_history
         xs = [step.num_evaluations if x == "evaluations" else step.m_steps for step in history]
         left.plot(xs, [step.relative_completeness_error for step in history], "k*--", label="auto")
-        changes = [(xi, step.refinement_change) for xi, step in zip(xs, history, strict=True)]
-        changes = [(xi, change) for xi, change in changes if change is not None]
-        right.plot(*zip(*changes, strict=True), "k*--", label="auto: change per refinement")
+        estimates = [step.estimated_error for step in history]
+        right.plot(xs, estimates, "k*--", label="auto: its estimated L2 error")
         if study is not None:
             final_l2 = relative_l2_error(auto.attributions, study.reference.attributions)
             right.plot([xs[-1]], [final_l2], "r*", markersize=14, label="auto: L2 vs reference")
     xlabel = "gradient evaluations" if x == "evaluations" else "m_steps"
     left.set(title="Completeness error", xlabel=xlabel, ylabel="|sum(IG) - ΔF| / |ΔF|")
-    right_title = "L2 error vs reference" if study is not None else "Change between refinements"
+    right_title = "L2 error vs reference" if study is not None else "Estimated L2 error"
     right.set(title=right_title, xlabel=xlabel, ylabel="relative error")
     for ax in (left, right):
         ax.set_xscale("log")
@@ -135,5 +136,88 @@ def plot_completeness_vs_steps(
     ax.set_yscale("log", nonpositive="mask")
     ax.grid(True, which="both", alpha=0.3)
     ax.legend(fontsize="small")
+    fig.tight_layout()
+    return fig
+
+
+def plot_refinement(
+    auto: IntegratedGradientsResult,
+    fixed: IntegratedGradientsResult | None = None,
+    *,
+    title: str | None = None,
+) -> Figure:
+    """Where ``m_steps="auto"`` put its nodes, what it knew, and what it cost against a fixed count.
+
+    Left: the saturation curve ``F(alpha)`` (the tutorial's, from the nodes themselves) with
+    every node, coloured by the round that added it: the nodes crowd where the score changes.
+    Middle: for each final sub-interval, its exact local completeness residual ``|r|`` (relative
+    to ``|F(x) - F(x')|``) and its error indicator ``e`` (relative to ``||IG||``), drawn across
+    the sub-interval on a log axis: refinement evens them out. Right: gradient evaluations of
+    ``"auto"`` and, if given, of a fixed step count, each labelled with its completeness error.
+    Taught in ``notebooks/08_integration_rules_and_steps.py``.
+
+    Parameters
+    ----------
+    auto : IntegratedGradientsResult
+        A result of ``integrated_gradients(..., m_steps="auto")``.
+    fixed : IntegratedGradientsResult, optional
+        The same attribution with a fixed ``m_steps``, to compare the cost.
+    title : str, optional
+        The figure's title, e.g. the image's.
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+
+    Raises
+    ------
+    ValueError
+        If ``auto`` was computed with a fixed ``m_steps``.
+    """
+    if auto.refinement is None:
+        raise ValueError(
+            "auto has no refinement: it was computed with a fixed m_steps; compute it with "
+            "m_steps='auto'."
+        )
+    refinement = auto.refinement
+    fig, (curve, errors, cost) = plt.subplots(
+        1, 3, figsize=(14, 4.2), gridspec_kw={"width_ratios": [3, 3, 1.4]}
+    )
+    curve.plot(auto.alphas, auto.path_scores, "-", color="grey", linewidth=1)
+    rounds = refinement.node_rounds
+    points = curve.scatter(auto.alphas, auto.path_scores, c=rounds, cmap="viridis", s=14, zorder=3)
+    fig.colorbar(points, ax=curve, label="round that added the node (0: first grid)")
+    curve.set(title="F along the path, and the nodes", xlabel="alpha", ylabel="F")
+    edges = auto.alphas
+    attribution_norm = float(np.linalg.norm(auto.attributions))
+    for values, label, color in (
+        (np.abs(refinement.interval_residuals) / abs(auto.score_difference), "|r| / |dF|", "C3"),
+        (refinement.interval_errors / attribution_norm, "e / ||IG||", "C0"),
+    ):
+        errors.stairs(values, edges, label=label, color=color)
+    errors.set_yscale("log", nonpositive="mask")
+    errors.set(
+        title="Per sub-interval: residual and error indicator",
+        xlabel="alpha",
+        ylabel="fraction of |dF| (r) or of ||IG|| (e)",
+    )
+    errors.legend(fontsize="small")
+    errors.grid(True, which="both", alpha=0.3)
+    bars = [("auto", auto)] + ([(f"fixed {fixed.m_steps}", fixed)] if fixed is not None else [])
+    names = [name for name, _ in bars]
+    counts = [result.num_evaluations for _, result in bars]
+    drawn = cost.bar(names, counts, color=["C2", "C7"][: len(bars)])
+    cost.bar_label(
+        drawn,
+        labels=[
+            f"{result.num_evaluations}\n{result.relative_completeness_error:.2%}"
+            for _, result in bars
+        ],
+        fontsize="small",
+    )
+    cost.set(title="Gradient evaluations", ylabel="evaluations (completeness error)")
+    cost.set_ylim(0, 1.25 * max(counts))
+    if title:
+        fig.suptitle(title)
     fig.tight_layout()
     return fig

@@ -1,0 +1,163 @@
+"""The measurements behind the error indicator and the stopping rule of ``m_steps="auto"``.
+
+``m_steps="auto"`` (:mod:`ig_tutorial.ig.adaptive_steps`) is replayed on the cached fine grids of
+``benchmarks/path_grid.py`` instead of the model: its first grid (16 nodes, batch 8) and six
+bisections of it are all grid points, so every run costs no model call and every sub-interval's
+true error is known. It prints, at tolerance ``t`` (0.01), for both indicators (``"surplus"``,
+what "auto" uses, and ``"change"``, the change of the gradient across the sub-interval) and for
+three stopping thresholds (estimated L2 error at most 1, 1.5 or 2 ``t``):
+
+1. **per photo**, where the run stopped: evaluations (and their ratio to the cheapest uniform
+   step count that meets the bar in hindsight), completeness error, estimated and true L2 error
+   (against the 512-node Gauss-Legendre reference), true / estimated, and the nodes in each tenth
+   of the path; "FALSE STOP" marks a run that stopped outside the contract;
+2. **per sub-interval**, pooled over the runs stopped at ``t`` (sub-intervals at least 8 / 960
+   wide, where the fine grid's own trapezoid is a good truth), how well each indicator predicts
+   the L2 norm of the sub-interval's true error: the median of true / indicator (1 is unbiased),
+   its 10%-90% spread, and the rank correlation.
+
+Run from the repository root after ``python -m benchmarks.path_grid PHOTOS``::
+
+    PYTHONPATH=$PWD python -m benchmarks.adaptive_calibration coffee grace_hopper chelsea \\
+        astronaut rocket motorcycle
+"""
+
+from __future__ import annotations
+
+import argparse
+
+import numpy as np
+
+from benchmarks.path_grid import (
+    GRID_STEPS,
+    REFERENCE_NODES,
+    PathGrid,
+    cheapest_uniform,
+    load,
+    uniform_sweep,
+)
+from ig_tutorial.ig.adaptive_steps import refine_locally
+
+TOLERANCE = 0.01
+BATCH_SIZE = 8
+#: Sub-intervals at least this many grid steps wide have a trustworthy true error.
+MIN_TRUTH_STEPS = 8
+INDICATORS = ("surplus", "change")
+L2_FACTORS = (1.0, 1.5, 2.0)
+
+
+def grid_evaluate(grid: PathGrid):
+    """``evaluate(alphas)`` of :func:`refine_locally` answered from the grid (densities, F)."""
+
+    def evaluate(alphas: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        index = np.rint(np.asarray(alphas) * GRID_STEPS).astype(int)
+        if not np.allclose(index / GRID_STEPS, alphas, rtol=0, atol=1e-12):
+            raise ValueError(f"alphas off the grid: {alphas}")
+        return np.asarray(grid.densities[index]), grid.scores[index]
+
+    return evaluate
+
+
+def replay(grid: PathGrid, tolerance: float, indicator: str, l2_factor: float):
+    """``m_steps="auto"`` on the grid (batch 8), with the densities as gradients and x - x' = 1."""
+    return refine_locally(
+        grid_evaluate(grid),
+        np.ones(grid.densities.shape[1:], np.float32),
+        grid.score_difference,
+        batch_size=BATCH_SIZE,
+        tolerance=tolerance,
+        max_steps=GRID_STEPS,
+        min_width=1.0 / GRID_STEPS,
+        indicator=indicator,
+        l2_factor=l2_factor,
+    )
+
+
+def leaf_truth(grid: PathGrid, alphas: np.ndarray) -> np.ndarray:
+    """Per sub-interval: the L2 norm of its true error and its width in grid steps."""
+    index = np.rint(alphas * GRID_STEPS).astype(int)
+    rows = []
+    for left, right in zip(index[:-1], index[1:], strict=True):
+        width = (right - left) / GRID_STEPS
+        ends = grid.densities[[left, right]].astype(np.float64)
+        coarse = width / 2.0 * (ends[0] + ends[1])
+        fine_nodes = grid.densities[left : right + 1].astype(np.float64)
+        fine = (fine_nodes[:-1] + fine_nodes[1:]).sum(axis=0) / (2.0 * GRID_STEPS)
+        rows.append((np.linalg.norm(coarse - fine), right - left))
+    return np.asarray(rows)
+
+
+def _ranks(values: np.ndarray) -> np.ndarray:
+    return np.argsort(np.argsort(values)).astype(float)
+
+
+def rank_correlation(a: np.ndarray, b: np.ndarray) -> float:
+    """Spearman's rank correlation (no ties expected)."""
+    return float(np.corrcoef(_ranks(a), _ranks(b))[0, 1])
+
+
+def per_tenth(alphas: np.ndarray) -> str:
+    """Nodes in each tenth of the path, e.g. ``"39 38 24 ..."``."""
+    counts = np.histogram(alphas, bins=10, range=(0.0, 1.0))[0]
+    return " ".join(str(count) for count in counts)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("photos", nargs="+")
+    parser.add_argument("--tolerance", type=float, default=TOLERANCE)
+    args = parser.parse_args()
+    tolerance = args.tolerance
+    grids = {photo: load(photo) for photo in args.photos}
+    pooled = {name: ([], []) for name in INDICATORS}
+    print(f"tolerance {tolerance:g}, batch {BATCH_SIZE}; the bar: completeness <= {tolerance:.0%}")
+    print(f"and L2 <= {2 * tolerance:.0%} against Gauss-Legendre {REFERENCE_NODES}")
+    print(
+        "\n| indicator | stop at estimated L2 <= | photo | evaluations | / cheapest uniform "
+        "| completeness | estimated L2 | true L2 | true / estimated | nodes per tenth |"
+    )
+    print("|---|---|---|---|---|---|---|---|---|---|")
+    for indicator in INDICATORS:
+        for l2_factor in L2_FACTORS:
+            for photo, grid in grids.items():
+                outcome = replay(grid, tolerance, indicator, l2_factor)
+                last = outcome.history[-1]
+                true_l2 = np.linalg.norm(
+                    outcome.average_gradient - grid.reference
+                ) / np.linalg.norm(grid.reference)
+                cheapest = cheapest_uniform(uniform_sweep(grid), tolerance, 2 * tolerance)
+                ratio = (
+                    f"{last.num_evaluations / cheapest['evaluations']:.2f} "
+                    f"(of {cheapest['evaluations']})"
+                    if cheapest
+                    else "no uniform m meets it"
+                )
+                held = last.relative_completeness_error <= tolerance and true_l2 <= 2 * tolerance
+                flag = "" if outcome.refinement.converged else " (max_steps)"
+                flag += "" if held or not outcome.refinement.converged else " FALSE STOP"
+                print(
+                    f"| {indicator} | {l2_factor:g} t | {photo} | {last.num_evaluations}{flag} "
+                    f"| {ratio} | {last.relative_completeness_error:.2%} "
+                    f"| {last.estimated_error:.2%} | {true_l2:.2%} "
+                    f"| {true_l2 / last.estimated_error:.2f} | {per_tenth(outcome.alphas)} |"
+                )
+                if l2_factor == 1.0:
+                    truth = leaf_truth(grid, outcome.alphas)
+                    wide = truth[:, 1] >= MIN_TRUTH_STEPS
+                    pooled[indicator][0].extend(truth[wide, 0])
+                    pooled[indicator][1].extend(outcome.refinement.interval_errors[wide])
+    print(f"\nPer sub-interval (at least {MIN_TRUTH_STEPS} grid steps wide; truth: the fine grid)")
+    for name, (true, indicator) in pooled.items():
+        true, indicator = np.asarray(true), np.asarray(indicator)
+        positive = indicator > 0
+        ratio = true[positive] / indicator[positive]
+        q10, q50, q90 = np.quantile(ratio, [0.1, 0.5, 0.9])
+        print(
+            f"  {name:>8} ({true.size} sub-intervals): true / indicator median {q50:.2f}, "
+            f"10%-90% {q10:.2f}-{q90:.2f} (x{q90 / q10:.2f}); rank correlation "
+            f"{rank_correlation(true, indicator):.3f}"
+        )
+
+
+if __name__ == "__main__":
+    main()
