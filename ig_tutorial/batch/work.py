@@ -168,8 +168,8 @@ def attribute_input(
                 "relative_completeness_error": np.float64(result.relative_completeness_error),
                 "m_steps": np.int64(result.m_steps),
                 "num_evaluations": np.int64(result.num_evaluations),
-                "refinement_change": np.float64(
-                    np.nan if result.refinement_change is None else result.refinement_change
+                "estimated_error": np.float64(
+                    np.nan if result.estimated_error is None else result.estimated_error
                 ),
                 "input_sha256": sha256,
                 "key": key,
