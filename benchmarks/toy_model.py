@@ -32,7 +32,7 @@ def toy_classifier(num_classes: int = 5, seed: int = 0) -> Classifier:
     return Classifier(
         function=_ToyConvNet(num_classes, seed),
         handle="toy conv net",
-        input_size=(TOY_INPUT_SIZE, TOY_INPUT_SIZE),
+        input_shape=(TOY_INPUT_SIZE, TOY_INPUT_SIZE, 3),
         num_classes=num_classes,
     )
 

@@ -66,7 +66,7 @@ def test_plain_callable_is_accepted():
 
 
 def test_model_with_wrong_output_shape_is_rejected():
-    with pytest.raises(ValueError, match=r"returned shape \(1, 224, 224, 3\)"):
+    with pytest.raises(ValueError, match=r"returned shape \(2, 224, 224, 3\) for a batch of two"):
         load_model(lambda images: images)
 
 
@@ -119,3 +119,118 @@ def test_tutorial_inception_v1_from_tf_hub():
 def test_tf_keras_layer_on_keras3():
     model = models_module.as_keras_layer()
     assert model(np.zeros((1, 224, 224, 3), np.float32)).shape == (1, 1001)
+
+
+# --- A Keras model of your own (notebook 10): its input shape, and logits not probabilities ----
+
+
+def _keras_classifier(input_shape, num_classes=4, activation=None, seed=0):
+    """A small Keras model; Flatten makes it refuse any other input shape, as real ones do."""
+    import keras
+
+    keras.utils.set_random_seed(seed)
+    return keras.Sequential(
+        [
+            keras.Input(shape=input_shape),
+            keras.layers.Flatten(),
+            keras.layers.Dense(num_classes, activation=activation),
+        ],
+        name="tiny_keras",
+    )
+
+
+@pytest.mark.parametrize(
+    ("shape", "summary"),
+    [
+        ((160, 160, 3), "Input:   float32 (batch, 160, 160, 3), RGB values in [0, 1]"),
+        ((8, 8, 1), "Input:   float32 (batch, 8, 8, 1), values in [0, 1]"),
+        ((30,), "Input:   float32 (batch, 30), features"),
+    ],
+)
+def test_a_keras_model_brings_its_own_input_shape(shape, summary):
+    # The trap: load_model probed every model with 224 x 224 x 3 images.
+    network = _keras_classifier(shape)
+    model = load_model(network)
+    assert model.input_shape == shape
+    assert summary in model.summary()
+    assert model.num_parameters == network.count_params()
+    assert model(tf.zeros((2, *shape))).shape == (2, 4)
+
+
+def test_input_size_is_for_image_models():
+    image_model = load_model(_keras_classifier((160, 160, 3)))
+    assert image_model.input_size == (160, 160)
+    tabular = load_model(_keras_classifier((30,)))
+    with pytest.raises(ValueError, match=r"takes inputs of shape \(30,\), not images"):
+        _ = tabular.input_size
+    with pytest.raises(ValueError, match=r"input_size=224 is for image models"):
+        load_model(_keras_classifier((30,)), input_size=224)
+
+
+def test_input_size_must_agree_with_the_keras_model():
+    with pytest.raises(ValueError, match=r"input_size=\(224, 224\) disagrees with model"):
+        load_model(_keras_classifier((160, 160, 3)), input_size=(224, 224))
+
+
+def test_a_keras_model_of_open_size_needs_input_size():
+    import keras
+
+    network = keras.Sequential(
+        [
+            keras.Input(shape=(None, None, 3)),
+            keras.layers.GlobalAveragePooling2D(),
+            keras.layers.Dense(5),
+        ]
+    )
+    with pytest.raises(ValueError, match=r"\(None, None, 3\).*pass input_size=\(height, width\)"):
+        load_model(network)
+    assert load_model(network, input_size=(32, 48)).input_shape == (32, 48, 3)
+
+
+def test_plain_callables_keep_the_default_size():
+    model = load_model(lambda images: tf.reduce_mean(images, axis=[1, 2]) * [1.0, -1.0, 2.0])
+    assert model.input_shape == (224, 224, 3)
+
+
+def test_a_model_that_outputs_probabilities_is_refused_with_the_fix():
+    # The trap: Keras applications end in a softmax; the package's softmax would be a second one.
+    with pytest.raises(ValueError, match="returns probabilities") as error:
+        load_model(_keras_classifier((8, 8, 3), activation="softmax"))
+    assert "classifier_activation=None" in str(error.value)
+    assert "model_outputs='probabilities'" in str(error.value)
+
+
+def test_declared_probabilities_become_logits_with_the_same_softmax():
+    probabilities_model = _keras_classifier((8, 8, 3), activation="softmax", seed=1)
+    logits_model = _keras_classifier((8, 8, 3), activation=None, seed=1)  # the same weights
+    model = load_model(probabilities_model, model_outputs="probabilities")
+    images = tf.random.stateless_uniform((3, 8, 8, 3), seed=(2, 3))
+    np.testing.assert_allclose(
+        tf.nn.softmax(model(images)), probabilities_model(images), rtol=1e-5, atol=1e-7
+    )
+    # Attributing the probability is then exactly attributing the original model.
+    image = images[0]
+    declared = integrated_gradients(model, image, 2, m_steps=16)
+    reference = integrated_gradients(load_model(logits_model), image, 2, m_steps=16)
+    np.testing.assert_allclose(declared.attributions, reference.attributions, atol=1e-6)
+
+
+def test_declaring_probabilities_for_a_logits_model_is_refused():
+    with pytest.raises(ValueError, match="model_outputs='probabilities', but model"):
+        load_model(_keras_classifier((8, 8, 3)), model_outputs="probabilities")
+    with pytest.raises(ValueError, match=r"model_outputs must be one of \('logits', "):
+        load_model(_keras_classifier((8, 8, 3)), model_outputs="softmax")
+
+
+def test_a_keras_application_at_160_pixels():
+    """The two traps as a new user meets them: MobileNetV3Small at 160 x 160, softmax by default."""
+    import keras
+
+    with pytest.raises(ValueError, match="classifier_activation=None"):
+        load_model(keras.applications.MobileNetV3Small(weights=None, input_shape=(160, 160, 3)))
+    network = keras.applications.MobileNetV3Small(
+        weights=None, input_shape=(160, 160, 3), classifier_activation=None
+    )
+    model = load_model(network)
+    assert model.input_size == (160, 160) and model.num_classes == 1000
+    assert model.labels is not None  # 1000 outputs: the ImageNet names are attached

@@ -1,9 +1,10 @@
-"""The model contract of the whole package: images in ``[0, 1]`` to logits.
+"""The model contract of the whole package: images in ``[0, 1]`` (or feature vectors) to logits.
 
-Taught in ``notebooks/01_setup_and_classification.py``. :func:`ig_tutorial.load_model` returns a
-:class:`Classifier` whatever the model's source; the IG core (:mod:`ig_tutorial.ig`) needs no
-more than its call, and the notebooks use its labels, :meth:`Classifier.predict_top_k` and
-:meth:`Classifier.summary`.
+Taught in ``notebooks/01_setup_and_classification.py``; for a model of your own (a grayscale
+digit classifier, a tabular network) in ``notebooks/10_your_own_model.py``.
+:func:`ig_tutorial.load_model` returns a :class:`Classifier` whatever the model's source; the IG
+core (:mod:`ig_tutorial.ig`) needs no more than its call, and the notebooks use its labels,
+:meth:`Classifier.predict_top_k` and :meth:`Classifier.summary`.
 """
 
 from __future__ import annotations
@@ -19,32 +20,54 @@ from ig_tutorial.models.labels import ImageNetLabels
 
 @dataclass(eq=False)  # identity equality: compiled gradient functions are cached per model
 class Classifier:
-    """An image classifier as Integrated Gradients sees it.
+    """A classifier as Integrated Gradients sees it: inputs to **logits**.
 
     Parameters
     ----------
     function : callable
-        Maps a ``float32`` batch ``(n, height, width, 3)`` with values in ``[0, 1]`` to logits
-        ``(n, num_classes)``. Must be differentiable with :class:`tf.GradientTape`.
+        Maps a ``float32`` batch of inputs to logits ``(n, num_classes)`` (not probabilities:
+        the package applies the softmax itself). Images are ``(n, height, width, channels)``
+        with values in ``[0, 1]``; a tabular model takes feature vectors ``(n, n_features)``.
+        Any preprocessing the network needs (rescaling to ``[-1, 1]``, standardisation) belongs
+        inside ``function``. Must be differentiable with :class:`tf.GradientTape`.
     handle : str
         Where the model came from (hub handle, folder, or a description).
-    input_size : tuple of int
-        The ``(height, width)`` the model expects.
+    input_shape : tuple of int
+        The shape of one input: ``(height, width, channels)``, e.g. ``(224, 224, 3)`` or
+        ``(8, 8, 1)``, or ``(n_features,)``.
     num_classes : int
         Number of logits.
     labels : ImageNetLabels or None
         Class names, when known.
+    num_parameters : int or None
+        Number of weights, when known.
     """
 
     function: Callable[[tf.Tensor], tf.Tensor]
     handle: str
-    input_size: tuple[int, int]
+    input_shape: tuple[int, ...]
     num_classes: int
     labels: ImageNetLabels | None = None
     num_parameters: int | None = field(default=None)
 
+    @property
+    def input_size(self) -> tuple[int, int]:
+        """The ``(height, width)`` of an image model's inputs, e.g. for :func:`read_image`.
+
+        Raises
+        ------
+        ValueError
+            For a model whose inputs are feature vectors, not images.
+        """
+        if len(self.input_shape) != 3:
+            raise ValueError(
+                f"model {self.handle!r} takes inputs of shape {self.input_shape}, not images "
+                "(height, width, channels); it has no input_size."
+            )
+        return self.input_shape[0], self.input_shape[1]
+
     def __call__(self, images: tf.Tensor) -> tf.Tensor:
-        """Return the logits of a batch of images in ``[0, 1]``.
+        """Return the logits of a batch of inputs (images in ``[0, 1]``).
 
         The IG core reaches this call only through :mod:`ig_tutorial.ig.gradients`.
         """
@@ -56,7 +79,7 @@ class Classifier:
         Parameters
         ----------
         image : tf.Tensor
-            One image ``(height, width, 3)`` in ``[0, 1]``.
+            One input of shape :attr:`input_shape`, e.g. an image in ``[0, 1]``.
         k : int, default 3
             How many classes.
 
@@ -81,10 +104,16 @@ class Classifier:
         -------
         str
         """
-        height, width = self.input_size
+        shape = ", ".join(str(size) for size in self.input_shape)
+        if len(self.input_shape) != 3:
+            meaning = "features"
+        elif self.input_shape[-1] == 3:
+            meaning = "RGB values in [0, 1]"
+        else:
+            meaning = "values in [0, 1]"
         lines = [
             f"Model:   {self.handle}",
-            f"Input:   float32 (batch, {height}, {width}, 3), RGB values in [0, 1]",
+            f"Input:   float32 (batch, {shape}), {meaning}",
             f"Output:  float32 (batch, {self.num_classes}) logits",
         ]
         if self.labels is not None and self.labels.offset:

