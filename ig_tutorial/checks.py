@@ -139,6 +139,32 @@ def one_image(value: Any, name: str = "image") -> tf.Tensor:
     return tensor
 
 
+def one_input(value: Any, name: str = "image") -> tf.Tensor:
+    """Return one finite model input: an image ``(height, width, channels)`` or a feature vector.
+
+    Integrated Gradients needs nothing image-specific: a row of a table, shape ``(n_features,)``,
+    is attributed the same way (taught in ``notebooks/10_your_own_model.py``). Rank 2 is refused
+    because it is ambiguous: a batch of feature vectors, or an image without its channel axis.
+
+    Raises
+    ------
+    ValueError
+        If it is neither rank 3 nor rank 1, or holds NaN or infinite values.
+    """
+    import tensorflow as tf
+
+    tensor = tf.convert_to_tensor(value, tf.float32)
+    if tensor.shape.rank not in (1, 3):
+        raise ValueError(
+            f"{name} must be one image of shape (height, width, channels) or one feature vector "
+            f"of shape (n_features,); got shape {tuple(tensor.shape)}. Attribute a batch one "
+            "input at a time, and give a grayscale image its channel axis: image[..., None]."
+        )
+    if not bool(tf.reduce_all(tf.math.is_finite(tensor))):
+        raise ValueError(f"{name} contains NaN or infinite values; clean the input first.")
+    return tensor
+
+
 def same_shape(baseline: tf.Tensor, image: tf.Tensor) -> None:
     """Check that a baseline has the shape of the image it is the baseline of.
 

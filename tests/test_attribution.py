@@ -180,3 +180,52 @@ class TestValidation:
     def test_label_target_without_labels(self, conv_net, small_image):
         with pytest.raises(ValueError, match="the model has no labels"):
             integrated_gradients(conv_net, small_image, "espresso")
+
+
+class TestFeatureVectors:
+    """A tabular model takes feature vectors; IG needs nothing image-specific (notebook 10)."""
+
+    @pytest.fixture
+    def tabular_model(self):
+        weights = tf.constant(np.random.default_rng(3).normal(size=(6, 3)), tf.float32)
+        return lambda rows: rows @ weights, weights
+
+    @pytest.mark.parametrize("m_steps", [8, "auto"])
+    def test_linear_model_is_exact(self, tabular_model, rng, m_steps):
+        model, weights = tabular_model
+        row = tf.constant(rng.normal(size=6), tf.float32)
+        means = tf.constant(rng.normal(size=6), tf.float32)  # a baseline of feature means
+        result = integrated_gradients(
+            model, row, 1, baseline=means, m_steps=m_steps, output="logit"
+        )
+        assert result.attributions.shape == (6,)
+        np.testing.assert_allclose(
+            result.attributions, (row - means) * weights[:, 1], rtol=1e-5, atol=1e-6
+        )
+
+    def test_completeness_of_the_probability(self, tabular_model, rng):
+        model, _ = tabular_model
+        row = tf.constant(rng.normal(size=6), tf.float32)
+        result = integrated_gradients(model, row, "top-1", m_steps=128)
+        assert result.relative_completeness_error < 0.01
+
+    def test_images_and_rows_share_nothing_compiled(self, linear_model, rng):
+        # One model, two input ranks: each gets its own compiled function, in one cache.
+        image = tf.constant(rng.uniform(size=(4, 5, 3)), tf.float32)
+        flat_model = lambda rows: linear_model(tf.reshape(rows, (-1, 4, 5, 3)))  # noqa: E731
+        by_image = integrated_gradients(linear_model, image, 0, m_steps=4, output="logit")
+        by_row = integrated_gradients(
+            flat_model, tf.reshape(image, [-1]), 0, m_steps=4, output="logit"
+        )
+        np.testing.assert_allclose(
+            np.reshape(by_image.attributions, -1), by_row.attributions, rtol=1e-5, atol=1e-6
+        )
+
+    def test_a_batch_of_rows_is_rejected(self, tabular_model):
+        model, _ = tabular_model
+        with pytest.raises(
+            ValueError,
+            match=r"or one feature vector of shape \(n_features,\); got "
+            r"shape \(2, 6\)",
+        ):
+            integrated_gradients(model, tf.zeros((2, 6)), 0)

@@ -20,8 +20,9 @@ measurement) goes through it, so a new model type or a new device policy is one 
   lines (the blur path of :mod:`ig_tutorial.ig.path_methods`).
 - :func:`model_logits` is a forward pass only (the target's ``"top-1"``, the path's ends).
 
-The compiled functions are built once per model and score by :func:`_compiled` and kept in one
-cache keyed weakly on the model.
+The compiled functions are built once per model, score and input rank (3 for images, 1 for the
+feature vectors of a tabular model, taught in ``notebooks/10_your_own_model.py``) by
+:func:`_compiled` and kept in one cache keyed weakly on the model.
 """
 
 from __future__ import annotations
@@ -33,9 +34,9 @@ import tensorflow as tf
 
 from ig_tutorial.checks import one_of
 
-#: What the IG core calls a model: images in ``[0, 1]`` ``(n, height, width, 3)`` to logits
-#: ``(n, num_classes)``, differentiable with :class:`tf.GradientTape`; e.g. a
-#: :class:`ig_tutorial.Classifier`.
+#: What the IG core calls a model: images in ``[0, 1]`` ``(n, height, width, channels)`` (or
+#: feature vectors ``(n, n_features)``) to logits ``(n, num_classes)``, differentiable with
+#: :class:`tf.GradientTape`; e.g. a :class:`ig_tutorial.Classifier`.
 Model = Callable[[tf.Tensor], tf.Tensor]
 
 #: Scores that can be attributed.
@@ -124,7 +125,9 @@ def _gradients_of_batch(model, output, images, target):
 
 
 def _straight_line_points(baseline, image, alphas):
-    alphas_x = alphas[:, tf.newaxis, tf.newaxis, tf.newaxis]
+    # One alpha per point, broadcast over the input's axes: (n, 1, 1, 1) for an image,
+    # (n, 1) for a feature vector.
+    alphas_x = tf.reshape(alphas, [-1] + [1] * baseline.shape.rank)
     return baseline[tf.newaxis] + alphas_x * (image - baseline)[tf.newaxis]
 
 
@@ -140,35 +143,50 @@ def _path_gradients(model, output, baseline, image, alphas, target):
     )
 
 
-_IMAGE = tf.TensorSpec([None, None, None], tf.float32)
 _VECTOR = tf.TensorSpec([None], tf.float32)
 _CLASS = tf.TensorSpec([], tf.int32)
 
-# What can be compiled: the traced Python function and its input signature. The signatures leave
-# the batch and image sizes open, so one trace serves every batch.
+
+def _signature(kind: str, rank: int) -> list[tf.TensorSpec]:
+    """The input signature of ``kind`` for inputs of ``rank`` (3: images, 1: feature vectors).
+
+    The signatures leave the batch and input sizes open, so one trace serves every batch.
+    """
+    one = tf.TensorSpec([None] * rank, tf.float32)
+    if kind == "batch":
+        return [tf.TensorSpec([None] * (rank + 1), tf.float32), _CLASS]
+    if kind == "path":
+        return [one, one, _VECTOR, _VECTOR, _CLASS]
+    return [one, one, _VECTOR, _CLASS]  # "path points"
+
+
+# What can be compiled: the traced Python function of each kind.
 _TRACEABLE = {
-    "batch": (_gradients_of_batch, [tf.TensorSpec([None, None, None, None], tf.float32), _CLASS]),
-    "path": (_weighted_path_gradients, [_IMAGE, _IMAGE, _VECTOR, _VECTOR, _CLASS]),
-    "path points": (_path_gradients, [_IMAGE, _IMAGE, _VECTOR, _CLASS]),
+    "batch": _gradients_of_batch,
+    "path": _weighted_path_gradients,
+    "path points": _path_gradients,
 }
 
 _COMPILED: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
 
 
-def _compiled(model: Model, kind: str, output: str) -> Callable[..., tuple[tf.Tensor, tf.Tensor]]:
-    """Return (and cache, per model, kind and score) the compiled function of ``kind``."""
+def _compiled(
+    model: Model, kind: str, output: str, rank: int = 3
+) -> Callable[..., tuple[tf.Tensor, tf.Tensor]]:
+    """Return (and cache, per model, kind, score and input rank) the compiled ``kind``."""
     per_model = _COMPILED.setdefault(model, {})
-    if (kind, output) not in per_model:
-        function, signature = _TRACEABLE[kind]
+    key = (kind, output, rank)
+    if key not in per_model:
+        function = _TRACEABLE[kind]
         # The cache is keyed weakly on the model; a strong reference from the compiled function
         # would keep every model alive forever.
         model_ref = weakref.ref(model)
-        per_model[(kind, output)] = tf.function(
+        per_model[key] = tf.function(
             lambda *tensors: function(model_ref(), output, *tensors),
-            input_signature=signature,
+            input_signature=_signature(kind, rank),
             reduce_retracing=True,
         )
-    return per_model[(kind, output)]
+    return per_model[key]
 
 
 def path_gradient_sum(
@@ -187,7 +205,8 @@ def path_gradient_sum(
     model : callable
         Images in ``[0, 1]`` -> logits.
     baseline, image : tf.Tensor
-        Shape ``(height, width, 3)``: the path runs from ``baseline`` (alpha 0) to ``image``.
+        Shape ``(height, width, channels)`` (or ``(n_features,)``): the path runs from
+        ``baseline`` (alpha 0) to ``image``.
     alphas, weights : tf.Tensor
         Shape ``(n,)``: the batch's interpolation constants and quadrature weights.
     target : int
@@ -202,10 +221,12 @@ def path_gradient_sum(
     scores : tf.Tensor
         The target score at each point, shape ``(n,)``.
     """
-    compiled = _compiled(model, "path", one_of(output, TARGET_OUTPUTS, "output"))
+    image = tf.convert_to_tensor(image, tf.float32)
+    score = one_of(output, TARGET_OUTPUTS, "output")
+    compiled = _compiled(model, "path", score, image.shape.rank)
     return compiled(
         tf.convert_to_tensor(baseline, tf.float32),
-        tf.convert_to_tensor(image, tf.float32),
+        image,
         tf.convert_to_tensor(alphas, tf.float32),
         tf.convert_to_tensor(weights, tf.float32),
         tf.constant(target, tf.int32),
@@ -232,7 +253,8 @@ def path_gradients(
     model : callable
         Images in ``[0, 1]`` -> logits.
     baseline, image : tf.Tensor
-        Shape ``(height, width, 3)``: the path runs from ``baseline`` (alpha 0) to ``image``.
+        Shape ``(height, width, channels)`` (or ``(n_features,)``): the path runs from
+        ``baseline`` (alpha 0) to ``image``.
     alphas : tf.Tensor
         Shape ``(n,)``: the batch's interpolation constants.
     target : int
@@ -247,10 +269,12 @@ def path_gradients(
     scores : tf.Tensor
         The target score at each point, shape ``(n,)``.
     """
-    compiled = _compiled(model, "path points", one_of(output, TARGET_OUTPUTS, "output"))
+    image = tf.convert_to_tensor(image, tf.float32)
+    score = one_of(output, TARGET_OUTPUTS, "output")
+    compiled = _compiled(model, "path points", score, image.shape.rank)
     return compiled(
         tf.convert_to_tensor(baseline, tf.float32),
-        tf.convert_to_tensor(image, tf.float32),
+        image,
         tf.convert_to_tensor(alphas, tf.float32),
         tf.constant(target, tf.int32),
     )
@@ -283,5 +307,7 @@ def gradients_and_scores(
     scores : tf.Tensor
         The target score of each image, shape ``(n,)``.
     """
-    compiled = _compiled(model, "batch", one_of(output, TARGET_OUTPUTS, "output"))
-    return compiled(tf.convert_to_tensor(images, tf.float32), tf.constant(target, tf.int32))
+    images = tf.convert_to_tensor(images, tf.float32)
+    score = one_of(output, TARGET_OUTPUTS, "output")
+    compiled = _compiled(model, "batch", score, images.shape.rank - 1)
+    return compiled(images, tf.constant(target, tf.int32))

@@ -23,7 +23,7 @@ import numpy as np
 import tensorflow as tf
 from tqdm import std
 
-from ig_tutorial.checks import class_index, one_image, one_of, same_shape
+from ig_tutorial.checks import class_index, one_input, one_of, same_shape
 from ig_tutorial.ig.batching import resolve_batch_size
 from ig_tutorial.ig.gradients import (
     TARGET_OUTPUTS,
@@ -185,8 +185,8 @@ def prepare_path(
         As :func:`ig_tutorial.integrated_gradients`.
     """
     one_of(output, TARGET_OUTPUTS, "output")
-    image = one_image(image, "image")
-    baseline = tf.zeros_like(image) if baseline is None else one_image(baseline, "baseline")
+    image = one_input(image, "image")
+    baseline = tf.zeros_like(image) if baseline is None else one_input(baseline, "baseline")
     same_shape(baseline, image)
     batch_size = resolve_batch_size(model, batch_size, tuple(image.shape), output)
     target = resolve_target(model, image, target)
