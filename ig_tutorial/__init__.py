@@ -55,6 +55,7 @@ _EXPORTS: dict[str, str] = {
     "plot_averaged_attributions": "ig_tutorial.plotting.attribution_maps",
     "plot_completeness_vs_steps": "ig_tutorial.plotting.convergence_plots",
     "plot_convergence": "ig_tutorial.plotting.convergence_plots",
+    "plot_feature_attributions": "ig_tutorial.plotting.feature_attributions",
     "plot_images": "ig_tutorial.plotting.tutorial_figures",
     "plot_img_attributions": "ig_tutorial.plotting.tutorial_figures",
     "plot_interpolation_strip": "ig_tutorial.plotting.tutorial_figures",

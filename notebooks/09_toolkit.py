@@ -185,5 +185,8 @@ figure = plot_attribution_grid(
 save_figure(figure, output_dir, "09_methods")
 
 # %% [markdown]
-# This is the end of the series. The helpers used here are documented in the API reference, each
-# with the notebook that teaches it.
+# The helpers used here are documented in the API reference, each with the notebook that teaches
+# it.
+#
+# Next: [10. Your own Keras model](10_your_own_model.ipynb), where you train a model of your own,
+# on digits and on a table, and attribute its predictions.

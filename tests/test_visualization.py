@@ -19,6 +19,9 @@ from ig_tutorial import (
     plot_attribution_grid,
     plot_averaged_attributions,
     plot_convergence,
+    plot_feature_attributions,
+    plot_images,
+    plot_img_attributions,
     visualize_attributions,
 )
 from ig_tutorial.plotting.attribution_maps import DEFAULT_COLORMAPS, attribution_map
@@ -215,3 +218,40 @@ def test_tutorial_figure_can_clip_its_mask_and_stays_faithful_by_default():
     assert clipped_mask[4, 4] == tutorial_mask[4, 4]
     with pytest.raises(ValueError, match=r"clip_percentile must be in \(0, 100\]"):
         plot_img_attributions(image, 0 * image, attributions, clip_percentile=0)
+
+
+def test_grayscale_images_are_drawn_in_grey(rng):
+    # matplotlib refuses an (8, 8, 1) array; a one-channel digit is drawn as a grey picture.
+    digit = rng.uniform(size=(8, 8, 1))
+    figure = plot_img_attributions(digit, 0 * digit, rng.normal(size=(8, 8, 1)))
+    original = figure.axes[1].images[0]
+    assert original.get_array().shape == (8, 8) and original.get_cmap().name == "gray"
+    grid = plot_attribution_grid({"signed": rng.normal(size=(8, 8, 1))}, digit, mode="signed")
+    assert grid.axes[0].images[0].get_array().shape == (8, 8)
+    assert plot_images({"digit": digit}).axes[0].images[0].get_cmap().name == "gray"
+    plt.close("all")
+
+
+def test_feature_attributions_show_the_largest_first(rng):
+    names = [f"feature {i}" for i in range(6)]
+    values = np.array([0.1, -0.5, 0.02, 0.3, -0.01, 0.0])
+    figure = plot_feature_attributions({"sample": values, "twice": 2 * values}, names, top_k=3)
+    assert [ax.get_title() for ax in figure.axes] == ["sample", "twice"]
+    labels = [tick.get_text() for tick in figure.axes[0].get_yticklabels()]
+    assert labels == ["feature 0", "feature 3", "feature 1"]  # barh draws the first at the bottom
+    widths = [bar.get_width() for bar in figure.axes[0].patches]
+    assert widths == pytest.approx([0.1, 0.3, -0.5])
+    plt.close(figure)
+
+
+@pytest.mark.parametrize(
+    ("panels", "kwargs", "message"),
+    [
+        ({}, {}, "panels is empty"),
+        ({"a": np.zeros(5)}, {}, r"shape \(5,\); expected \(6,\), one per name"),
+        ({"a": np.zeros(6)}, {"top_k": 0}, "top_k must be a positive integer, got 0"),
+    ],
+)
+def test_feature_attributions_validation(panels, kwargs, message):
+    with pytest.raises(ValueError, match=message):
+        plot_feature_attributions(panels, [str(i) for i in range(6)], **kwargs)

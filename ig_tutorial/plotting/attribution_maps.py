@@ -20,7 +20,7 @@ from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 
 from ig_tutorial.checks import one_of, percentile
-from ig_tutorial.plotting.tutorial_figures import to_numpy
+from ig_tutorial.plotting.tutorial_figures import draw_image, to_numpy
 
 if TYPE_CHECKING:
     from ig_tutorial.ig.ensembles import AveragedAttributions
@@ -215,7 +215,7 @@ def _draw_panels(
     axes = list(axes)
     if image is not None and show_image:
         first = axes.pop(0)
-        first.imshow(np.clip(to_numpy(image), 0, 1))
+        draw_image(first, image)
         first.set_title("Image")
     for title, value in panels.items():
         visualize_attributions(

@@ -14,6 +14,7 @@ from collections.abc import Sequence
 import matplotlib.pyplot as plt
 import numpy as np
 import tensorflow as tf
+from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 
 from ig_tutorial.checks import percentile
@@ -24,13 +25,32 @@ def to_numpy(value: tf.Tensor | np.ndarray) -> np.ndarray:
     return value.numpy() if hasattr(value, "numpy") else np.asarray(value)
 
 
+def draw_image(ax: Axes, image: tf.Tensor | np.ndarray) -> None:
+    """Draw an image with values in ``[0, 1]``: RGB in colour, one channel in grey.
+
+    Parameters
+    ----------
+    ax : matplotlib.axes.Axes
+        Where to draw.
+    image : tensor or array
+        Shape ``(height, width, 3)``, or ``(height, width, 1)`` for a grayscale image (such as
+        the digits of ``notebooks/10_your_own_model.py``).
+    """
+    picture = np.clip(to_numpy(image), 0, 1)
+    if picture.ndim == 3 and picture.shape[-1] == 1:
+        ax.imshow(picture[..., 0], cmap="gray", vmin=0, vmax=1)
+    else:
+        ax.imshow(picture)
+
+
 def plot_images(images: dict[str, tf.Tensor | np.ndarray], ncols: int | None = None) -> Figure:
     """Show named images side by side.
 
     Parameters
     ----------
     images : dict of str to image
-        Title -> image ``(height, width, 3)`` with values in ``[0, 1]``.
+        Title -> image ``(height, width, 3)`` (or ``(height, width, 1)``, grey) with values in
+        ``[0, 1]``.
     ncols : int, optional
         Columns of the grid; default one row.
 
@@ -44,7 +64,7 @@ def plot_images(images: dict[str, tf.Tensor | np.ndarray], ncols: int | None = N
     for ax in axes.flat:
         ax.axis("off")
     for ax, (title, image) in zip(axes.flat, images.items(), strict=False):
-        ax.imshow(np.clip(to_numpy(image), 0, 1))
+        draw_image(ax, image)
         ax.set_title(title)
     fig.tight_layout()
     return fig
@@ -70,7 +90,7 @@ def plot_interpolation_strip(
     n = len(interpolated)
     fig, axes = plt.subplots(1, n, figsize=(2.2 * n, 2.6), squeeze=False)
     for ax, image, alpha in zip(axes[0], interpolated, np.asarray(alphas), strict=True):
-        ax.imshow(np.clip(image, 0, 1))
+        draw_image(ax, image)
         ax.set_title(f"alpha: {alpha:.1f}")
         ax.axis("off")
     fig.tight_layout()
@@ -188,7 +208,8 @@ def plot_img_attributions(
     Parameters
     ----------
     image, baseline : tensor or array
-        Shape ``(height, width, 3)``, values in ``[0, 1]``.
+        Shape ``(height, width, 3)`` (or ``(height, width, 1)``, drawn in grey), values in
+        ``[0, 1]``.
     attributions : tensor or array
         Integrated Gradients of ``image``, same shape.
     cmap : str, default "inferno"
@@ -213,15 +234,13 @@ def plot_img_attributions(
     if clip_percentile is not None:
         mask = np.minimum(mask, np.percentile(mask, percentile(clip_percentile)))
     fig, axes = plt.subplots(2, 2, figsize=(8, 8))
-    panels = [
-        (axes[0, 0], "Baseline image", to_numpy(baseline), None),
-        (axes[0, 1], "Original image", to_numpy(image), None),
-        (axes[1, 0], "Attribution mask", mask, cmap),
-    ]
-    for ax, name, data, colormap in panels:
-        ax.imshow(np.clip(data, 0, None) if colormap else np.clip(data, 0, 1), cmap=colormap)
-        ax.set_title(name)
-    axes[1, 1].imshow(np.clip(to_numpy(image), 0, 1))
+    draw_image(axes[0, 0], baseline)
+    axes[0, 0].set_title("Baseline image")
+    draw_image(axes[0, 1], image)
+    axes[0, 1].set_title("Original image")
+    axes[1, 0].imshow(np.clip(mask, 0, None), cmap=cmap)
+    axes[1, 0].set_title("Attribution mask")
+    draw_image(axes[1, 1], image)
     axes[1, 1].imshow(mask, cmap=cmap, alpha=overlay_alpha)
     axes[1, 1].set_title("Overlay")
     for ax in axes.flat:
