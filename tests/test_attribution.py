@@ -203,6 +203,12 @@ class TestFeatureVectors:
             result.attributions, (row - means) * weights[:, 1], rtol=1e-5, atol=1e-6
         )
 
+    def test_the_batch_size_is_measured_for_rows_too(self, tabular_model, rng):
+        model, weights = tabular_model
+        row = tf.constant(rng.normal(size=6), tf.float32)
+        result = integrated_gradients(model, row, 0, m_steps=8, batch_size="auto", output="logit")
+        np.testing.assert_allclose(result.attributions, row * weights[:, 0], rtol=1e-5, atol=1e-6)
+
     def test_completeness_of_the_probability(self, tabular_model, rng):
         model, _ = tabular_model
         row = tf.constant(rng.normal(size=6), tf.float32)

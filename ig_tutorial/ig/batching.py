@@ -144,15 +144,15 @@ def choose_batch_size(
     Raises
     ------
     ValueError
-        If ``image_shape`` is not ``(height, width, channels)``, or ``candidates`` is empty or
-        not made of increasing positive integers.
+        If ``image_shape`` is not ``(height, width, channels)`` or ``(n_features,)``, or
+        ``candidates`` is empty or not made of increasing positive integers.
     """
     one_of(output, TARGET_OUTPUTS, "output")
     image_shape = tuple(int(size) for size in image_shape)
-    if len(image_shape) != 3:
+    if len(image_shape) not in (1, 3):
         raise ValueError(
-            f"image_shape must be (height, width, channels), got {image_shape}; pass the shape "
-            "of one image, not of a batch."
+            f"image_shape must be (height, width, channels), or (n_features,) for a tabular "
+            f"model, got {image_shape}; pass the shape of one input, not of a batch."
         )
     candidates = tuple(candidates)
     if (

@@ -94,10 +94,13 @@ def integrated_gradients(
     Parameters
     ----------
     model : callable
-        Maps images in ``[0, 1]`` ``(n, height, width, 3)`` to logits ``(n, num_classes)``,
-        e.g. from :func:`ig_tutorial.load_model`.
+        Maps images in ``[0, 1]`` ``(n, height, width, channels)`` (or feature vectors
+        ``(n, n_features)``) to logits ``(n, num_classes)``, e.g. from
+        :func:`ig_tutorial.load_model`.
     image : tf.Tensor or numpy.ndarray
-        The input ``x``, shape ``(height, width, 3)``, e.g. from :func:`ig_tutorial.read_image`.
+        The input ``x``, shape ``(height, width, channels)``, e.g. from
+        :func:`ig_tutorial.read_image`, or one row of a table, ``(n_features,)`` (taught in
+        ``notebooks/10_your_own_model.py``).
     target : int or str
         Class index (model output index), a label name, or ``"top-1"``.
     baseline : tensor or array, optional
@@ -138,7 +141,8 @@ def integrated_gradients(
     ------
     ValueError
         If ``m_steps`` or ``batch_size`` is not a positive integer, ``method`` or ``output`` is
-        unknown, the baseline's shape differs from the image's, an input is not finite, or
+        unknown, the input is neither one image nor one feature vector, the baseline's shape
+        differs from the image's, an input is not finite, or
         ``target`` is out of range; with ``m_steps="auto"``, if ``method`` is not the
         trapezoid, ``tolerance`` is not positive or ``max_steps`` is below 32.
 
