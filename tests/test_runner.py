@@ -156,6 +156,26 @@ def test_run_notebooks_gives_each_notebook_only_its_own_parameters(tmp_path):
     assert json.loads((tmp_path / "out" / "seen.json").read_text()) == {"VALUE": 3}
 
 
+def test_a_shared_profile_runs_a_notebook_that_takes_none_of_its_names(tmp_path):
+    # `ig-tutorial run --offline --notebooks 10`: offline.yaml names MODEL, IMAGES, ..., which
+    # notebook 10 does not take; they are known to the folder's other notebooks, so not typos.
+    folder = tmp_path / "notebooks"
+    folder.mkdir()
+    write_notebook(folder, "01_first.py", RECORDING_BODY)
+    extra = '# %% tags=["parameters"]\nEXTRA = 0\nOUTPUT_DIR = "outputs"\n'
+    write_notebook(folder, "02_extra.py", "\n# %%\nprint(EXTRA)\n", parameters=extra)
+    (only,) = find_notebooks(folder, ["02"])
+    with pytest.raises(ValueError, match="VALUE: no notebook defines them"):
+        run_notebooks([only], tmp_path / "out", {"VALUE": 3}, progress=False)
+    known = find_notebooks(folder)
+    runs = run_notebooks(
+        [only], tmp_path / "out", {"VALUE": 3}, progress=False, known_notebooks=known
+    )
+    assert [run.notebook.name for run in runs] == ["02_extra.py"]
+    with pytest.raises(ValueError, match="M_STEP: no notebook defines them"):
+        run_notebooks([only], tmp_path / "out", {"M_STEP": 1}, known_notebooks=known)
+
+
 def test_cli_run_executes_into_the_output_folder(notebook_dir, tmp_path, capsys):
     out = tmp_path / "out"
     status = main(

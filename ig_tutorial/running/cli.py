@@ -373,6 +373,7 @@ def _run(args: argparse.Namespace) -> int:
             parameters,
             progress=not args.no_progress,
             cell_timeout=args.cell_timeout,
+            known_notebooks=find_notebooks(notebook_dir),
         )
     except NotebookFailure as failure:
         print(f"ig-tutorial: error: {failure}", file=sys.stderr)

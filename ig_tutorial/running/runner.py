@@ -404,6 +404,7 @@ def run_notebooks(
     *,
     progress: bool = True,
     cell_timeout: float | None = None,
+    known_notebooks: Sequence[str | os.PathLike[str]] | None = None,
 ) -> list[NotebookRun]:
     """Execute notebooks one after the other, stopping at the first failure.
 
@@ -420,6 +421,10 @@ def run_notebooks(
         Show a progress bar over notebooks and each notebook's run time.
     cell_timeout : float, optional
         Seconds one cell may run.
+    known_notebooks : sequence of path, optional
+        The notebooks whose parameters are known names (default ``notebooks``). The command
+        line passes the whole folder, so that a profile shared by every notebook
+        (``offline.yaml``) also runs a few of them, say one that takes none of its names.
 
     Returns
     -------
@@ -430,13 +435,15 @@ def run_notebooks(
     NotebookFailure
         From the first notebook that fails; the ones before it are already written.
     ValueError
-        If a parameter is defined by none of the notebooks (a typo, say ``M_STEP``).
+        If a parameter is defined by none of the ``known_notebooks`` (a typo, say ``M_STEP``).
     """
     parameters = dict(parameters or {})
     names = {path: set(parameter_names(read_notebook(path))) for path in map(Path, notebooks)}
-    unknown = sorted(set(parameters).difference(*names.values()))
+    known_names = [set(parameter_names(read_notebook(path))) for path in known_notebooks or ()]
+    known_names += names.values()
+    unknown = sorted(set(parameters).difference(*known_names))
     if unknown:
-        known = sorted(set().union(*names.values()))
+        known = sorted(set().union(*known_names))
         raise ValueError(
             f"Unknown parameter(s) {', '.join(unknown)}: no notebook defines them. The "
             f"notebooks take {', '.join(known)}."
