@@ -194,7 +194,7 @@ except ValueError as error:
 # Back to the digits. The model's most probable class for the first four test digits:
 
 # %%
-examples = {f"digit {i}": x_test[i] for i in range(4)}
+examples = {f"example {i + 1}": x_test[i] for i in range(4)}
 for (title, digit), label in zip(examples.items(), y_test[:4], strict=True):
     index, name, probability = model.predict_top_k(digit, k=1)[0]
     print(f"{title}: label {label}, predicted {name} ({probability:.1%})")
@@ -280,7 +280,7 @@ print(f"{len(f_train)} training and {len(f_test)} test rows of {features.shape[1
 print("classes:", ", ".join(cancer.target_names))
 
 # %% [markdown]
-# The features range from about 0.001 to 4000, so the network standardises them first; that
+# The features range from 0 to over 4000, so the network standardises them first; that
 # step is a `Normalization` layer inside the model, adapted to the training rows. The model
 # takes raw measurements, and attributions are in the units of the table.
 
@@ -356,6 +356,10 @@ largest = np.argsort(-np.abs(from_zero.attributions))[:3]
 print(from_zero.completeness_report())
 for i in largest:
     print(f"  {cancer.feature_names[i]}: {from_zero.attributions[i]:+.3f}")
+
+# %% [markdown]
+# Both sets of attributions are complete and both are right: they answer different questions.
+# Choose the baseline that asks yours ("compared with what?"), and say which one you used.
 
 # %% [markdown]
 # ## Recap
