@@ -172,6 +172,14 @@ def test_input_size_must_agree_with_the_keras_model():
         load_model(_keras_classifier((160, 160, 3)), input_size=(224, 224))
 
 
+@pytest.mark.parametrize("bad", [0, (8,), (8, 8, 3), (8.0, 8), True])
+def test_input_size_must_be_a_size(bad):
+    with pytest.raises(
+        ValueError, match=r"input_size must be a positive int or a \(height, width\)"
+    ):
+        load_model(lambda images: tf.reduce_mean(images, axis=[1, 2]), input_size=bad)
+
+
 def test_a_keras_model_of_open_size_needs_input_size():
     import keras
 

@@ -332,12 +332,15 @@ def _resolve_input_shape(
     size = None
     if input_size is not None:
         size = (input_size, input_size) if isinstance(input_size, int) else tuple(input_size)
-        if len(size) != 2 or not all(isinstance(v, int) and v > 0 for v in size):
+        if len(size) != 2 or not all(
+            isinstance(v, (int, np.integer)) and not isinstance(v, bool) and v > 0 for v in size
+        ):
             raise ValueError(
                 f"input_size must be a positive int or a (height, width) pair, got {input_size!r}."
             )
     if declared is None:
-        return (*(size or (DEFAULT_INPUT_SIZE, DEFAULT_INPUT_SIZE)), 3)
+        height, width = size or (DEFAULT_INPUT_SIZE, DEFAULT_INPUT_SIZE)
+        return (int(height), int(width), 3)
     if len(declared) != 3:  # feature vectors (or another non-image input)
         if size is not None:
             raise ValueError(
@@ -357,7 +360,7 @@ def _resolve_input_shape(
                 f"Model {name!r} declares input shape {declared}: its height and width are "
                 "open, so load_model cannot tell them; pass input_size=(height, width)."
             )
-        height, width = size
+        height, width = int(size[0]), int(size[1])
     elif size is not None and size != (height, width):
         raise ValueError(
             f"input_size={input_size!r} disagrees with model {name!r}, whose input shape is "
