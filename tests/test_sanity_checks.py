@@ -7,6 +7,8 @@ the model fails the test and the model's gradients pass it. One slow test on the
 
 from __future__ import annotations
 
+import sys
+
 import keras
 import numpy as np
 import pytest
@@ -287,3 +289,42 @@ def test_the_bundled_model_is_copied_and_randomised_from_the_logits(bundled_mode
     assert logits.randomized == ("logits",)
     assert logits.model.predict_top_k(coffee, 1)[0][1] != "espresso"
     assert bundled_model.predict_top_k(coffee, 1)[0][1] == "espresso"  # untouched
+
+
+class CallerRecordingLayer(keras.layers.Layer):
+    """Identity layer that records which ig_tutorial module ran the model (shared by clones)."""
+
+    callers: set[str] = set()
+
+    def call(self, inputs):
+        if isinstance(inputs, keras.KerasTensor):
+            return inputs  # building a functional model (load, clone), not running it on images
+        frame = sys._getframe(1)
+        # Skip Keras's, TensorFlow's and the Classifier's own frames: the nearest package frame
+        # beyond them is the caller.
+        while frame is not None and (
+            not frame.f_globals.get("__name__", "").startswith("ig_tutorial")
+            or frame.f_globals["__name__"] == "ig_tutorial.models.classifier"
+        ):
+            frame = frame.f_back
+        CallerRecordingLayer.callers.add(frame.f_globals["__name__"] if frame else "<outside>")
+        return inputs
+
+
+def test_the_check_calls_the_models_only_through_the_seam():
+    inputs = keras.Input((SIZE, SIZE, 3))
+    recorded = CallerRecordingLayer(name="recorder")(inputs)
+    flat = keras.layers.Flatten()(recorded)
+    logits = keras.layers.Dense(
+        3, kernel_initializer=keras.initializers.GlorotUniform(seed=0), name="dense"
+    )(flat)
+    keras_model = keras.Model(inputs, logits)
+    model = load_model(keras_model, input_size=SIZE, labels=None)
+    CallerRecordingLayer.callers = set()
+    methods = {"IG": integrated_gradients_method(m_steps=4), "Gradient": gradient_attributions}
+    model_randomization_check(model, grey_image(), "top-1", methods, seed=0)
+    # The IG core runs the models only through the seam; keras.models.clone_model, called by
+    # models/randomization.py to copy the model, traces the layers once to build the clone.
+    core = {c for c in CallerRecordingLayer.callers if c.startswith("ig_tutorial.ig")}
+    assert core == {"ig_tutorial.ig.gradients"}
+    assert CallerRecordingLayer.callers <= core | {"ig_tutorial.models.randomization"}
