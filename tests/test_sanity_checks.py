@@ -113,8 +113,11 @@ def test_randomize_layers_changes_exactly_the_chosen_layers():
     assert same_weights({"conv": before["conv"]}, {"conv": after["conv"]})
     for old, new in zip(before["dense"], after["dense"], strict=True):
         assert not np.allclose(old, new)
-        # Same scale: the tensor's own mean and standard deviation (to sampling error).
-        assert abs(new.std() - old.std()) < 0.25 * old.std()
+    # Same scale: the tensor's own mean and standard deviation, to the sampling error of the
+    # kernel's 1536 values (the 4 biases are too few to check a spread).
+    kernel_before, kernel_after = before["dense"][0], after["dense"][0]
+    assert abs(kernel_after.std() - kernel_before.std()) < 0.1 * kernel_before.std()
+    assert abs(kernel_after.mean() - kernel_before.mean()) < 0.1 * kernel_before.std()
     assert same_weights(weights_of(model), before)  # the original was not touched
 
 
