@@ -59,6 +59,10 @@ __all__ = [
     "expected_state_dict_shapes",
     "export_efficientnet_lite0",
     "load_bundled_state_dict",
+    "LAYER_NAMES",
+    "RANDOMIZATION_CASCADE",
+    "is_efficientnet_lite0",
+    "layer_variables",
 ]
 
 INPUT_SIZE = 224
@@ -315,6 +319,79 @@ class EfficientNetLite0(tf.Module):
         x = tf.nn.relu6(self._pointwise(x, self.head[0], self.head[1]))
         x = tf.reduce_mean(x, axis=[1, 2])
         return tf.matmul(x, self.classifier[0]) + self.classifier[1]
+
+
+#: Layer names of :func:`layer_variables`, from the input to the output.
+LAYER_NAMES: tuple[str, ...] = (
+    "stem",
+    *(f"block{block.index}" for block in _blocks()),
+    "head",
+    "logits",
+)
+
+
+def _stage_blocks(first: int, last: int) -> tuple[str, ...]:
+    """The block names of stages ``first`` to ``last`` (1-based, as in the EfficientNet paper)."""
+    start = sum(stage.repeats for stage in STAGES[: first - 1])
+    stop = sum(stage.repeats for stage in STAGES[:last])
+    return tuple(f"block{index}" for index in range(start, stop))
+
+
+#: Steps of the cascading randomisation (Adebayo et al., 2018), from the output down: the
+#: classifier, the 1x1 head convolution, then the stages from the last, the first four stages and
+#: the stem together at the end (the cascade's last step leaves no trained weight). Each step
+#: randomises its layers on top of those of the steps before it.
+RANDOMIZATION_CASCADE: tuple[tuple[str, tuple[str, ...]], ...] = (
+    ("logits", ("logits",)),
+    ("head", ("head",)),
+    ("stage 7", _stage_blocks(7, 7)),
+    ("stage 6", _stage_blocks(6, 6)),
+    ("stage 5", _stage_blocks(5, 5)),
+    ("stages 1-4, stem", (*_stage_blocks(1, 4), "stem")),
+)
+
+
+def is_efficientnet_lite0(module: object) -> bool:
+    """Whether ``module`` is this EfficientNet-Lite0, built here or restored from its SavedModel.
+
+    A restored SavedModel keeps the module's tracked attributes (``stem``, ``blocks``, ``head``,
+    ``classifier``: lists of variables) though not its Python class, so they identify it.
+    """
+    return all(hasattr(module, name) for name in ("stem", "blocks", "head", "classifier"))
+
+
+def layer_variables(module: object) -> list[tuple[str, list[tf.Variable]]]:
+    """Name and variables of each layer of EfficientNet-Lite0, from the input to the output.
+
+    The layers are ``"stem"``, ``"block0"`` to ``"block15"`` (each block's expansion, depthwise
+    and projection convolutions), ``"head"`` and ``"logits"`` (the classifier), as in
+    :data:`LAYER_NAMES`. Used by :mod:`ig_tutorial.models.randomization` to re-initialise the
+    network layer by layer.
+
+    Parameters
+    ----------
+    module : EfficientNetLite0 or its restored SavedModel
+        E.g. the ``function`` of ``load_model("efficientnet-lite0")``.
+
+    Returns
+    -------
+    list of (str, list of tf.Variable)
+
+    Raises
+    ------
+    TypeError
+        If ``module`` is not EfficientNet-Lite0 (see :func:`is_efficientnet_lite0`).
+    """
+    if not is_efficientnet_lite0(module):
+        raise TypeError(
+            f"{type(module).__name__} is not the bundled EfficientNet-Lite0: it lacks the "
+            "attributes stem, blocks, head and classifier."
+        )
+    blocks = list(module.blocks)  # type: ignore[attr-defined]
+    layers = [("stem", list(module.stem))]  # type: ignore[attr-defined]
+    layers += [(f"block{index}", list(weights)) for index, weights in enumerate(blocks)]
+    layers += [("head", list(module.head)), ("logits", list(module.classifier))]  # type: ignore[attr-defined]
+    return layers
 
 
 def bundled_weights_path() -> Path:
