@@ -29,6 +29,17 @@
 # [colab]: https://colab.research.google.com/github/ig-tutorial/ig-tutorial/blob/v0.1.0/notebooks/09_toolkit.ipynb
 
 # %% [markdown]
+# ## Learning objectives
+#
+# *Estimated time: 20 minutes.*
+#
+# After this notebook you can:
+#
+# - give a target as a class name, `"top-1"` or an index, and attribute several images at once;
+# - draw attributions in four modes, with clipping and as an overlay, and say what each shows;
+# - use SmoothGrad over IG and Blur IG, and compare them with plain IG.
+
+# %% [markdown]
 # On Colab, the next cell installs the `ig_tutorial` package (TensorFlow, `tf_keras` and
 # `tensorflow-hub` are preinstalled and kept). Elsewhere it does nothing.
 
@@ -58,10 +69,12 @@ OUTPUT_DIR = "outputs"
 
 # %% tags=["nbval-ignore-output"]
 import matplotlib.pyplot as plt
+import numpy as np
 
 from ig_tutorial import (
     VISUALIZATION_MODES,
     blur_integrated_gradients,
+    check_clip_value,
     integrated_gradients_many,
     load_model,
     plot_attribution_grid,
@@ -145,6 +158,23 @@ visualize_attributions(attributions, image, overlay=True, cmap=CMAP, ax=axes[2],
 save_figure(figure, output_dir, "09_clipping_and_overlay")
 
 # %% [markdown]
+# ### Exercise 9.1: where the map is clipped
+#
+# `visualize_attributions(..., clip_percentile=99)` sums `|IG|` over the colour channels, one
+# value per pixel, and clips the map at the 99th percentile of those values. Compute that value
+# for `attributions` in `clip_value`.
+
+# %% nbgrader={"grade": false, "grade_id": "ex9_1", "locked": false, "schema_version": 3, "solution": true, "task": false} tags=["hide-input"]
+# Hint: np.percentile of np.abs(attributions).sum(axis=-1), at 99.
+clip_value = None
+### BEGIN SOLUTION
+clip_value = float(np.percentile(np.abs(attributions).sum(axis=-1), 99))
+### END SOLUTION
+
+# %% nbgrader={"grade": true, "grade_id": "ex9_1_check", "locked": true, "points": 1, "schema_version": 3, "solution": false, "task": false}
+check_clip_value(clip_value, attributions, clip_percentile=99)
+
+# %% [markdown]
 # ## SmoothGrad over Integrated Gradients
 #
 # Gradients of image classifiers are noisy from pixel to pixel. SmoothGrad averages the
@@ -183,6 +213,15 @@ figure = plot_attribution_grid(
     cmap=CMAP,
 )
 save_figure(figure, output_dir, "09_methods")
+
+# %% [markdown]
+# ## Recap
+#
+# In this notebook you:
+#
+# - named targets three ways and attributed all images in one call;
+# - drew signed, positive, negative and absolute maps, and computed where the map is clipped;
+# - averaged IG over noisy copies (SmoothGrad) and followed a blur path (Blur IG).
 
 # %% [markdown]
 # This is the end of the series. The helpers used here are documented in the API reference, each
