@@ -67,6 +67,7 @@ _EXPORTS: dict[str, str] = {
     "check_clip_value": "ig_tutorial.course.self_checks",
     "check_completeness_error": "ig_tutorial.course.self_checks",
     "check_enough_steps": "ig_tutorial.course.self_checks",
+    "check_explanation": "ig_tutorial.course.self_checks",
     "check_hides_dark": "ig_tutorial.course.self_checks",
     "check_interpolation": "ig_tutorial.course.self_checks",
     "check_left_riemann": "ig_tutorial.course.self_checks",

@@ -202,7 +202,21 @@ def _cases():
         "black": type("R", (), ig_black)(),
         "white": type("R", (), {"attributions": np.ones_like(image)})(),
     }
+    model = CountingLinearModel(height=4, width=5, num_classes=3, seed=1)
+    photo = np.random.default_rng(0).uniform(size=(4, 5, 3)).astype(np.float32)
+    top1 = int(np.argmax(model(photo[None])[0]))
+    other = (top1 + 1) % 3
+    explained = integrated_gradients(model, photo, top1, m_steps=64)
     return {
+        "check_explanation": (
+            (explained, photo, model),
+            [
+                ((integrated_gradients(model, photo, other, m_steps=64),), "pass the target"),
+                ((integrated_gradients(model, photo, top1, m_steps=1),), "needs more steps"),
+                ((explained.attributions,), "what integrated_gradients returns"),
+                ((explained, photo[:2]), "explain my_image"),
+            ],
+        ),
         "check_top1_probability": (
             (probabilities.max(), logits),
             [((logits.max(), logits), "largest logit"), ((0.01, logits), "not the largest")],

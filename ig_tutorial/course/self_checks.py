@@ -10,8 +10,8 @@ what a learner sees under the cell.
 An unanswered exercise leaves its answer ``None`` (the student notebooks declare it so, above the
 stub that raises :class:`NotImplementedError`); every check then fails with a hint to answer it.
 
-The checks are cheap: they reuse values the notebook computed (gradients, results) and never
-call the model.
+The checks are cheap: they reuse values the notebook computed (gradients, results); only
+:func:`check_explanation` calls the model, once, for the image's top-1 class.
 """
 
 from __future__ import annotations
@@ -23,6 +23,7 @@ import numpy as np
 
 from ig_tutorial.ig.integration_rules import integration_rule
 from ig_tutorial.ig.results import CompletenessCheck, IntegratedGradientsResult
+from ig_tutorial.ig.targets import resolve_target
 from ig_tutorial.plotting.attribution_maps import attribution_map
 
 __all__ = [
@@ -36,6 +37,7 @@ __all__ = [
     "check_hides_dark",
     "check_polynomial_rules",
     "check_clip_value",
+    "check_explanation",
 ]
 
 #: Relative tolerance of the comparisons with the package's float32 computations.
@@ -537,3 +539,56 @@ def check_clip_value(answer: Any, attributions: Any, clip_percentile: float = 99
         f"{value:.4g} is not the {clip_percentile:g}th percentile of the per-pixel sum of "
         "|attributions|: np.percentile(np.abs(attributions).sum(axis=-1), 99)."
     )
+
+
+def check_explanation(answer: Any, image: Any, model: Any, tolerance: float = 0.05) -> None:
+    """Check exercise 9.2: Integrated Gradients of a photo of the learner's choice.
+
+    The result must explain that photo's top-1 class, and its integral must be good enough:
+    a completeness error under ``tolerance`` (the paper's 5%).
+
+    Taught in ``notebooks/09_toolkit.py``.
+
+    Parameters
+    ----------
+    answer : IntegratedGradientsResult
+        The learner's ``my_result``.
+    image : array
+        The photo it explains, ``(height, width, channels)``.
+    model : Classifier
+        The model (called once, for the top-1 class).
+    tolerance : float, default 0.05
+
+    Raises
+    ------
+    AssertionError
+        With a hint: not answered, not a result, another image, another class, or too few
+        steps.
+    """
+    result = _answered(answer, "my_result")
+    if not isinstance(result, IntegratedGradientsResult):
+        raise AssertionError(
+            f"my_result must be what integrated_gradients returns, got {type(result).__name__}."
+        )
+    shape = tuple(np.shape(image))
+    if result.attributions.shape != shape:
+        raise AssertionError(
+            f"The attributions have shape {result.attributions.shape}, your image {shape}: "
+            "explain my_image, the photo you read."
+        )
+    top1 = resolve_target(model, image, "top-1")
+    labels = getattr(model, "labels", None)
+    name = f"{top1} ({labels[top1]})" if labels is not None else str(top1)
+    if result.target != top1:
+        raise AssertionError(
+            f"The result explains class {result.target}; the model's top-1 for this photo is "
+            f"{name}: pass the target 'top-1'."
+        )
+    error = result.relative_completeness_error
+    if not error < tolerance:
+        raise AssertionError(
+            f"The completeness error is {error:.2%}, not under {tolerance:.0%}: the integral "
+            "needs more steps. Raise m_steps, or let m_steps='auto' choose them with "
+            f"tolerance={tolerance}."
+        )
+    _passed(f"class {name} explained, completeness error {error:.2%}.")
