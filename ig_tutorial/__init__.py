@@ -10,6 +10,7 @@ path from a baseline image to the input. The folders follow that data flow:
   (:mod:`ig_tutorial.ig.gradients`), integration rules, fixed and adaptive steps, path methods,
   ensembles, convergence;
 - :mod:`ig_tutorial.plotting` — the figures;
+- :mod:`ig_tutorial.course` — the exercises' self-checks and the student and instructor sets;
 - :mod:`ig_tutorial.running` — notebook set-up, the papermill runner and the ``ig-tutorial``
   command.
 
@@ -71,6 +72,18 @@ _EXPORTS: dict[str, str] = {
     "plot_saturation": "ig_tutorial.plotting.tutorial_figures",
     "plot_toy_saturation": "ig_tutorial.plotting.tutorial_figures",
     "visualize_attributions": "ig_tutorial.plotting.attribution_maps",
+    # Exercises: the self-checks the notebooks' exercise cells call.
+    "check_clip_value": "ig_tutorial.course.self_checks",
+    "check_completeness_error": "ig_tutorial.course.self_checks",
+    "check_enough_steps": "ig_tutorial.course.self_checks",
+    "check_explanation": "ig_tutorial.course.self_checks",
+    "check_hides_dark": "ig_tutorial.course.self_checks",
+    "check_interpolation": "ig_tutorial.course.self_checks",
+    "check_left_riemann": "ig_tutorial.course.self_checks",
+    "check_most_hidden": "ig_tutorial.course.self_checks",
+    "check_polynomial_rules": "ig_tutorial.course.self_checks",
+    "check_top1_probability": "ig_tutorial.course.self_checks",
+    "check_toy_integrated_gradients": "ig_tutorial.course.self_checks",
     # Notebook set-up.
     "save_figure": "ig_tutorial.running.notebook_setup",
     "setup_notebook": "ig_tutorial.running.notebook_setup",

@@ -42,6 +42,19 @@
 # [colab]: https://colab.research.google.com/github/ig-tutorial/ig-tutorial/blob/v0.1.0/notebooks/01_setup_and_classification.ipynb
 
 # %% [markdown]
+# ## Learning objectives
+#
+# *Estimated time: 15 minutes.*
+#
+# After this notebook you can:
+#
+# - load a TensorFlow image classifier with `load_model` and state its contract (images in
+#   `[0, 1]`, 224 x 224 RGB, logits out);
+# - read a photo into the model's input with `read_image`, and say what letter-boxing does;
+# - turn logits into probabilities with a softmax and list the top-3 classes;
+# - name the class to explain by its label, so that it means the same for any model.
+
+# %% [markdown]
 # On Colab, the next cell installs the `ig_tutorial` package. TensorFlow, `tf_keras` and
 # `tensorflow-hub` come preinstalled there and are kept. Anywhere else the cell does nothing:
 # install the package with `pip install -e ".[dev]"` from a checkout.
@@ -92,6 +105,7 @@ OUTPUT_DIR = "outputs"
 import tensorflow as tf
 
 from ig_tutorial import (
+    check_top1_probability,
     load_model,
     plot_images,
     read_image,
@@ -167,6 +181,23 @@ for index, probability in zip(top.indices.numpy(), top.values.numpy(), strict=Tr
     print(f"{model.labels[int(index)]}: {probability:.1%}")
 
 # %% [markdown]
+# ### Exercise 1.1: the top-1 probability by hand
+#
+# Start again from `logits`, the model's raw output for the first image, and compute the
+# probability of its top-1 class as a Python `float` in `top1_probability`. Then run the
+# self-check below it.
+
+# %% nbgrader={"grade": false, "grade_id": "ex1_1", "locked": false, "schema_version": 3, "solution": true, "task": false} tags=["hide-input"]
+# Hint: tf.nn.softmax turns logits into probabilities; the top-1 is their maximum.
+top1_probability = None
+### BEGIN SOLUTION
+top1_probability = float(tf.reduce_max(tf.nn.softmax(logits, axis=-1)))
+### END SOLUTION
+
+# %% nbgrader={"grade": true, "grade_id": "ex1_1_check", "locked": true, "points": 1, "schema_version": 3, "solution": false, "task": false}
+check_top1_probability(top1_probability, logits)
+
+# %% [markdown]
 # `Classifier.predict_top_k` does the same for every image:
 
 # %%
@@ -187,6 +218,17 @@ for title, image in images.items():
         f"{title}: top-1 {top_index} ({model.labels[top_index]}), "
         f"target {target} ({model.labels[target]})"
     )
+
+# %% [markdown]
+# ## Recap
+#
+# In this notebook you:
+#
+# - loaded the classifier and printed its input/output contract;
+# - decoded and letter-boxed a photo by hand, then with `read_image`;
+# - computed the top-3 classes from the logits with a softmax, and the top-1 probability
+#   yourself;
+# - checked that the classes to explain (`TARGETS`) are the model's top-1.
 
 # %% [markdown]
 # Next: [2. Baseline](02_baseline.ipynb), where the path of Integrated Gradients starts.

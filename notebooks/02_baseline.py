@@ -31,6 +31,17 @@
 # [colab]: https://colab.research.google.com/github/ig-tutorial/ig-tutorial/blob/v0.1.0/notebooks/02_baseline.ipynb
 
 # %% [markdown]
+# ## Learning objectives
+#
+# *Estimated time: 10 minutes.*
+#
+# After this notebook you can:
+#
+# - explain why Integrated Gradients needs a baseline and what `F(x) - F(x')` measures;
+# - build black, white and random baselines with `make_baseline` and check their scores;
+# - predict which pixels a baseline cannot credit.
+
+# %% [markdown]
 # On Colab, the next cell installs the `ig_tutorial` package (TensorFlow, `tf_keras` and
 # `tensorflow-hub` are preinstalled and kept). Elsewhere it does nothing.
 
@@ -62,6 +73,7 @@ OUTPUT_DIR = "outputs"
 import tensorflow as tf
 
 from ig_tutorial import (
+    check_most_hidden,
     load_model,
     make_baseline,
     plot_images,
@@ -123,6 +135,28 @@ figure = plot_images({f"{name} baseline": baseline for name, baseline in baselin
 save_figure(figure, output_dir, "02_baselines")
 
 # %% [markdown]
+# ### Exercise 2.1: which baseline hides the most pixels?
+#
+# A pixel equal to the baseline gets no attribution. Predict first: which of `baselines`
+# (black, white, uniform) equals the most pixels of this photo? Then compute, for each
+# baseline, the share of pixels whose three channels all equal the baseline's, and set
+# `hides_most` to the name of the baseline with the largest share.
+
+# %% nbgrader={"grade": false, "grade_id": "ex2_1", "locked": false, "schema_version": 3, "solution": true, "task": false} tags=["hide-input"]
+# Hint: tf.reduce_all(image == baseline, axis=-1) marks the pixels equal in all three channels.
+hides_most = None
+### BEGIN SOLUTION
+shares = {
+    name: float(tf.reduce_mean(tf.cast(tf.reduce_all(image == baseline, axis=-1), tf.float32)))
+    for name, baseline in baselines.items()
+}
+hides_most = max(shares, key=shares.get)
+### END SOLUTION
+
+# %% nbgrader={"grade": true, "grade_id": "ex2_1_check", "locked": true, "points": 1, "schema_version": 3, "solution": false, "task": false}
+check_most_hidden(hides_most, image, baselines)
+
+# %% [markdown]
 # The letter-box bars that `read_image` adds are black too. With the black baseline they get
 # exactly zero attribution, which is what we want for padding:
 
@@ -138,6 +172,15 @@ print(f"{share_black:.1%} of the pixels of {title} equal the black baseline")
 baseline = make_baseline(BASELINE, image, seed=0)
 score = target_scores(model(baseline[tf.newaxis]), target, "probability")[0]
 print(f"BASELINE = {BASELINE!r}: F(x') = {float(score):.4f}")
+
+# %% [markdown]
+# ## Recap
+#
+# In this notebook you:
+#
+# - built the tutorial's black baseline and checked that its score is near zero;
+# - compared black, white and uniform-noise baselines;
+# - measured which baseline equals the most pixels of the photo, and so hides them.
 
 # %% [markdown]
 # Next: [3. Interpolation](03_interpolation.ipynb), the straight path from the baseline to the

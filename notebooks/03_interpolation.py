@@ -30,6 +30,17 @@
 # [colab]: https://colab.research.google.com/github/ig-tutorial/ig-tutorial/blob/v0.1.0/notebooks/03_interpolation.ipynb
 
 # %% [markdown]
+# ## Learning objectives
+#
+# *Estimated time: 10 minutes.*
+#
+# After this notebook you can:
+#
+# - write the straight path `x' + alpha (x - x')` from a baseline to an image;
+# - build all interpolated images at once by broadcasting, and with `interpolate_images`;
+# - say where along the path the photo becomes recognisable.
+
+# %% [markdown]
 # On Colab, the next cell installs the `ig_tutorial` package (TensorFlow, `tf_keras` and
 # `tensorflow-hub` are preinstalled and kept). Elsewhere it does nothing.
 
@@ -60,6 +71,7 @@ OUTPUT_DIR = "outputs"
 import tensorflow as tf
 
 from ig_tutorial import (
+    check_interpolation,
     interpolate_images,
     load_model,
     make_baseline,
@@ -120,6 +132,37 @@ print(packaged.shape, "largest difference:", float(tf.reduce_max(tf.abs(packaged
 # %%
 figure = plot_interpolation_strip(packaged[::10], alphas[::10])
 save_figure(figure, output_dir, "03_interpolation")
+
+# %% [markdown]
+# ### Exercise 3.1: a path from white
+#
+# The path need not start from black. Build the path from the **white** baseline `white` to
+# the image at the five alphas `exercise_alphas`, one image per alpha, by broadcasting as the
+# teaching version does (without `interpolate_images`), in `white_path`.
+
+# %%
+white = make_baseline("white", image)
+exercise_alphas = tf.constant([0.0, 0.25, 0.5, 0.75, 1.0])
+
+# %% nbgrader={"grade": false, "grade_id": "ex3_1", "locked": false, "schema_version": 3, "solution": true, "task": false} tags=["hide-input"]
+# Hint: x' + alpha * (x - x'), with alpha given three trailing axes so that it broadcasts.
+white_path = None
+### BEGIN SOLUTION
+white_path = white + exercise_alphas[:, tf.newaxis, tf.newaxis, tf.newaxis] * (image - white)
+### END SOLUTION
+
+# %% nbgrader={"grade": true, "grade_id": "ex3_1_check", "locked": true, "points": 1, "schema_version": 3, "solution": false, "task": false}
+check_interpolation(white_path, white, image, exercise_alphas)
+
+# %% [markdown]
+# ## Recap
+#
+# In this notebook you:
+#
+# - made the interpolation constants `alphas` for `m_steps` steps;
+# - built the interpolated images by broadcasting, and checked them against
+#   `interpolate_images`;
+# - built a path from a white baseline yourself.
 
 # %% [markdown]
 # Next: [4. Gradients and saturation](04_gradients_and_saturation.ipynb), the gradient at each

@@ -29,6 +29,18 @@
 # [colab]: https://colab.research.google.com/github/ig-tutorial/ig-tutorial/blob/v0.1.0/notebooks/04_gradients_and_saturation.ipynb
 
 # %% [markdown]
+# ## Learning objectives
+#
+# *Estimated time: 15 minutes.*
+#
+# After this notebook you can:
+#
+# - compute gradients of a class probability with `tf.GradientTape` and `compute_gradients`;
+# - explain saturation: why the gradient at the image misses what made the prediction;
+# - integrate a gradient along the path of a one-dimensional toy function and check the
+#   result with completeness.
+
+# %% [markdown]
 # On Colab, the next cell installs the `ig_tutorial` package (TensorFlow, `tf_keras` and
 # `tensorflow-hub` are preinstalled and kept). Elsewhere it does nothing.
 
@@ -61,6 +73,7 @@ import numpy as np
 import tensorflow as tf
 
 from ig_tutorial import (
+    check_toy_integrated_gradients,
     compute_gradients,
     integration_rule,
     interpolate_images,
@@ -172,6 +185,35 @@ rule = integration_rule("riemann_middle", m_steps=100)
 path = rule.alphas * x  # the midpoints 0.005, 0.015, ..., 0.995: x = 1 itself is not among them
 integrated = x * np.sum(rule.weights * toy_gradient(path))
 print(f"integrated gradient: {integrated:.4f}")
+
+# %% [markdown]
+# ### Exercise 4.1: past the threshold
+#
+# At `x = 1.5` the toy is even more saturated: `f` stopped growing at `0.8`, and the gradient
+# at `x` is 0. Compute the integrated gradient of the toy from the baseline 0 to `x = 1.5` with
+# the trapezoid rule (`integration_rule("riemann_trapezoid", m_steps=100)`), in `toy_ig`.
+# Completeness says what it must be: `f(1.5) - f(0)`.
+
+# %% nbgrader={"grade": false, "grade_id": "ex4_1", "locked": false, "schema_version": 3, "solution": true, "task": false} tags=["hide-input"]
+# Hint: as above, x times the weighted sum of toy_gradient at the points rule.alphas * x.
+toy_ig = None
+### BEGIN SOLUTION
+trapezoid = integration_rule("riemann_trapezoid", m_steps=100)
+toy_ig = 1.5 * np.sum(trapezoid.weights * toy_gradient(trapezoid.alphas * 1.5))
+### END SOLUTION
+
+# %% nbgrader={"grade": true, "grade_id": "ex4_1_check", "locked": true, "points": 1, "schema_version": 3, "solution": false, "task": false}
+check_toy_integrated_gradients(toy_ig, x=1.5)
+
+# %% [markdown]
+# ## Recap
+#
+# In this notebook you:
+#
+# - took the gradients along the path, by hand and with `compute_gradients`;
+# - saw the probability saturate and the gradients collapse along the path;
+# - integrated the gradient of the toy `min(x, 0.8)` and recovered `f(x) - f(0)`, also past
+#   the threshold.
 
 # %% [markdown]
 # Next: [5. Integration](05_integration.ipynb), turning the path gradients into attributions.

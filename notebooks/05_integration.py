@@ -33,6 +33,17 @@
 # [colab]: https://colab.research.google.com/github/ig-tutorial/ig-tutorial/blob/v0.1.0/notebooks/05_integration.ipynb
 
 # %% [markdown]
+# ## Learning objectives
+#
+# *Estimated time: 25 minutes.*
+#
+# After this notebook you can:
+#
+# - approximate the IG integral with a Riemann sum and the trapezoid rule, as weighted sums;
+# - compute attributions by hand and with the batched `integrated_gradients`;
+# - check attributions with the completeness axiom, and choose a number of steps from it.
+
+# %% [markdown]
 # On Colab, the next cell installs the `ig_tutorial` package (TensorFlow, `tf_keras` and
 # `tensorflow-hub` are preinstalled and kept). Elsewhere it does nothing.
 
@@ -68,6 +79,8 @@ import numpy as np
 import tensorflow as tf
 
 from ig_tutorial import (
+    check_enough_steps,
+    check_left_riemann,
     compute_gradients,
     integral_approximation,
     integrated_gradients,
@@ -129,6 +142,24 @@ for rule_name in ("riemann_left", "riemann_trapezoid"):
 rule = integration_rule("riemann_trapezoid", m_steps=50)
 packaged = integral_approximation(path_gradients, rule.weights)
 print("same as by hand:", np.allclose(packaged, average_gradient, atol=1e-7))
+
+# %% [markdown]
+# ### Exercise 5.1: the left Riemann rule
+#
+# The gradients in `path_gradients` were taken at the 51 alphas `0, 1/50, ..., 1`. Implement the
+# left Riemann rule from them by hand: the average of the gradients at the 50 *left* end points
+# of the sub-intervals, in `left_average_gradient` (the image's shape). The self-check compares
+# it with the package's `integration_rule("riemann_left", m_steps=50)`.
+
+# %% nbgrader={"grade": false, "grade_id": "ex5_1", "locked": false, "schema_version": 3, "solution": true, "task": false} tags=["hide-input"]
+# Hint: the left end points are alphas[:-1]: average path_gradients[:-1] over axis 0.
+left_average_gradient = None
+### BEGIN SOLUTION
+left_average_gradient = tf.reduce_mean(path_gradients[:-1], axis=0)
+### END SOLUTION
+
+# %% nbgrader={"grade": true, "grade_id": "ex5_1_check", "locked": true, "points": 1, "schema_version": 3, "solution": false, "task": false}
+check_left_riemann(left_average_gradient, path_gradients)
 
 # %% [markdown]
 # Scaling the average gradient by the pixel's change from the baseline gives the
@@ -216,11 +247,41 @@ for result in [*coarser, results[title]]:
     )
 
 # %% [markdown]
+# ### Exercise 5.2: how many steps are enough?
+#
+# The paper suggests adding steps until the completeness error is within 5%. Of the step counts
+# tried above (`coarser` and `results[title]`), which is the fewest whose
+# `relative_completeness_error` is under 5%? Set `enough_steps` to its `m_steps` (or to
+# `"none"` if none is).
+
+# %% nbgrader={"grade": false, "grade_id": "ex5_2", "locked": false, "schema_version": 3, "solution": true, "task": false} tags=["hide-input"]
+# Hint: keep the m_steps of the results whose relative_completeness_error is below 0.05.
+enough_steps = None
+### BEGIN SOLUTION
+tried = [*coarser, results[title]]
+under = [r.m_steps for r in tried if r.relative_completeness_error < 0.05]
+enough_steps = min(under) if under else "none"
+### END SOLUTION
+
+# %% nbgrader={"grade": true, "grade_id": "ex5_2_check", "locked": true, "points": 1, "schema_version": 3, "solution": false, "task": false}
+check_enough_steps(enough_steps, [*coarser, results[title]], tolerance=0.05)
+
+# %% [markdown]
 # The same on log axes, the dotted line at the paper's 5%:
 
 # %%
 figure = plot_completeness_vs_steps({title: [*coarser, results[title]]})
 save_figure(figure, output_dir, "05_completeness_vs_steps")
+
+# %% [markdown]
+# ## Recap
+#
+# In this notebook you:
+#
+# - averaged the path gradients with the trapezoid rule and implemented the left Riemann rule;
+# - turned the average gradient into attributions and checked completeness by hand;
+# - ran the batched `integrated_gradients` on every image;
+# - found the fewest steps whose completeness error is under the paper's 5%.
 
 # %% [markdown]
 # Next: [6. Visualization](06_visualization.ipynb), what the attributions look like.

@@ -27,6 +27,17 @@
 # [colab]: https://colab.research.google.com/github/ig-tutorial/ig-tutorial/blob/v0.1.0/notebooks/06_visualization.ipynb
 
 # %% [markdown]
+# ## Learning objectives
+#
+# *Estimated time: 15 minutes.*
+#
+# After this notebook you can:
+#
+# - reduce attributions to an attribution mask and draw it over the image;
+# - read an attribution figure, and say what it does and does not tell;
+# - compute the completeness error of a result from its fields.
+
+# %% [markdown]
 # On Colab, the next cell installs the `ig_tutorial` package (TensorFlow, `tf_keras` and
 # `tensorflow-hub` are preinstalled and kept). Elsewhere it does nothing.
 
@@ -61,6 +72,7 @@ import tensorflow as tf
 
 from ig_tutorial import (
     attribution_mask,
+    check_completeness_error,
     integrated_gradients,
     load_model,
     make_baseline,
@@ -105,6 +117,25 @@ mask = tf.reduce_sum(tf.math.abs(attributions), axis=-1)
 print(mask.shape, "same as attribution_mask:", np.allclose(mask, attribution_mask(attributions)))
 
 # %% [markdown]
+# ### Exercise 6.1: the completeness error by hand
+#
+# Every figure below rests on attributions whose integral is approximate. From the fields of
+# `results[title]` (`attributions`, `score_at_input`, `score_at_baseline`), compute the relative
+# completeness error `|sum(IG) - (F(x) - F(x'))| / |F(x) - F(x')|` as a `float` in `my_error`.
+
+# %% nbgrader={"grade": false, "grade_id": "ex6_1", "locked": false, "schema_version": 3, "solution": true, "task": false} tags=["hide-input"]
+# Hint: np.sum the attributions, subtract F(x) - F(x'), take abs(), divide by |F(x) - F(x')|.
+my_error = None
+### BEGIN SOLUTION
+result = results[title]
+difference = result.score_at_input - result.score_at_baseline
+my_error = abs(float(np.sum(result.attributions)) - difference) / abs(difference)
+### END SOLUTION
+
+# %% nbgrader={"grade": true, "grade_id": "ex6_1_check", "locked": true, "points": 1, "schema_version": 3, "solution": false, "task": false}
+check_completeness_error(my_error, results[title])
+
+# %% [markdown]
 # ## The figures
 #
 # For each image, the tutorial's 2 x 2 grid: the baseline, the image, the attribution mask, and
@@ -139,6 +170,18 @@ for title, image in images.items():
 # or which higher-level concept the model used. They depend on the baseline: pixels equal to
 # it get no credit (the black baseline is blind to black pixels). And the integral is only
 # approximate: check the completeness delta and add steps when it is large.
+
+# %% [markdown]
+# ## Recap
 #
+# In this notebook you:
+#
+# - summed absolute attributions over the channels into a mask, by hand and with
+#   `attribution_mask`;
+# - drew the tutorial's 2 x 2 figure for every image;
+# - computed the relative completeness error yourself;
+# - weighed the uses and limitations of Integrated Gradients.
+
+# %% [markdown]
 # Next: [7. Choosing a baseline](07_baselines.ipynb), where the series goes beyond the
 # tutorial: baselines, integration rules and steps, and the rest of the toolkit.

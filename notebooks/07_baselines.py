@@ -31,6 +31,17 @@
 # [colab]: https://colab.research.google.com/github/ig-tutorial/ig-tutorial/blob/v0.1.0/notebooks/07_baselines.ipynb
 
 # %% [markdown]
+# ## Learning objectives
+#
+# *Estimated time: 20 minutes.*
+#
+# After this notebook you can:
+#
+# - compute and compare attributions of one image with six baselines;
+# - measure what each baseline hides, and predict it from `x_i - x'_i`;
+# - average attributions over random baselines and read their spread.
+
+# %% [markdown]
 # On Colab, the next cell installs the `ig_tutorial` package (TensorFlow, `tf_keras` and
 # `tensorflow-hub` are preinstalled and kept). Elsewhere it does nothing.
 
@@ -65,6 +76,7 @@ import numpy as np
 
 from ig_tutorial import (
     BASELINES,
+    check_hides_dark,
     integrated_gradients,
     integrated_gradients_over_baselines,
     load_model,
@@ -138,6 +150,33 @@ save_figure(figure, output_dir, "07_attributions_by_baseline")
 # %%
 dark = np.all(image.numpy() < 0.1, axis=-1)
 print(f"dark pixels: {dark.mean():.1%} of the image")
+
+# %% [markdown]
+# ### Exercise 7.1: which baseline hides dark pixels?
+#
+# Predict first, from the factor `x_i - x'_i`: which of the six baselines gives dark pixels the
+# smallest share of the attributions? Then compute, for each result in `results`, the share of
+# `|IG|` (summed over the colour channels) that falls on the `dark` pixels, and set `hides_dark`
+# to the name of the baseline with the smallest share.
+
+# %% nbgrader={"grade": false, "grade_id": "ex7_1", "locked": false, "schema_version": 3, "solution": true, "task": false} tags=["hide-input"]
+# Hint: per result, np.abs(attributions).sum(axis=-1); its sum over [dark] divided by its total.
+hides_dark = None
+### BEGIN SOLUTION
+shares_on_dark = {}
+for name, result in results.items():
+    magnitude = np.abs(result.attributions).sum(axis=-1)
+    shares_on_dark[name] = magnitude[dark].sum() / magnitude.sum()
+hides_dark = min(shares_on_dark, key=shares_on_dark.get)
+### END SOLUTION
+
+# %% nbgrader={"grade": true, "grade_id": "ex7_1_check", "locked": true, "points": 1, "schema_version": 3, "solution": false, "task": false}
+check_hides_dark(hides_dark, results, dark)
+
+# %% [markdown]
+# All the baselines, with the share of pixels each one hides completely:
+
+# %%
 for name, result in results.items():
     magnitude = np.abs(result.attributions).sum(axis=-1)
     blind = np.all(result.attributions == 0, axis=-1).mean()
@@ -172,6 +211,15 @@ print(averaged.completeness_report())
 
 # %%
 save_figure(plot_averaged_attributions(averaged, image), output_dir, "07_averaged_baselines")
+
+# %% [markdown]
+# ## Recap
+#
+# In this notebook you:
+#
+# - computed attributions with six baselines and compared their scores `F(x')`;
+# - measured which baseline hides dark pixels, after predicting it;
+# - averaged attributions over random baselines and drew their spread.
 
 # %% [markdown]
 # Next: [8. Integration rules and steps](08_integration_rules_and_steps.ipynb), how many steps

@@ -33,6 +33,17 @@
 # [colab]: https://colab.research.google.com/github/ig-tutorial/ig-tutorial/blob/v0.1.0/notebooks/08_integration_rules_and_steps.ipynb
 
 # %% [markdown]
+# ## Learning objectives
+#
+# *Estimated time: 25 minutes.*
+#
+# After this notebook you can:
+#
+# - describe an integration rule as points and weights, and apply it to a function;
+# - measure the error of five rules against a reference, by completeness and by L2 error;
+# - let `m_steps="auto"` choose the steps, and read where it put them and what it cost.
+
+# %% [markdown]
 # On Colab, the next cell installs the `ig_tutorial` package (TensorFlow, `tf_keras` and
 # `tensorflow-hub` are preinstalled and kept). Elsewhere it does nothing.
 
@@ -66,6 +77,7 @@ TOLERANCE = 0.01
 # %% tags=["nbval-ignore-output"]
 from ig_tutorial import (
     INTEGRATION_RULES,
+    check_polynomial_rules,
     convergence_study,
     integrated_gradients,
     integration_rule,
@@ -103,6 +115,27 @@ for name in INTEGRATION_RULES:
     rule = integration_rule(name, m_steps=4)
     print(f"{name:>17}: alphas {rule.alphas.round(3)}")
     print(f"{'':>17}  weights {rule.weights.round(3)}")
+
+# %% [markdown]
+# ### Exercise 8.1: two rules on a polynomial
+#
+# First a case whose integral we know: `f(alpha) = 4 alpha^3` integrates to 1 over `[0, 1]`.
+# Apply the trapezoid rule and Gauss-Legendre, each with `m_steps=2`, to `f`: the weighted sum of
+# `f` at the rule's alphas. Predict first: which one is exact? Put the two estimates in
+# `trapezoid_estimate` and `gauss_estimate`.
+
+# %% nbgrader={"grade": false, "grade_id": "ex8_1", "locked": false, "schema_version": 3, "solution": true, "task": false} tags=["hide-input"]
+# Hint: with rule = integration_rule(name, m_steps=2): (rule.weights * 4 * rule.alphas**3).sum().
+trapezoid_estimate = gauss_estimate = None
+### BEGIN SOLUTION
+trapezoid = integration_rule("riemann_trapezoid", m_steps=2)
+gauss = integration_rule("gausslegendre", m_steps=2)
+trapezoid_estimate = float((trapezoid.weights * 4 * trapezoid.alphas**3).sum())
+gauss_estimate = float((gauss.weights * 4 * gauss.alphas**3).sum())
+### END SOLUTION
+
+# %% nbgrader={"grade": true, "grade_id": "ex8_1_check", "locked": true, "points": 1, "schema_version": 3, "solution": false, "task": false}
+check_polynomial_rules(trapezoid_estimate, gauss_estimate)
 
 # %% [markdown]
 # ## Error against steps
@@ -246,6 +279,17 @@ for title, image in images.items():
         f"{title}: tolerance 5%: {loose.num_evaluations} evaluations, completeness "
         f"{loose.relative_completeness_error:.2%}, estimated L2 error {loose.estimated_error:.2%}"
     )
+
+# %% [markdown]
+# ## Recap
+#
+# In this notebook you:
+#
+# - applied two rules to a polynomial whose integral you know, and saw which is exact;
+# - compared five rules at four step counts against a Gauss-Legendre reference;
+# - ran `m_steps="auto"`, looked at its rounds and checked its error estimate against the
+#   reference;
+# - compared its cost with a fixed step count.
 
 # %% [markdown]
 # Next: [9. The attribution toolkit](09_toolkit.ipynb): targets, many images, SmoothGrad, Blur IG

@@ -29,6 +29,18 @@
 # [colab]: https://colab.research.google.com/github/ig-tutorial/ig-tutorial/blob/v0.1.0/notebooks/09_toolkit.ipynb
 
 # %% [markdown]
+# ## Learning objectives
+#
+# *Estimated time: 20 minutes.*
+#
+# After this notebook you can:
+#
+# - give a target as a class name, `"top-1"` or an index, and attribute several images at once;
+# - draw attributions in four modes, with clipping and as an overlay, and say what each shows;
+# - use SmoothGrad over IG and Blur IG, and compare them with plain IG;
+# - explain a photo of your choice, with an integral good enough to trust.
+
+# %% [markdown]
 # On Colab, the next cell installs the `ig_tutorial` package (TensorFlow, `tf_keras` and
 # `tensorflow-hub` are preinstalled and kept). Elsewhere it does nothing.
 
@@ -58,10 +70,14 @@ OUTPUT_DIR = "outputs"
 
 # %% tags=["nbval-ignore-output"]
 import matplotlib.pyplot as plt
+import numpy as np
 
 from ig_tutorial import (
     VISUALIZATION_MODES,
     blur_integrated_gradients,
+    check_clip_value,
+    check_explanation,
+    integrated_gradients,
     integrated_gradients_many,
     load_model,
     plot_attribution_grid,
@@ -145,6 +161,23 @@ visualize_attributions(attributions, image, overlay=True, cmap=CMAP, ax=axes[2],
 save_figure(figure, output_dir, "09_clipping_and_overlay")
 
 # %% [markdown]
+# ### Exercise 9.1: where the map is clipped
+#
+# `visualize_attributions(..., clip_percentile=99)` sums `|IG|` over the colour channels, one
+# value per pixel, and clips the map at the 99th percentile of those values. Compute that value
+# for `attributions` in `clip_value`.
+
+# %% nbgrader={"grade": false, "grade_id": "ex9_1", "locked": false, "schema_version": 3, "solution": true, "task": false} tags=["hide-input"]
+# Hint: np.percentile of np.abs(attributions).sum(axis=-1), at 99.
+clip_value = None
+### BEGIN SOLUTION
+clip_value = float(np.percentile(np.abs(attributions).sum(axis=-1), 99))
+### END SOLUTION
+
+# %% nbgrader={"grade": true, "grade_id": "ex9_1_check", "locked": true, "points": 1, "schema_version": 3, "solution": false, "task": false}
+check_clip_value(clip_value, attributions, clip_percentile=99)
+
+# %% [markdown]
 # ## SmoothGrad over Integrated Gradients
 #
 # Gradients of image classifiers are noisy from pixel to pixel. SmoothGrad averages the
@@ -183,6 +216,45 @@ figure = plot_attribution_grid(
     cmap=CMAP,
 )
 save_figure(figure, output_dir, "09_methods")
+
+# %% [markdown]
+# ### Exercise 9.2: explain a photo of your choice
+#
+# Pick a photo: a bundled one not used yet (`"chelsea"`, `"astronaut"`, `"rocket"` or
+# `"motorcycle"`) or a file of your own. Read it into `my_image` at the model's input size,
+# explain its top-1 class with `integrated_gradients` in `my_result`, and draw the attributions
+# over the photo with `visualize_attributions` (save the figure with `save_figure`). With
+# `m_steps="auto"` and `tolerance=0.05` the integral is as good as the self-check asks. What did
+# the model look at?
+
+# %% nbgrader={"grade": false, "grade_id": "ex9_2", "locked": false, "schema_version": 3, "solution": true, "task": false} tags=["hide-input"]
+# Hint: read_image(name, size=model.input_size); integrated_gradients(..., m_steps="auto", tolerance=0.05).
+my_image = my_result = None
+### BEGIN SOLUTION
+my_image = read_image("chelsea", size=model.input_size)
+my_result = integrated_gradients(
+    model, my_image, "top-1", m_steps="auto", tolerance=0.05, batch_size=BATCH_SIZE
+)
+figure, ax = plt.subplots(figsize=(4, 4))
+my_title = model.labels[my_result.target]
+visualize_attributions(
+    my_result.attributions, my_image, overlay=True, cmap=CMAP, ax=ax, title=my_title
+)
+save_figure(figure, output_dir, "09_my_photo")
+### END SOLUTION
+
+# %% nbgrader={"grade": true, "grade_id": "ex9_2_check", "locked": true, "points": 1, "schema_version": 3, "solution": false, "task": false}
+check_explanation(my_result, my_image, model)
+
+# %% [markdown]
+# ## Recap
+#
+# In this notebook you:
+#
+# - named targets three ways and attributed all images in one call;
+# - drew signed, positive, negative and absolute maps, and computed where the map is clipped;
+# - averaged IG over noisy copies (SmoothGrad) and followed a blur path (Blur IG);
+# - explained a photo of your choice and checked its completeness.
 
 # %% [markdown]
 # The helpers used here are documented in the API reference, each with the notebook that teaches

@@ -7,7 +7,9 @@ chromedriver, and asserts that
   (``naturalWidth > 0``; third-party images such as the Colab badge are not required offline)
   and there is at least one rendered figure per notebook page;
 * no page shows an error output (a traceback or an error cell);
-* every internal link resolves: the target page exists, and so does its ``#anchor``.
+* every internal link resolves: the target page exists, and so does its ``#anchor``;
+* every exercise's solution is folded: each ``### Exercise`` heading of a notebook page has its
+  solution cell behind a closed "Show code cell source" toggle, which opens on a click.
 
 Screenshots of the landing page and of the first notebook page are written as build artifacts.
 
@@ -45,6 +47,28 @@ CHROMIUM_FLAGS = [
     "--window-size=1280,1600",
 ]
 ERROR_SELECTORS = ".output.traceback, .output.error, div.cell_output .ansi-red-fg"
+#: An exercise's heading (``### Exercise N.k: ...``) and MyST-NB's toggle of a hide-input cell.
+EXERCISE_SELECTOR = "section[id^='exercise-'] > h3"
+TOGGLE_SELECTOR = "details.hide.above-input"
+
+
+def folded_solution_problems(browser: webdriver.Chrome, page: str) -> list[str]:
+    """Whether each exercise of the open page hides its solution behind a working toggle."""
+    problems = []
+    exercises = browser.find_elements(By.CSS_SELECTOR, EXERCISE_SELECTOR)
+    toggles = browser.find_elements(By.CSS_SELECTOR, TOGGLE_SELECTOR)
+    if len(toggles) < len(exercises):
+        problems.append(f"{page}: {len(exercises)} exercises but {len(toggles)} folded solutions")
+    for toggle in toggles:
+        solution = toggle.find_element(By.CSS_SELECTOR, ".cell_input")
+        if toggle.get_attribute("open") is not None or solution.is_displayed():
+            problems.append(f"{page}: a solution is shown before its toggle is clicked")
+            continue
+        browser.execute_script("arguments[0].querySelector('summary').click()", toggle)
+        opened = toggle.get_attribute("open") is not None
+        if not opened or "BEGIN SOLUTION" not in solution.get_attribute("textContent"):
+            problems.append(f"{page}: a solution toggle does not open onto the solution")
+    return problems
 
 
 class _QuietHandler(http.server.SimpleHTTPRequestHandler):
@@ -102,6 +126,7 @@ def check_site(site: Path, screenshots: Path) -> list[str]:
                 figures = [s for s, ok in images if ok and "/_images/" in s]
                 if not figures:
                     problems.append(f"{page}: notebook page shows no figure")
+                problems += folded_solution_problems(browser, page)
             for element in browser.find_elements(By.CSS_SELECTOR, ERROR_SELECTORS):
                 problems.append(f"{page}: error output: {element.text[:200]!r}")
             for href in browser.execute_script(

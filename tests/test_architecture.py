@@ -33,6 +33,7 @@ LAYERS = (
     ("ig_tutorial.ig", "ig_tutorial.tutorial_reference"),
     ("ig_tutorial.plotting",),
     ("ig_tutorial.batch",),
+    ("ig_tutorial.course",),
     ("ig_tutorial.running",),
 )
 

@@ -144,7 +144,8 @@ def test_version_has_one_source():
 def test_help_answers_without_importing_tensorflow():
     probe = (
         "import sys\nfrom ig_tutorial.running.cli import main\n"
-        "for args in (['--help'], ['attribute', '--help'], ['run', '--help']):\n"
+        "for command in ([], ['attribute'], ['run'], ['course']):\n"
+        "    args = [*command, '--help']\n"
         "    try:\n        main(args)\n    except SystemExit:\n        pass\n"
         "print('tensorflow' in sys.modules)\n"
     )

@@ -10,7 +10,12 @@ import subprocess
 import sys
 from pathlib import Path
 
+from ig_tutorial.course.markup import find_exercises
+from ig_tutorial.running.runner import read_notebook
+
 ROOT = Path(__file__).resolve().parents[1]
+#: How MyST-NB renders a cell tagged hide-input (no notebook hides other cells' input).
+SOLUTION_TOGGLE = '<details class="admonition hide above-input">'
 
 
 def test_docs_build_with_warnings_as_errors():
@@ -39,5 +44,12 @@ def test_docs_build_with_warnings_as_errors():
     notebook_pages = sorted((out / "notebooks").glob("[0-9][0-9]_*.html"))
     sources = sorted((ROOT / "notebooks").glob("[0-9][0-9]_*.py"))
     assert [p.stem for p in notebook_pages] == [p.stem for p in sources]
+    # Exercises: each solution cell folded behind MyST-NB's "Show code cell source" toggle.
+    assert (out / "instructors.html").is_file()
+    for source in sources:
+        exercises = len(find_exercises(read_notebook(source)))
+        page = (out / "notebooks" / f"{source.stem}.html").read_text()
+        assert page.count(SOLUTION_TOGGLE) >= exercises, source.name
+        assert exercises == 0 or "Show code cell source" in page
     api = (out / "api.html").read_text()
     assert "integrated_gradients" in api and "Sundararajan" in api

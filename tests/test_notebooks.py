@@ -473,3 +473,19 @@ def test_nbval_detects_a_changed_output(tmp_path):
     assert "41" in nbval.stdout and "42" in nbval.stdout
     # The tagged cell's difference is ignored: one cell fails, the other passes.
     assert "1 failed, 1 passed" in nbval.stdout
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("notebook", NOTEBOOKS, ids=notebook_id)
+def test_every_self_check_passes(execute_offline, notebook):
+    """The exercises' solutions pass their self-checks (the instructor set is these sources)."""
+    executed = execute_offline(notebook)
+    checks = [
+        cell
+        for cell in executed.node.cells
+        if cell.metadata.get("nbgrader", {}).get("grade")
+        and not cell.metadata["nbgrader"].get("solution")
+    ]
+    for cell in checks:
+        text = "".join(output.get("text", "") for output in cell.outputs)
+        assert text.startswith("Correct: "), f"{cell.source!r} printed {text!r}"

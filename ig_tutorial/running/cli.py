@@ -16,6 +16,11 @@ attributes them all with :func:`ig_tutorial.batch.attribute_files`: resumable, s
 this machine or a Ray cluster (``docs/batch.md``)::
 
     ig-tutorial attribute photos/ --output-dir attributions --m-steps auto --figures
+
+``ig-tutorial course`` writes the course sets (:mod:`ig_tutorial.course.export`): the student
+notebooks, solutions replaced by stubs, and the instructor notebooks, solutions in::
+
+    ig-tutorial course --student student/ --instructor instructor/
 """
 
 from __future__ import annotations
@@ -386,6 +391,64 @@ def _run(args: argparse.Namespace) -> int:
     return 0
 
 
+def _add_course_parser(subparsers: argparse._SubParsersAction) -> None:
+    parser = subparsers.add_parser(
+        "course",
+        help="write the student and/or instructor notebooks of the course",
+        description="Write the tutorial notebooks (notebooks/NN_*.py) as .ipynb files without "
+        "outputs, for teaching. --student: each exercise's solution replaced by a stub that "
+        "raises NotImplementedError with a hint. --instructor: solutions in. Both keep "
+        "nbgrader's metadata, so nbgrader can grade them; docs/instructors.md explains.",
+    )
+    parser.add_argument(
+        "--student", type=Path, default=None, metavar="DIR", help="folder for the student set"
+    )
+    parser.add_argument(
+        "--instructor",
+        type=Path,
+        default=None,
+        metavar="DIR",
+        help="folder for the instructor set",
+    )
+    parser.add_argument(
+        "--notebooks",
+        nargs="+",
+        default=None,
+        metavar="NOTEBOOK",
+        help="which notebooks: numbers (05), names or paths; default all",
+    )
+    parser.add_argument(
+        "--notebook-dir",
+        type=Path,
+        default=None,
+        help="folder of the notebooks (default notebooks/)",
+    )
+    parser.set_defaults(handler=_course)
+
+
+def _course(args: argparse.Namespace) -> int:
+    from ig_tutorial.course.export import build_course
+    from ig_tutorial.running.runner import default_notebook_dir, find_notebooks
+
+    sets = {"student": args.student, "instructor": args.instructor}
+    sets = {name: folder for name, folder in sets.items() if folder is not None}
+    if not sets:
+        raise ValueError("Give --student DIR, --instructor DIR, or both.")
+    if len(sets) == 2 and args.student.resolve() == args.instructor.resolve():
+        raise ValueError(
+            f"--student and --instructor name the same folder ({str(args.student)!r}); the "
+            "student set would be overwritten by the solutions."
+        )
+    notebooks = find_notebooks(args.notebook_dir or default_notebook_dir(), args.notebooks)
+    for set_name, folder in sets.items():
+        written = build_course(notebooks, folder, set_name)
+        for notebook in written:
+            print(f"{set_name}: {notebook.path} ({notebook.exercises} exercise(s))")
+        total = sum(notebook.exercises for notebook in written)
+        print(f"Wrote the {set_name} set: {len(written)} notebook(s), {total} exercise(s).")
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     """Return the ``ig-tutorial`` argument parser.
 
@@ -403,6 +466,7 @@ def build_parser() -> argparse.ArgumentParser:
     subparsers = parser.add_subparsers(title="commands", required=True)
     _add_run_parser(subparsers)
     _add_attribute_parser(subparsers)
+    _add_course_parser(subparsers)
     return parser
 
 

@@ -1,0 +1,594 @@
+"""Self-checks of the notebooks' exercises: a clear pass line, or a hint that says what is wrong.
+
+Each exercise of notebooks 01-09 ends with a self-check cell that calls one function of this
+module with the learner's answer and what the notebook has already computed. The function
+recomputes the answer with the package (or from an analytic case), prints a line starting with
+``Correct:`` when the answer matches, and otherwise raises :class:`AssertionError` whose message
+is the hint. An :class:`AssertionError` is what nbgrader's autograder counts as a failed test, and
+what a learner sees under the cell.
+
+An unanswered exercise leaves its answer ``None`` (the student notebooks declare it so, above the
+stub that raises :class:`NotImplementedError`); every check then fails with a hint to answer it.
+
+The checks are cheap: they reuse values the notebook computed (gradients, results); only
+:func:`check_explanation` calls the model, once, for the image's top-1 class.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+import numpy as np
+
+from ig_tutorial.ig.integration_rules import integration_rule
+from ig_tutorial.ig.results import CompletenessCheck, IntegratedGradientsResult
+from ig_tutorial.ig.targets import resolve_target
+from ig_tutorial.plotting.attribution_maps import attribution_map
+
+__all__ = [
+    "check_top1_probability",
+    "check_most_hidden",
+    "check_interpolation",
+    "check_toy_integrated_gradients",
+    "check_left_riemann",
+    "check_enough_steps",
+    "check_completeness_error",
+    "check_hides_dark",
+    "check_polynomial_rules",
+    "check_clip_value",
+    "check_explanation",
+]
+
+#: Relative tolerance of the comparisons with the package's float32 computations.
+RELATIVE_TOLERANCE = 1e-4
+#: Absolute tolerance, for values near 0.
+ABSOLUTE_TOLERANCE = 1e-6
+
+
+def _answered(answer: Any, name: str) -> Any:
+    """Fail with the "answer it" hint when the exercise's answer is still ``None``."""
+    if answer is None:
+        raise AssertionError(
+            f"No answer yet: {name} is still None. Write your code in the exercise cell above "
+            "(replace the line that raises NotImplementedError) and run it, then run this check."
+        )
+    return answer
+
+
+def _as_array(answer: Any, name: str) -> np.ndarray:
+    """The answer as a float64 array, or a hint naming what it was instead."""
+    try:
+        return np.asarray(answer, dtype=np.float64)
+    except (TypeError, ValueError):
+        raise AssertionError(
+            f"{name} must be a number or an array of numbers, got {type(answer).__name__} "
+            f"{answer!r:.60}."
+        ) from None
+
+
+def _as_number(answer: Any, name: str) -> float:
+    """The answer as a float, or a hint saying that one number was expected."""
+    value = _as_array(answer, name)
+    if value.size != 1:
+        raise AssertionError(f"{name} must be one number, got an array of shape {value.shape}.")
+    return float(value.reshape(()))
+
+
+def _close(answer: np.ndarray | float, expected: np.ndarray | float) -> bool:
+    answer, expected = np.asarray(answer), np.asarray(expected)
+    return answer.shape == expected.shape and bool(
+        np.allclose(answer, expected, rtol=RELATIVE_TOLERANCE, atol=ABSOLUTE_TOLERANCE)
+    )
+
+
+def _passed(message: str) -> None:
+    print(f"Correct: {message}")
+
+
+def check_top1_probability(answer: Any, logits: Any) -> None:
+    """Check exercise 1.1: the probability of the top-1 class, from the model's logits.
+
+    Taught in ``notebooks/01_setup_and_classification.py``.
+
+    Parameters
+    ----------
+    answer : float
+        The learner's ``top1_probability``.
+    logits : array
+        The model's logits for one image, shape ``(1, classes)`` or ``(classes,)``.
+
+    Raises
+    ------
+    AssertionError
+        With a hint: not answered, a logit instead of a probability, not the largest one.
+    """
+    value = _as_number(_answered(answer, "top1_probability"), "top1_probability")
+    logits = np.asarray(logits, dtype=np.float64).reshape(-1)
+    shifted = np.exp(logits - logits.max())
+    probabilities = shifted / shifted.sum()
+    expected = float(probabilities.max())
+    if np.isclose(value, logits.max(), rtol=RELATIVE_TOLERANCE):
+        raise AssertionError(
+            f"{value:.4f} is the largest logit, not a probability: apply tf.nn.softmax to the "
+            "logits first, then take the largest value."
+        )
+    if not 0.0 <= value <= 1.0:
+        raise AssertionError(f"A probability lies in [0, 1], got {value:.4f}: use tf.nn.softmax.")
+    if not np.isclose(value, expected, rtol=1e-3, atol=1e-6):
+        raise AssertionError(
+            f"{value:.4f} is not the largest softmax probability of these logits: take the "
+            "maximum over the classes (tf.reduce_max), after tf.nn.softmax(logits, axis=-1)."
+        )
+    _passed(f"the top-1 class has probability {expected:.1%}.")
+
+
+def _share_equal(image: np.ndarray, baseline: np.ndarray) -> float:
+    return float(np.mean(np.all(image == baseline, axis=-1)))
+
+
+def check_most_hidden(answer: Any, image: Any, baselines: Mapping[str, Any]) -> None:
+    """Check exercise 2.1: which baseline hides the most pixels of the image.
+
+    A pixel is hidden from a baseline (gets no attribution) when all its channels equal the
+    baseline's, since every attribution carries the factor ``x_i - x'_i``.
+
+    Taught in ``notebooks/02_baseline.py``.
+
+    Parameters
+    ----------
+    answer : str
+        The learner's ``hides_most``: a key of ``baselines``.
+    image : array
+        The image, ``(height, width, channels)``.
+    baselines : mapping of str to array
+        Name -> baseline image of the same shape.
+
+    Raises
+    ------
+    AssertionError
+        With a hint: not answered, not a baseline's name, or another baseline hides more.
+    """
+    name = _answered(answer, "hides_most")
+    if name not in baselines:
+        raise AssertionError(
+            f"hides_most must be the name of a baseline, one of {', '.join(map(repr, baselines))}; "
+            f"got {name!r}."
+        )
+    image = np.asarray(image)
+    shares = {key: _share_equal(image, np.asarray(value)) for key, value in baselines.items()}
+    best = max(shares.values())
+    if shares[name] < best:
+        raise AssertionError(
+            f"The {name} baseline hides {shares[name]:.1%} of the pixels (a pixel is hidden when "
+            "all three channels equal the baseline's); another baseline hides more. Compare the "
+            "share for each baseline."
+        )
+    _passed(f"the {name} baseline equals {shares[name]:.1%} of the pixels, which get no credit.")
+
+
+def check_interpolation(answer: Any, baseline: Any, image: Any, alphas: Any) -> None:
+    """Check exercise 3.1: the images on the straight path ``x' + alpha (x - x')``.
+
+    Taught in ``notebooks/03_interpolation.py``.
+
+    Parameters
+    ----------
+    answer : array
+        The learner's path, shape ``(len(alphas), height, width, channels)``.
+    baseline, image : array
+        The two ends of the path, ``(height, width, channels)``.
+    alphas : array
+        The interpolation constants, ascending from 0 to 1.
+
+    Raises
+    ------
+    AssertionError
+        With a hint: not answered, wrong shape, wrong start, wrong end, or wrong points between.
+    """
+    path = _as_array(_answered(answer, "white_path"), "white_path")
+    baseline, image = np.asarray(baseline, np.float64), np.asarray(image, np.float64)
+    alphas = np.asarray(alphas, np.float64).reshape(-1)
+    expected = baseline[None] + alphas[:, None, None, None] * (image - baseline)[None]
+    if path.shape != expected.shape:
+        raise AssertionError(
+            f"Expected one image per alpha, shape {expected.shape}, got {path.shape}: give alphas "
+            "three trailing axes (alphas[:, tf.newaxis, tf.newaxis, tf.newaxis]) and the images "
+            "a leading one."
+        )
+    if not _close(path[0], expected[0]):
+        raise AssertionError(
+            "At alpha = 0 the path must be the baseline x' itself: start from the baseline and "
+            "add alpha * (x - x'), rather than scaling the image alone."
+        )
+    if not _close(path[-1], expected[-1]):
+        raise AssertionError("At alpha = 1 the path must reach the image x: check the formula.")
+    if not _close(path, expected):
+        raise AssertionError(
+            "The ends are right but the points between are not: each image is "
+            "x' + alpha * (x - x') with its own alpha, in the order of the alphas."
+        )
+    _passed(f"{len(alphas)} images from the baseline (alpha = 0) to the image (alpha = 1).")
+
+
+def check_toy_integrated_gradients(answer: Any, x: float, threshold: float = 0.8) -> None:
+    """Check exercise 4.1: IG of the toy ``f(x) = min(x, threshold)`` from the baseline 0.
+
+    Completeness gives the exact value, ``f(x) - f(0)``; a numerical rule with 100 steps must be
+    within 2% of it.
+
+    Taught in ``notebooks/04_gradients_and_saturation.py``.
+
+    Parameters
+    ----------
+    answer : float
+        The learner's ``toy_ig``.
+    x : float
+        The input the learner explained.
+    threshold : float, default 0.8
+        Where the toy function saturates.
+
+    Raises
+    ------
+    AssertionError
+        With a hint: not answered, the gradient at ``x``, the average gradient without the factor
+        ``x - 0``, or another value.
+    """
+    value = _as_number(_answered(answer, "toy_ig"), "toy_ig")
+    exact = min(x, threshold) - min(0.0, threshold)
+    if np.isclose(value, exact, rtol=0.02):
+        _passed(f"IG = {value:.4f}, and f({x}) - f(0) = {exact:.4f}: complete, within 2%.")
+        return
+    gradient_at_x = 1.0 if x <= threshold else 0.0
+    if np.isclose(value, gradient_at_x, atol=1e-6):
+        raise AssertionError(
+            f"{value:.4f} is the gradient at x = {x}, the saturated answer IG avoids: average the "
+            "gradients at the rule's points alpha * x along the path instead."
+        )
+    if np.isclose(value * x, exact, rtol=0.02):
+        raise AssertionError(
+            f"{value:.4f} is the average gradient along the path: multiply it by (x - x') = {x}."
+        )
+    raise AssertionError(
+        f"{value:.4f} is not within 2% of f({x}) - f(0) = {exact:.4f}, which completeness "
+        "demands: sum rule.weights * toy_gradient(rule.alphas * x), then multiply by x."
+    )
+
+
+def check_left_riemann(answer: Any, path_gradients: Any) -> None:
+    """Check exercise 5.1: the left Riemann average of the path gradients at ``m + 1`` alphas.
+
+    The gradients were taken at ``alpha = k / m`` for ``k = 0 .. m``; the left rule uses the
+    ``m`` left end points, which is the package's ``integration_rule("riemann_left", m)``.
+
+    Taught in ``notebooks/05_integration.py``.
+
+    Parameters
+    ----------
+    answer : array
+        The learner's ``left_average_gradient``, the image's shape.
+    path_gradients : array
+        Shape ``(m + 1, height, width, channels)``.
+
+    Raises
+    ------
+    AssertionError
+        With a hint: not answered, wrong shape, the right rule, the trapezoid, or all the points.
+    """
+    average = _as_array(_answered(answer, "left_average_gradient"), "left_average_gradient")
+    gradients = np.asarray(path_gradients, np.float64)
+    m = len(gradients) - 1
+    rule = integration_rule("riemann_left", m_steps=m)
+    expected = np.tensordot(rule.weights, gradients[:m], axes=1)
+    if average.shape != expected.shape:
+        raise AssertionError(
+            f"Expected one average gradient of the image's shape {expected.shape}, got "
+            f"{average.shape}: average over the alphas (axis 0)."
+        )
+    if _close(average, expected):
+        _passed(f"the left Riemann rule with {m} steps, as integration_rule('riemann_left', {m}).")
+        return
+    wrong_rules = {
+        "the right Riemann rule (the last m points)": gradients[1:].mean(axis=0),
+        "the trapezoid rule": ((gradients[:-1] + gradients[1:]) / 2).mean(axis=0),
+        "an average over all m + 1 points": gradients.mean(axis=0),
+    }
+    for description, value in wrong_rules.items():
+        if _close(average, value):
+            raise AssertionError(
+                f"That is {description}. The left rule weighs the m left end points "
+                f"alpha = 0, 1/m, ..., 1 - 1/m equally: leave out the last gradient."
+            )
+    raise AssertionError(
+        "Not the left Riemann average: take the gradients at alpha = 0 .. 1 - 1/m "
+        "(path_gradients[:-1]) and average them over axis 0."
+    )
+
+
+def check_enough_steps(
+    answer: Any, results: Sequence[CompletenessCheck], tolerance: float = 0.05
+) -> None:
+    """Check exercise 5.2: the fewest steps tried whose completeness error is under ``tolerance``.
+
+    Taught in ``notebooks/05_integration.py``.
+
+    Parameters
+    ----------
+    answer : int or str
+        The learner's ``enough_steps``: an ``m_steps`` of one of ``results``, or the string
+        ``"none"`` if no result meets the tolerance.
+    results : sequence of IntegratedGradientsResult
+        The results at the step counts tried.
+    tolerance : float, default 0.05
+        The paper's 5%.
+
+    Raises
+    ------
+    AssertionError
+        With a hint: not answered, not a count tried, above the tolerance, or not the fewest.
+    """
+    steps = _answered(answer, "enough_steps")
+    errors = {result.m_steps: result.relative_completeness_error for result in results}
+    meeting = sorted(m for m, error in errors.items() if error < tolerance)
+    tried = ", ".join(str(m) for m in sorted(errors))
+    if not meeting:
+        if steps == "none":
+            _passed(f"none of {tried} steps is within {tolerance:.0%}: more steps are needed.")
+            return
+        raise AssertionError(
+            f"None of the counts tried ({tried}) is within {tolerance:.0%}; answer 'none'."
+        )
+    if steps not in errors:
+        raise AssertionError(f"enough_steps must be one of the step counts tried ({tried}).")
+    if errors[steps] >= tolerance:
+        raise AssertionError(
+            f"At {steps} steps the completeness error is {errors[steps]:.2%}, not under "
+            f"{tolerance:.0%}: compare each result's relative_completeness_error with {tolerance}."
+        )
+    if steps != meeting[0]:
+        raise AssertionError(
+            f"{steps} steps are within {tolerance:.0%}, but fewer steps are too: take the "
+            "smallest m_steps that meets it."
+        )
+    _passed(
+        f"{steps} steps, completeness error {errors[steps]:.2%}, the fewest tried under "
+        f"{tolerance:.0%}."
+    )
+
+
+def check_completeness_error(answer: Any, result: IntegratedGradientsResult) -> None:
+    """Check exercise 6.1: the relative completeness error, computed from a result's fields.
+
+    ``|sum(IG) - (F(x) - F(x'))| / |F(x) - F(x')|``, as
+    :attr:`~ig_tutorial.ig.results.CompletenessCheck.relative_completeness_error`.
+
+    Taught in ``notebooks/06_visualization.py``.
+
+    Parameters
+    ----------
+    answer : float
+        The learner's ``my_error``.
+    result : IntegratedGradientsResult
+        The result it was computed from.
+
+    Raises
+    ------
+    AssertionError
+        With a hint: not answered, a signed or unscaled delta, or another denominator.
+    """
+    value = _as_number(_answered(answer, "my_error"), "my_error")
+    expected = result.relative_completeness_error
+    if np.isclose(value, expected, rtol=1e-3, atol=1e-7):
+        _passed(f"relative completeness error {expected:.2%}, as the result reports.")
+        return
+    delta = result.completeness_delta
+    difference = result.score_difference
+    wrong = {
+        "the absolute delta |sum(IG) - (F(x) - F(x'))|: divide it by |F(x) - F(x')|": abs(delta),
+        "signed: take the absolute value of the delta": delta / difference,
+        "divided by F(x): divide by the score difference |F(x) - F(x')| instead": abs(delta)
+        / abs(result.score_at_input),
+    }
+    for message, candidate in wrong.items():
+        if np.isclose(value, candidate, rtol=1e-3, atol=1e-9):
+            raise AssertionError(f"{value:.6f} is {message}.")
+    raise AssertionError(
+        f"{value:.6f} is not |sum(IG) - (F(x) - F(x'))| / |F(x) - F(x')|: sum result.attributions "
+        "and use result.score_at_input and result.score_at_baseline."
+    )
+
+
+def _share_on_dark(attributions: Any, dark: np.ndarray) -> float:
+    magnitude = np.abs(np.asarray(attributions, np.float64)).sum(axis=-1)
+    total = magnitude.sum()
+    return float(magnitude[dark].sum() / total) if total > 0 else 0.0
+
+
+def check_hides_dark(
+    answer: Any, results: Mapping[str, IntegratedGradientsResult], dark: Any
+) -> None:
+    """Check exercise 7.1: the baseline that gives dark pixels the smallest share of ``|IG|``.
+
+    Taught in ``notebooks/07_baselines.py``.
+
+    Parameters
+    ----------
+    answer : str
+        The learner's ``hides_dark``: a key of ``results``.
+    results : mapping of str to IntegratedGradientsResult
+        Baseline name -> the attributions with that baseline.
+    dark : array of bool
+        ``(height, width)``: which pixels are dark.
+
+    Raises
+    ------
+    AssertionError
+        With a hint: not answered, not a baseline's name, or another baseline hides dark pixels
+        more.
+    """
+    name = _answered(answer, "hides_dark")
+    if name not in results:
+        raise AssertionError(
+            f"hides_dark must be one of the baselines compared ({', '.join(map(repr, results))}); "
+            f"got {name!r}."
+        )
+    dark = np.asarray(dark, bool)
+    shares = {key: _share_on_dark(result.attributions, dark) for key, result in results.items()}
+    if shares[name] > min(shares.values()):
+        raise AssertionError(
+            f"With the {name} baseline, dark pixels get {shares[name]:.1%} of |IG|; another "
+            "baseline gives them less. For each result, sum |attributions| over the channels, "
+            "then divide the sum over dark pixels by the sum over all pixels."
+        )
+    _passed(f"the {name} baseline leaves dark pixels {shares[name]:.1%} of |IG|: its blind spot.")
+
+
+#: Exercise 8.1's integrand, ``f(alpha) = 4 alpha^3``, whose integral over ``[0, 1]`` is 1.
+def _cubic(alphas: np.ndarray) -> np.ndarray:
+    return 4.0 * alphas**3
+
+
+def check_polynomial_rules(trapezoid_estimate: Any, gauss_estimate: Any) -> None:
+    """Check exercise 8.1: two rules with ``m_steps=2`` on ``f(alpha) = 4 alpha^3``.
+
+    The exact integral over ``[0, 1]`` is 1. Two Gauss-Legendre nodes integrate any cubic
+    exactly; the trapezoid rule with two sub-intervals overshoots (1.25).
+
+    Taught in ``notebooks/08_integration_rules_and_steps.py``.
+
+    Parameters
+    ----------
+    trapezoid_estimate, gauss_estimate : float
+        The learner's ``sum(rule.weights * f(rule.alphas))`` for each rule.
+
+    Raises
+    ------
+    AssertionError
+        With a hint: not answered, swapped, unweighted, or another value.
+    """
+    trapezoid = _as_number(
+        _answered(trapezoid_estimate, "trapezoid_estimate"), "trapezoid_estimate"
+    )
+    gauss = _as_number(_answered(gauss_estimate, "gauss_estimate"), "gauss_estimate")
+    expected = {}
+    for name in ("riemann_trapezoid", "gausslegendre"):
+        rule = integration_rule(name, m_steps=2)
+        expected[name] = float(np.sum(rule.weights * _cubic(rule.alphas)))
+    answers = {"riemann_trapezoid": trapezoid, "gausslegendre": gauss}
+    if np.isclose(trapezoid, expected["gausslegendre"]) and np.isclose(
+        gauss, expected["riemann_trapezoid"]
+    ):
+        raise AssertionError("The two estimates are swapped.")
+    for name, value in answers.items():
+        if not np.isclose(value, expected[name], rtol=1e-6):
+            rule = integration_rule(name, m_steps=2)
+            unweighted = float(np.sum(_cubic(rule.alphas)))
+            if np.isclose(value, unweighted):
+                raise AssertionError(
+                    f"Your {name} estimate {value:.4f} adds f at the alphas without the weights: "
+                    "multiply each f(alpha) by its weight, np.sum(rule.weights * f(rule.alphas))."
+                )
+            raise AssertionError(
+                f"Your {name} estimate {value:.4f} is not the rule's: use integration_rule("
+                f"{name!r}, m_steps=2) and np.sum(rule.weights * 4 * rule.alphas**3)."
+            )
+    _passed(
+        f"trapezoid {trapezoid:.4f} (error {trapezoid - 1:+.0%}), Gauss-Legendre {gauss:.4f}: two "
+        "Gauss-Legendre nodes integrate a cubic exactly."
+    )
+
+
+def check_clip_value(answer: Any, attributions: Any, clip_percentile: float = 99.0) -> None:
+    """Check exercise 9.1: the value at which the absolute attribution map is clipped.
+
+    The ``"absolute"`` map of :func:`~ig_tutorial.plotting.attribution_maps.attribution_map`
+    sums ``|IG|`` over the channels and clips at the ``clip_percentile``-th percentile of it.
+
+    Taught in ``notebooks/09_toolkit.py``.
+
+    Parameters
+    ----------
+    answer : float
+        The learner's ``clip_value``.
+    attributions : array
+        ``(height, width, channels)``.
+    clip_percentile : float, default 99.0
+
+    Raises
+    ------
+    AssertionError
+        With a hint: not answered, per channel instead of per pixel, the maximum, or another value.
+    """
+    value = _as_number(_answered(answer, "clip_value"), "clip_value")
+    expected = attribution_map(attributions, "absolute", clip_percentile).vmax
+    if np.isclose(value, expected, rtol=1e-4):
+        _passed(f"the map is clipped at {expected:.3g}, its {clip_percentile:g}th percentile.")
+        return
+    magnitudes = np.abs(np.asarray(attributions, np.float64))
+    if np.isclose(value, np.percentile(magnitudes, clip_percentile), rtol=1e-4):
+        raise AssertionError(
+            "That is the percentile over single channel values: sum |attributions| over the "
+            "channels first (axis=-1), one value per pixel, then take the percentile."
+        )
+    if np.isclose(value, magnitudes.sum(axis=-1).max(), rtol=1e-4):
+        raise AssertionError(
+            f"That is the largest value (the 100th percentile); take the {clip_percentile:g}th "
+            "with np.percentile."
+        )
+    raise AssertionError(
+        f"{value:.4g} is not the {clip_percentile:g}th percentile of the per-pixel sum of "
+        "|attributions|: np.percentile(np.abs(attributions).sum(axis=-1), 99)."
+    )
+
+
+def check_explanation(answer: Any, image: Any, model: Any, tolerance: float = 0.05) -> None:
+    """Check exercise 9.2: Integrated Gradients of a photo of the learner's choice.
+
+    The result must explain that photo's top-1 class, and its integral must be good enough:
+    a completeness error under ``tolerance`` (the paper's 5%).
+
+    Taught in ``notebooks/09_toolkit.py``.
+
+    Parameters
+    ----------
+    answer : IntegratedGradientsResult
+        The learner's ``my_result``.
+    image : array
+        The photo it explains, ``(height, width, channels)``.
+    model : Classifier
+        The model (called once, for the top-1 class).
+    tolerance : float, default 0.05
+
+    Raises
+    ------
+    AssertionError
+        With a hint: not answered, not a result, another image, another class, or too few
+        steps.
+    """
+    result = _answered(answer, "my_result")
+    if not isinstance(result, IntegratedGradientsResult):
+        raise AssertionError(
+            f"my_result must be what integrated_gradients returns, got {type(result).__name__}."
+        )
+    shape = tuple(np.shape(image))
+    if result.attributions.shape != shape:
+        raise AssertionError(
+            f"The attributions have shape {result.attributions.shape}, your image {shape}: "
+            "explain my_image, the photo you read."
+        )
+    top1 = resolve_target(model, image, "top-1")
+    labels = getattr(model, "labels", None)
+    name = f"{top1} ({labels[top1]})" if labels is not None else str(top1)
+    if result.target != top1:
+        raise AssertionError(
+            f"The result explains class {result.target}; the model's top-1 for this photo is "
+            f"{name}: pass the target 'top-1'."
+        )
+    error = result.relative_completeness_error
+    if not error < tolerance:
+        raise AssertionError(
+            f"The completeness error is {error:.2%}, not under {tolerance:.0%}: the integral "
+            "needs more steps. Raise m_steps, or let m_steps='auto' choose them with "
+            f"tolerance={tolerance}."
+        )
+    _passed(f"class {name} explained, completeness error {error:.2%}.")
