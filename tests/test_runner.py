@@ -143,6 +143,25 @@ def test_unknown_parameter_is_rejected_before_any_kernel_starts(notebook_dir, tm
         run_notebooks(find_notebooks(notebook_dir), tmp_path / "out", {"M_STEP": 1})
 
 
+def test_a_selection_accepts_the_parameters_of_the_whole_series(tmp_path):
+    """``run --offline --notebooks 01``: the profile also sets names only other notebooks use."""
+    folder = tmp_path / "notebooks"
+    folder.mkdir()
+    write_notebook(folder, "01_first.py", RECORDING_BODY)
+    extra = PARAMETERS_CELL + "EXTRA = 0\n"
+    write_notebook(folder, "02_extra.py", "\n# %%\nprint(EXTRA)\n", parameters=extra)
+    first = find_notebooks(folder, ["01"])
+    profile = {"VALUE": 3, "EXTRA": 5}
+    with pytest.raises(ValueError, match="EXTRA: no notebook defines them"):
+        run_notebooks(first, tmp_path / "alone", profile, progress=False)
+    series = find_notebooks(folder)
+    runs = run_notebooks(first, tmp_path / "out", profile, progress=False, series=series)
+    assert [run.notebook.name for run in runs] == ["01_first.py"]
+    assert json.loads((tmp_path / "out" / "seen.json").read_text()) == {"VALUE": 3}
+    with pytest.raises(ValueError, match="EXTRA_TYPO: no notebook defines them"):
+        run_notebooks(first, tmp_path / "out", {"EXTRA_TYPO": 1}, progress=False, series=series)
+
+
 def test_run_notebooks_gives_each_notebook_only_its_own_parameters(tmp_path):
     folder = tmp_path / "notebooks"
     folder.mkdir()
@@ -267,3 +286,18 @@ def test_the_noise_check_sees_noise_in_a_notebook(tmp_path):
     write_notebook(tmp_path, "01_noisy.py", "# %%\n" + noisy)
     run = execute_notebook(tmp_path / "01_noisy.py", tmp_path / "out")
     assert len(noise_in_notebook(run.executed)) == 1
+
+
+def test_cli_run_of_a_selection_takes_a_profile_for_the_whole_series(tmp_path):
+    """What ``ig-tutorial run --offline --notebooks 06`` does with ``offline.yaml``."""
+    folder = tmp_path / "notebooks"
+    folder.mkdir()
+    write_notebook(folder, "01_first.py", RECORDING_BODY)
+    extra = PARAMETERS_CELL + "EXTRA = 0\n"
+    write_notebook(folder, "02_extra.py", "\n# %%\nprint(EXTRA)\n", parameters=extra)
+    profile = tmp_path / "profile.yaml"
+    profile.write_text("VALUE: 4\nEXTRA: 5\n")
+    out = tmp_path / "out"
+    args = ["run", "--notebook-dir", str(folder), "--notebooks", "01", "--no-progress"]
+    assert main([*args, "-f", str(profile), "--output", str(out)]) == 0
+    assert json.loads((out / "seen.json").read_text()) == {"VALUE": 4}

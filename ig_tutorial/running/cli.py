@@ -373,6 +373,8 @@ def _run(args: argparse.Namespace) -> int:
             parameters,
             progress=not args.no_progress,
             cell_timeout=args.cell_timeout,
+            # A profile names the parameters of every notebook, not only of those selected.
+            series=find_notebooks(notebook_dir),
         )
     except NotebookFailure as failure:
         print(f"ig-tutorial: error: {failure}", file=sys.stderr)

@@ -404,6 +404,7 @@ def run_notebooks(
     *,
     progress: bool = True,
     cell_timeout: float | None = None,
+    series: Sequence[str | os.PathLike[str]] | None = None,
 ) -> list[NotebookRun]:
     """Execute notebooks one after the other, stopping at the first failure.
 
@@ -420,6 +421,10 @@ def run_notebooks(
         Show a progress bar over notebooks and each notebook's run time.
     cell_timeout : float, optional
         Seconds one cell may run.
+    series : sequence of path, optional
+        The notebooks the parameters were written for, when ``notebooks`` is a selection of
+        them: a profile such as ``offline.yaml`` sets names for the whole series, so a name is
+        a typo only if no notebook of the series defines it. Default: ``notebooks``.
 
     Returns
     -------
@@ -430,13 +435,21 @@ def run_notebooks(
     NotebookFailure
         From the first notebook that fails; the ones before it are already written.
     ValueError
-        If a parameter is defined by none of the notebooks (a typo, say ``M_STEP``).
+        If a parameter is defined by none of the notebooks of ``series`` (a typo, say
+        ``M_STEP``).
     """
     parameters = dict(parameters or {})
     names = {path: set(parameter_names(read_notebook(path))) for path in map(Path, notebooks)}
-    unknown = sorted(set(parameters).difference(*names.values()))
+    written_for = [Path(path) for path in series] if series is not None else list(names)
+    known = set().union(
+        *(
+            names[path] if path in names else set(parameter_names(read_notebook(path)))
+            for path in written_for
+        )
+    )
+    unknown = sorted(set(parameters) - known)
     if unknown:
-        known = sorted(set().union(*names.values()))
+        known = sorted(known)
         raise ValueError(
             f"Unknown parameter(s) {', '.join(unknown)}: no notebook defines them. The "
             f"notebooks take {', '.join(known)}."
