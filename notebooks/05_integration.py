@@ -198,8 +198,9 @@ print(f"F(x) - F(x')       : {score_at_input - score_at_baseline:.4f}")
 # | where | steps | why |
 # |---|---|---|
 # | `integrated_gradients(...)` | 50 | the default of the tutorial's function |
-# | these notebooks, `M_STEPS` | 240 | the tutorial's figures |
+# | notebooks 5 and 8, `M_STEPS` | 240 | the tutorial's figures; these two teach fixed counts |
 # | `notebooks/offline.yaml` | its own | set so completeness stays below 1% on the bundled model |
+# | notebooks 6, 7 and 9 | `"auto"` | as many as each image needs for `TOLERANCE` (1%) |
 # | `ig-tutorial attribute`, tests | 64 | a quick picture |
 #
 # How many steps are *enough* depends on the model and the image: check the completeness error,

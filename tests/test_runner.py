@@ -287,3 +287,18 @@ def test_the_noise_check_sees_noise_in_a_notebook(tmp_path):
     write_notebook(tmp_path, "01_noisy.py", "# %%\n" + noisy)
     run = execute_notebook(tmp_path / "01_noisy.py", tmp_path / "out")
     assert len(noise_in_notebook(run.executed)) == 1
+
+
+def test_cli_run_of_a_selection_takes_a_profile_for_the_whole_series(tmp_path):
+    """What ``ig-tutorial run --offline --notebooks 06`` does with ``offline.yaml``."""
+    folder = tmp_path / "notebooks"
+    folder.mkdir()
+    write_notebook(folder, "01_first.py", RECORDING_BODY)
+    extra = PARAMETERS_CELL + "EXTRA = 0\n"
+    write_notebook(folder, "02_extra.py", "\n# %%\nprint(EXTRA)\n", parameters=extra)
+    profile = tmp_path / "profile.yaml"
+    profile.write_text("VALUE: 4\nEXTRA: 5\n")
+    out = tmp_path / "out"
+    args = ["run", "--notebook-dir", str(folder), "--notebooks", "01", "--no-progress"]
+    assert main([*args, "-f", str(profile), "--output", str(out)]) == 0
+    assert json.loads((out / "seen.json").read_text()) == {"VALUE": 4}
