@@ -33,6 +33,8 @@
 #
 # *Estimated time: 20 minutes.*
 #
+# After this notebook you can:
+#
 # - State the package's model contract (inputs in `[0, 1]` to **logits**) and put a model's
 #   preprocessing where it belongs: inside the model.
 # - Train a small Keras model and load it with `load_model`, which reads its input shape and
@@ -377,5 +379,6 @@ for i in largest:
 #   and with the mean digit, which can;
 # - attributed a table row feature by feature against the feature means, read the bar chart, and
 #   checked completeness as for photos.
-#
+
+# %% [markdown]
 # Next: [11. Sanity checks for attributions](11_sanity_checks.ipynb).

@@ -33,6 +33,8 @@
 #
 # *Estimated time: 20 minutes.*
 #
+# After this notebook you can:
+#
 # - Explain why a map that does not change when the model is randomised explains the image, not
 #   the model.
 # - Randomise a copy of a model's weights in cascade, from the logits towards the input.
