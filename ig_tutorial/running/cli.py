@@ -428,7 +428,7 @@ def _add_course_parser(subparsers: argparse._SubParsersAction) -> None:
 
 def _course(args: argparse.Namespace) -> int:
     from ig_tutorial.course.export import build_course
-    from ig_tutorial.running.runner import default_notebook_dir, find_notebooks
+    from ig_tutorial.running.runner import find_notebooks
 
     sets = {"student": args.student, "instructor": args.instructor}
     sets = {name: folder for name, folder in sets.items() if folder is not None}
@@ -439,7 +439,7 @@ def _course(args: argparse.Namespace) -> int:
             f"--student and --instructor name the same folder ({str(args.student)!r}); the "
             "student set would be overwritten by the solutions."
         )
-    notebooks = find_notebooks(args.notebook_dir or default_notebook_dir(), args.notebooks)
+    notebooks = find_notebooks(args.notebook_dir, args.notebooks)
     for set_name, folder in sets.items():
         written = build_course(notebooks, folder, set_name)
         for notebook in written:

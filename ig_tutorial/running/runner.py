@@ -438,9 +438,10 @@ def run_notebooks(
         If a parameter is defined by none of the ``known_notebooks`` (a typo, say ``M_STEP``).
     """
     parameters = dict(parameters or {})
-    names = {path: set(parameter_names(read_notebook(path))) for path in map(Path, notebooks)}
-    known_names = [set(parameter_names(read_notebook(path))) for path in known_notebooks or ()]
-    known_names += names.values()
+    paths = list(dict.fromkeys(map(Path, notebooks)))  # each notebook once, in order
+    # Each file is read once; the run's own notebooks are among the known ones.
+    read = {path: read_notebook(path) for path in [*paths, *map(Path, known_notebooks or ())]}
+    known_names = [set(parameter_names(node)) for node in read.values()]
     unknown = sorted(set(parameters).difference(*known_names))
     if unknown:
         known = sorted(set().union(*known_names))
@@ -449,12 +450,12 @@ def run_notebooks(
             f"notebooks take {', '.join(known)}."
         )
     runs = []
-    bar = progress_bar(list(names), desc="notebooks", unit="notebook", disable=not progress)
+    bar = progress_bar(paths, desc="notebooks", unit="notebook", disable=not progress)
     for notebook in bar:
         bar.set_postfix_str(notebook.stem)
         # A parameter only some notebooks use (say, one of a later notebook) is not passed to
         # the others, whose strict check would reject it.
-        own = parameters_for(read_notebook(notebook), parameters)
+        own = parameters_for(read[notebook], parameters)
         run = execute_notebook(notebook, output_dir, own, cell_timeout=cell_timeout)
         if progress:
             bar.write(f"{run.notebook.name}: {run.seconds:.1f} s -> {run.executed}")
