@@ -36,13 +36,12 @@ from benchmarks.path_grid import (
     load,
     uniform_sweep,
 )
-from ig_tutorial.ig.adaptive_steps import refine_locally
+from ig_tutorial.ig.adaptive_steps import INDICATORS, refine_locally
 
 TOLERANCE = 0.01
 BATCH_SIZE = 8
 #: Sub-intervals at least this many grid steps wide have a trustworthy true error.
 MIN_TRUTH_STEPS = 8
-INDICATORS = ("surplus", "change")
 L2_FACTORS = (1.0, 1.5, 2.0)
 
 

@@ -30,6 +30,7 @@ import numpy as np
 import tensorflow as tf
 
 from ig_tutorial.ig.gradients import model_logits, target_scores
+from ig_tutorial.ig.integration_rules import trapezoid_weights
 from ig_tutorial.ig.path_integral import prepare_path
 
 #: Segments of the pre-pass: 15 new forward passes, about 5 gradient evaluations' worth.
@@ -68,11 +69,7 @@ def nonuniform_grid(edges: np.ndarray, steps: np.ndarray) -> tuple[np.ndarray, n
         np.linspace(a, b, n + 1)[:-1] for a, b, n in zip(edges[:-1], edges[1:], steps, strict=True)
     ]
     alphas = np.concatenate([*pieces, [1.0]])
-    widths = np.diff(alphas)
-    weights = np.zeros(alphas.size)
-    weights[:-1] += widths / 2.0
-    weights[1:] += widths / 2.0
-    return alphas, weights
+    return alphas, trapezoid_weights(alphas)
 
 
 def bhat_nonuniform_ig(

@@ -125,6 +125,27 @@ def test_random_walk_gradient_meets_the_contract_and_calibrates_the_indicator():
         assert indicator_bias(integrand, outcome) == pytest.approx(1.0, abs=0.3)
 
 
+def test_the_change_indicator_meets_the_contract_and_is_calibrated_too():
+    """The indicator that ``benchmarks/adaptive_calibration.py`` compares, from the first grid."""
+    integrand = RandomWalkIntegrand()
+    outcome = refine_locally(
+        integrand.evaluate,
+        np.ones(integrand.exact.shape, np.float32),
+        float(integrand.exact.sum()),
+        batch_size=8,
+        tolerance=0.01,
+        max_steps=2048,
+        indicator="change",
+    )
+    last = outcome.history[-1]
+    assert outcome.refinement.converged
+    violations = contract_violations(
+        outcome.average_gradient, integrand.exact, last.relative_completeness_error, 0.01
+    )
+    assert violations == []
+    assert indicator_bias(integrand, outcome) == pytest.approx(1.0, abs=0.3)
+
+
 def indicator_bias(integrand, outcome) -> float:
     """Median of (true error norm / error indicator) over the sub-intervals of ``outcome``."""
     alphas = outcome.alphas

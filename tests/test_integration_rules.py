@@ -2,7 +2,7 @@ import numpy as np
 import pytest
 
 from ig_tutorial import INTEGRATION_RULES, integration_rule
-from ig_tutorial.ig.integration_rules import ALIASES
+from ig_tutorial.ig.integration_rules import ALIASES, trapezoid_weights
 
 
 @pytest.mark.parametrize("method", INTEGRATION_RULES)
@@ -34,6 +34,19 @@ def test_trapezoid_matches_the_tutorial_formula():
     rule = integration_rule("trapezoid", 4)
     assert rule.alphas.tolist() == [0.0, 0.25, 0.5, 0.75, 1.0]
     assert rule.weights.tolist() == [0.125, 0.25, 0.25, 0.25, 0.125]
+
+
+def test_trapezoid_weights_of_a_uniform_grid_are_the_rules():
+    rule = integration_rule("trapezoid", 8)
+    np.testing.assert_allclose(trapezoid_weights(rule.alphas), rule.weights, rtol=0, atol=1e-15)
+
+
+def test_trapezoid_weights_integrate_a_piecewise_linear_function_on_an_uneven_grid_exactly():
+    # Kinks only at nodes: the trapezoid rule is exact. Integral of |a - 0.3| on [0, 1] is 0.29.
+    alphas = np.array([0.0, 0.05, 0.3, 0.31, 0.7, 1.0])
+    weights = trapezoid_weights(alphas)
+    assert float(np.sum(weights * np.abs(alphas - 0.3))) == pytest.approx(0.29, abs=1e-12)
+    assert weights.sum() == pytest.approx(1.0, abs=1e-12)
 
 
 @pytest.mark.parametrize("method", INTEGRATION_RULES)

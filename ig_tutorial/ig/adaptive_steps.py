@@ -64,7 +64,7 @@ import numpy as np
 import tensorflow as tf
 
 from ig_tutorial.checks import one_of, positive_integer, positive_number
-from ig_tutorial.ig.integration_rules import canonical_rule_name
+from ig_tutorial.ig.integration_rules import canonical_rule_name, trapezoid_weights
 from ig_tutorial.ig.path_integral import PathIntegral, StraightPath
 from ig_tutorial.ig.results import (
     ConvergenceStep,
@@ -252,14 +252,11 @@ class LocalRefinementState:
         self.rounds = [0] * len(alphas)
         self.gradients = list(gradients)
         self.projected = [self._project(gradient) for gradient in gradients]
-        widths = np.diff(alphas)
-        weights = np.zeros(len(alphas))
-        weights[:-1] += widths / 2.0
-        weights[1:] += widths / 2.0
         self.average_gradient = np.zeros(gradients.shape[1:])
-        for weight, gradient in zip(weights, gradients, strict=True):
+        for weight, gradient in zip(trapezoid_weights(alphas), gradients, strict=True):
             self.average_gradient += weight * gradient
         if self.indicator == "change":
+            widths = np.diff(alphas)
             self.errors = [
                 self._change(widths[k], gradients[k], gradients[k + 1]) for k in range(len(widths))
             ]

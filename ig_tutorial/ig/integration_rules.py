@@ -68,6 +68,30 @@ def _riemann_trapezoid(m: int) -> tuple[np.ndarray, np.ndarray]:
     return np.linspace(0.0, 1.0, m + 1), weights
 
 
+def trapezoid_weights(alphas: np.ndarray) -> np.ndarray:
+    """The trapezoid rule's weights for ascending nodes, evenly spaced or not.
+
+    Each node gets half the width of each sub-interval it ends: the uniform grid of
+    ``riemann_trapezoid``, or the uneven grids of ``m_steps="auto"``
+    (:mod:`ig_tutorial.ig.adaptive_steps`) and of the non-uniform peer in ``benchmarks/``.
+
+    Parameters
+    ----------
+    alphas : numpy.ndarray
+        Ascending interpolation constants, e.g. from 0 to 1.
+
+    Returns
+    -------
+    numpy.ndarray
+        One ``float64`` weight per node, summing to ``alphas[-1] - alphas[0]``.
+    """
+    widths = np.diff(alphas)
+    weights = np.zeros(len(alphas))
+    weights[:-1] += widths / 2.0
+    weights[1:] += widths / 2.0
+    return weights
+
+
 def _gauss_legendre(m: int) -> tuple[np.ndarray, np.ndarray]:
     nodes, weights = np.polynomial.legendre.leggauss(m)
     # leggauss integrates over [-1, 1]; map to [0, 1] (halves the weights).
