@@ -53,6 +53,23 @@ def positive_integer(value: Any, name: str, *, minimum: int = 1, why: str = "") 
     return int(value)
 
 
+def image_size(value: Any, name: str = "input_size") -> tuple[int, int]:
+    """Return ``(height, width)`` from a positive int (a square) or a pair of positive ints.
+
+    Raises
+    ------
+    ValueError
+        ``"<name> must be a positive int or a (height, width) pair, got <value>."``
+    """
+    size = (value, value) if isinstance(value, int) else tuple(value)
+    if len(size) == 2:
+        try:
+            return positive_integer(size[0], name), positive_integer(size[1], name)
+        except ValueError:
+            pass
+    raise ValueError(f"{name} must be a positive int or a (height, width) pair, got {value!r}.")
+
+
 def positive_number(value: Any, name: str, hint: str = "", *, allow_zero: bool = False) -> float:
     """Return ``value`` as a ``float`` if it is finite and greater than 0 (or equal, if allowed).
 
@@ -118,6 +135,14 @@ def one_of(value: Any, choices: Collection[str], name: str) -> str:
     return value
 
 
+def _finite(tensor: tf.Tensor, name: str) -> tf.Tensor:
+    import tensorflow as tf
+
+    if not bool(tf.reduce_all(tf.math.is_finite(tensor))):
+        raise ValueError(f"{name} contains NaN or infinite values; clean the input first.")
+    return tensor
+
+
 def one_image(value: Any, name: str = "image") -> tf.Tensor:
     """Return one finite image as a ``float32`` tensor of shape ``(height, width, channels)``.
 
@@ -134,9 +159,7 @@ def one_image(value: Any, name: str = "image") -> tf.Tensor:
             f"{name} must be one image of shape (height, width, channels); got shape "
             f"{tuple(tensor.shape)}. Attribute a batch one image at a time."
         )
-    if not bool(tf.reduce_all(tf.math.is_finite(tensor))):
-        raise ValueError(f"{name} contains NaN or infinite values; clean the input first.")
-    return tensor
+    return _finite(tensor, name)
 
 
 def one_input(value: Any, name: str = "image") -> tf.Tensor:
@@ -160,9 +183,7 @@ def one_input(value: Any, name: str = "image") -> tf.Tensor:
             f"of shape (n_features,); got shape {tuple(tensor.shape)}. Attribute a batch one "
             "input at a time, and give a grayscale image its channel axis: image[..., None]."
         )
-    if not bool(tf.reduce_all(tf.math.is_finite(tensor))):
-        raise ValueError(f"{name} contains NaN or infinite values; clean the input first.")
-    return tensor
+    return _finite(tensor, name)
 
 
 def same_shape(baseline: tf.Tensor, image: tf.Tensor) -> None:

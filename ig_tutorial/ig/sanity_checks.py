@@ -51,6 +51,15 @@ def _pixel_values(attributions: np.ndarray | tf.Tensor, absolute: bool) -> np.nd
     return np.sum(np.abs(values), axis=-1) if absolute else np.sum(values, axis=-1)
 
 
+def _pixel_value_pair(
+    first: np.ndarray | tf.Tensor, second: np.ndarray | tf.Tensor, absolute: bool
+) -> tuple[np.ndarray, np.ndarray]:
+    a, b = _pixel_values(first, absolute), _pixel_values(second, absolute)
+    if a.shape != b.shape:
+        raise ValueError(f"the maps' shapes differ: {a.shape} and {b.shape}.")
+    return a, b
+
+
 def rank_correlation(
     first: np.ndarray | tf.Tensor,
     second: np.ndarray | tf.Tensor,
@@ -89,9 +98,7 @@ def rank_correlation(
     """
     from scipy.stats import spearmanr
 
-    a, b = _pixel_values(first, absolute), _pixel_values(second, absolute)
-    if a.shape != b.shape:
-        raise ValueError(f"the maps' shapes differ: {a.shape} and {b.shape}.")
+    a, b = _pixel_value_pair(first, second, absolute)
     if mask is not None:
         selected = np.asarray(mask)
         if selected.shape != a.shape or selected.dtype != bool:
@@ -141,9 +148,7 @@ def map_similarity(first: np.ndarray | tf.Tensor, second: np.ndarray | tf.Tensor
     """
     from skimage.metrics import structural_similarity
 
-    a, b = _pixel_values(first, True), _pixel_values(second, True)
-    if a.shape != b.shape:
-        raise ValueError(f"the maps' shapes differ: {a.shape} and {b.shape}.")
+    a, b = _pixel_value_pair(first, second, absolute=True)
     return float(structural_similarity(_unit_map(a), _unit_map(b), data_range=1.0))
 
 

@@ -36,7 +36,7 @@ import numpy as np
 import tensorflow as tf
 
 from ig_tutorial.cache import check_reachable, is_url
-from ig_tutorial.checks import one_of
+from ig_tutorial.checks import image_size, one_of
 from ig_tutorial.models.classifier import Classifier
 from ig_tutorial.models.labels import ImageNetLabels
 from ig_tutorial.sources import BUNDLED_MODEL, TUTORIAL_MODEL
@@ -329,15 +329,7 @@ def _resolve_input_shape(
         When ``input_size`` disagrees with a declared height and width, is given for a model
         that does not take images, or is missing where the model leaves its size open.
     """
-    size = None
-    if input_size is not None:
-        size = (input_size, input_size) if isinstance(input_size, int) else tuple(input_size)
-        if len(size) != 2 or not all(
-            isinstance(v, (int, np.integer)) and not isinstance(v, bool) and v > 0 for v in size
-        ):
-            raise ValueError(
-                f"input_size must be a positive int or a (height, width) pair, got {input_size!r}."
-            )
+    size = image_size(input_size) if input_size is not None else None
     if declared is None:
         height, width = size or (DEFAULT_INPUT_SIZE, DEFAULT_INPUT_SIZE)
         return (int(height), int(width), 3)
