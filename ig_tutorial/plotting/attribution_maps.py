@@ -191,7 +191,8 @@ def visualize_attributions(
     return fig
 
 
-def _attributions_of(value: Any) -> np.ndarray:
+def attributions_of(value: Any) -> np.ndarray:
+    """The attributions of a result (anything with ``.attributions``) or of an array, as numpy."""
     return to_numpy(getattr(value, "attributions", value))
 
 
@@ -219,7 +220,7 @@ def _draw_panels(
         first.set_title("Image")
     for title, value in panels.items():
         visualize_attributions(
-            _attributions_of(value), image, ax=axes.pop(0), title=title, colorbar=False, **style
+            attributions_of(value), image, ax=axes.pop(0), title=title, colorbar=False, **style
         )
     return axes
 

@@ -15,7 +15,7 @@ import numpy as np
 from matplotlib.figure import Figure
 
 from ig_tutorial.checks import positive_integer
-from ig_tutorial.plotting.tutorial_figures import to_numpy
+from ig_tutorial.plotting.attribution_maps import attributions_of
 
 
 def plot_feature_attributions(
@@ -54,7 +54,7 @@ def plot_feature_attributions(
     if len(panels) == 0:
         raise ValueError("panels is empty; give at least one title -> attributions pair.")
     names = list(feature_names)
-    values = {title: to_numpy(getattr(v, "attributions", v)) for title, v in panels.items()}
+    values = {title: attributions_of(value) for title, value in panels.items()}
     for title, attributions in values.items():
         if attributions.shape != (len(names),):
             raise ValueError(

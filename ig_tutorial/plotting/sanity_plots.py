@@ -15,7 +15,7 @@ import tensorflow as tf
 from matplotlib.figure import Figure
 
 from ig_tutorial.plotting.attribution_maps import visualize_attributions
-from ig_tutorial.plotting.tutorial_figures import to_numpy
+from ig_tutorial.plotting.tutorial_figures import draw_image
 
 if TYPE_CHECKING:
     from ig_tutorial.ig.sanity_checks import ModelRandomizationCheck
@@ -57,7 +57,7 @@ def plot_randomization_maps(
         len(methods), columns, figsize=(2.2 * columns, 2.4 * len(methods)), squeeze=False
     )
     for row, method in enumerate(methods):
-        axes[row, 0].imshow(np.clip(to_numpy(image), 0, 1))
+        draw_image(axes[row, 0], image)
         axes[row, 0].axis("off")
         axes[row, 0].set_title("Image", fontsize=9)
         axes[row, 0].text(
