@@ -32,6 +32,8 @@ from selenium import webdriver
 from selenium.webdriver.chrome.service import Service
 from selenium.webdriver.common.by import By
 
+from ig_tutorial.course.markup import BEGIN_SOLUTION
+
 CHROMIUM = "/usr/bin/chromium"
 CHROMEDRIVER = "/usr/bin/chromedriver"
 # Flags from this workplace's notes: no background traffic to the (closed) network.
@@ -66,7 +68,7 @@ def folded_solution_problems(browser: webdriver.Chrome, page: str) -> list[str]:
             continue
         browser.execute_script("arguments[0].querySelector('summary').click()", toggle)
         opened = toggle.get_attribute("open") is not None
-        if not opened or "BEGIN SOLUTION" not in solution.get_attribute("textContent"):
+        if not opened or BEGIN_SOLUTION not in solution.get_attribute("textContent"):
             problems.append(f"{page}: a solution toggle does not open onto the solution")
     return problems
 

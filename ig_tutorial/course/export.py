@@ -99,50 +99,6 @@ def _without_outputs(notebook: Any) -> Any:
     return notebook
 
 
-def instructor_notebook(notebook: Any) -> Any:
-    """The instructor's copy of a notebook: solutions in, outputs out, markup checked.
-
-    Parameters
-    ----------
-    notebook : nbformat.NotebookNode
-
-    Returns
-    -------
-    nbformat.NotebookNode
-
-    Raises
-    ------
-    ValueError
-        If the course markup is wrong (:func:`ig_tutorial.course.markup.markup_problems`).
-    """
-    find_exercises(notebook)  # raises on wrong markup
-    return _without_outputs(notebook)
-
-
-def student_notebook(notebook: Any) -> Any:
-    """The learner's copy of a notebook: every solution region replaced by a stub.
-
-    Parameters
-    ----------
-    notebook : nbformat.NotebookNode
-
-    Returns
-    -------
-    nbformat.NotebookNode
-        With nbgrader metadata kept, outputs removed.
-
-    Raises
-    ------
-    ValueError
-        If the course markup is wrong.
-    """
-    student = _without_outputs(notebook)
-    for exercise in find_exercises(student):
-        cell = student.cells[exercise.solution_index]
-        cell.source = student_source(cell.source)
-    return student
-
-
 def _read(path: Path) -> Any:
     import jupytext
 
@@ -150,14 +106,24 @@ def _read(path: Path) -> Any:
 
 
 def _converted(notebooks: Sequence[Path], set_name: str) -> Iterator[tuple[Path, Any, int]]:
-    convert = student_notebook if set_name == "student" else instructor_notebook
+    """Each notebook of the set, in memory: outputs out, and for students solutions stubbed.
+
+    The instructor set keeps the solutions; nbgrader's ``generate_assignment`` accepts it as a
+    ``source`` assignment. Both sets are checked for wrong course markup
+    (:func:`ig_tutorial.course.markup.markup_problems`) first; the error names the notebook.
+    """
     for path in notebooks:
         node = _read(path)
         try:
-            exported = convert(node)
+            exercises = find_exercises(node)  # raises on wrong markup
         except ValueError as error:
             raise ValueError(f"{path.name}: {error}") from None
-        yield path, exported, len(find_exercises(node))
+        exported = _without_outputs(node)
+        if set_name == "student":
+            for exercise in exercises:
+                cell = exported.cells[exercise.solution_index]
+                cell.source = student_source(cell.source)
+        yield path, exported, len(exercises)
 
 
 def build_course(
