@@ -70,6 +70,7 @@ from ig_tutorial.ig.results import (
     ConvergenceStep,
     LocalRefinement,
     relative_completeness_error,
+    relative_error,
 )
 
 #: Nodes of the first uniform grid, rounded up to a multiple of the batch size.
@@ -194,12 +195,6 @@ def _squared_shares(values: np.ndarray, budget: float) -> np.ndarray:
     if scale == 0.0:
         return np.zeros(values.shape)
     return np.square(values / scale)
-
-
-def _relative(value: float, norm: float) -> float:
-    if norm == 0.0:
-        return 0.0 if value == 0.0 else float("inf")
-    return value / norm
 
 
 @dataclass
@@ -328,8 +323,8 @@ class LocalRefinementState:
                 raise ValueError(f"alphas {[a for a, _, _ in waiting]} are not midpoints")
             pending = waiting
 
-    def measures(self) -> tuple[float, float, float, float, float]:
-        """Completeness error, estimated L2 error, their norms, and the completeness stop measure.
+    def measures(self) -> tuple[float, float, float, float]:
+        """Completeness error, estimated L2 error, the attributions' norm, the completeness stop.
 
         The last is the completeness error, except when ``F(x) = F(x')``: a relative error is
         then undefined (infinite for any rounding), so the delta is judged against the sum of the
@@ -339,11 +334,11 @@ class LocalRefinementState:
         total = float(attributions.sum())
         completeness = relative_completeness_error(total, self.score_difference)
         norm = float(np.sqrt(_sum_of_products(attributions, attributions)))
-        estimated = _relative(float(np.sqrt(np.sum(np.square(self.indicators)))), norm)
+        estimated = relative_error(float(np.sqrt(np.sum(np.square(self.indicators)))), norm)
         judged = completeness
         if self.score_difference == 0.0:
-            judged = _relative(abs(total), float(np.abs(attributions).sum()))
-        return completeness, estimated, norm, abs(self.score_difference), judged
+            judged = relative_error(abs(total), float(np.abs(attributions).sum()))
+        return completeness, estimated, norm, judged
 
 
 @dataclass(frozen=True)
@@ -404,13 +399,14 @@ def refine_locally(
         indicator=one_of(indicator, INDICATORS, "indicator"),
     )
     l2_tolerance = l2_factor * tolerance
+    score_norm = abs(state.score_difference)
     first = np.linspace(0.0, 1.0, initial_node_count(batch_size, max_steps))
     gradients, scores = evaluate(first)
     state.start(first, gradients, scores)
     history = []
     round_ = 0
     while True:
-        completeness, estimated, norm, score_norm, judged = state.measures()
+        completeness, estimated, norm, judged = state.measures()
         history.append(
             ConvergenceStep(len(state.alphas) - 1, len(state.alphas), completeness, estimated)
         )

@@ -21,16 +21,30 @@ import numpy as np
 import tensorflow as tf
 
 
+def relative_error(error: float, norm: float) -> float:
+    """``error / norm``, where a zero ``norm`` gives 0 for no error and infinity for any other.
+
+    Parameters
+    ----------
+    error, norm : float
+        Both at least 0.
+
+    Returns
+    -------
+    float
+    """
+    if norm == 0.0:
+        return 0.0 if error == 0.0 else float("inf")
+    return error / norm
+
+
 def relative_completeness_error(attribution_sum: float, score_difference: float) -> float:
     """``|sum(IG) - (F(x) - F(x'))| / |F(x) - F(x')|``; 0 or infinite if the difference is 0.
 
     Completeness (Sundararajan et al., 2017, arXiv:1703.01365, Proposition 1) says the
     attributions add up to the score difference; this is the relative gap.
     """
-    delta = attribution_sum - score_difference
-    if score_difference == 0.0:
-        return 0.0 if delta == 0.0 else float("inf")
-    return abs(delta) / abs(score_difference)
+    return relative_error(abs(attribution_sum - score_difference), abs(score_difference))
 
 
 def relative_l2_error(
@@ -43,11 +57,9 @@ def relative_l2_error(
     """
     attributions = np.asarray(attributions, dtype=np.float64)
     reference = np.asarray(reference, dtype=np.float64)
-    error = float(np.linalg.norm(attributions - reference))
-    norm = float(np.linalg.norm(reference))
-    if norm == 0.0:
-        return 0.0 if error == 0.0 else float("inf")
-    return error / norm
+    return relative_error(
+        float(np.linalg.norm(attributions - reference)), float(np.linalg.norm(reference))
+    )
 
 
 class ConvergenceStep(NamedTuple):
