@@ -98,7 +98,9 @@ def test_jump_in_the_gradient_meets_the_contract(image, tolerance):
     np.testing.assert_allclose(residuals.sum(), -result.completeness_delta, atol=1e-5)
 
 
-def test_random_walk_gradient_meets_the_contract_and_calibrates_the_indicator():
+@pytest.mark.parametrize("indicator", adaptive_steps.INDICATORS)
+def test_random_walk_gradient_meets_the_contract_and_calibrates_the_indicator(indicator):
+    # "change" is the indicator benchmarks/adaptive_calibration.py compares "surplus" with.
     integrand = RandomWalkIntegrand()
     difference = np.ones(integrand.exact.shape, np.float32)
     score_difference = float(integrand.exact.sum())
@@ -110,6 +112,7 @@ def test_random_walk_gradient_meets_the_contract_and_calibrates_the_indicator():
             batch_size=8,
             tolerance=tolerance,
             max_steps=2048,
+            indicator=indicator,
         )
         last = outcome.history[-1]
         assert outcome.refinement.converged
@@ -123,27 +126,6 @@ def test_random_walk_gradient_meets_the_contract_and_calibrates_the_indicator():
             == []
         )
         assert indicator_bias(integrand, outcome) == pytest.approx(1.0, abs=0.3)
-
-
-def test_the_change_indicator_meets_the_contract_and_is_calibrated_too():
-    """The indicator that ``benchmarks/adaptive_calibration.py`` compares, from the first grid."""
-    integrand = RandomWalkIntegrand()
-    outcome = refine_locally(
-        integrand.evaluate,
-        np.ones(integrand.exact.shape, np.float32),
-        float(integrand.exact.sum()),
-        batch_size=8,
-        tolerance=0.01,
-        max_steps=2048,
-        indicator="change",
-    )
-    last = outcome.history[-1]
-    assert outcome.refinement.converged
-    violations = contract_violations(
-        outcome.average_gradient, integrand.exact, last.relative_completeness_error, 0.01
-    )
-    assert violations == []
-    assert indicator_bias(integrand, outcome) == pytest.approx(1.0, abs=0.3)
 
 
 def indicator_bias(integrand, outcome) -> float:
