@@ -29,7 +29,7 @@ from dataclasses import dataclass
 import numpy as np
 import tensorflow as tf
 
-from ig_tutorial.ig.gradients import model_logits, target_scores
+from ig_tutorial.ig.gradients import gradients_in_batches, model_logits, target_scores
 from ig_tutorial.ig.integration_rules import trapezoid_weights
 from ig_tutorial.ig.path_integral import prepare_path
 
@@ -100,7 +100,6 @@ def bhat_nonuniform_ig(
         baseline=baseline,
         output="probability",
         batch_size=batch_size,
-        progress=False,
     )
     edges = np.linspace(0.0, 1.0, regions + 1)
     inner = tf.constant(edges[1:-1], tf.float32)[:, None, None, None]
@@ -112,7 +111,13 @@ def bhat_nonuniform_ig(
     scores.append(path.score_at_input)
     steps = allocate_steps(np.diff(scores), total_steps)
     alphas, weights = nonuniform_grid(edges, steps)
-    average_gradient, _ = path.weighted_gradient_sum(alphas, weights)
+    average_gradient = tf.zeros_like(path.image)
+    for first, gradients, _ in gradients_in_batches(
+        model, path.straight_line(alphas), path.target, "probability", path.batch_size
+    ):
+        average_gradient += tf.tensordot(
+            tf.constant(weights[first : first + len(gradients)], tf.float32), gradients, axes=1
+        )
     return NonUniformAttribution(
         attributions=path.attributions(average_gradient).numpy(),
         num_evaluations=int(alphas.size),

@@ -95,7 +95,8 @@ def build(photo: str, cache: Path = CACHE, batch_size: int = 8) -> PathGrid:
     import tensorflow as tf
 
     from ig_tutorial import integrated_gradients, load_model, read_image
-    from ig_tutorial.ig.gradients import path_gradients
+    from ig_tutorial.ig.gradients import gradients_in_batches
+    from ig_tutorial.ig.paths import StraightLine
     from ig_tutorial.sources import BUNDLED_MODEL
 
     paths = _paths(photo, cache)
@@ -113,11 +114,12 @@ def build(photo: str, cache: Path = CACHE, batch_size: int = 8) -> PathGrid:
     scores = np.empty(GRID_STEPS + 1)
     difference = (image - baseline).numpy()
     start = time.perf_counter()
-    for first in range(0, GRID_STEPS + 1, batch_size):
-        batch = alphas[first : first + batch_size]
-        gradients, batch_scores = path_gradients(model, baseline, image, batch, target)
-        densities[first : first + len(batch)] = gradients.numpy() * difference
-        scores[first : first + len(batch)] = batch_scores.numpy()
+    line = StraightLine(baseline, image, alphas)
+    for first, gradients, batch_scores in gradients_in_batches(
+        model, line, target, "probability", batch_size
+    ):
+        densities[first : first + len(gradients)] = gradients.numpy() * difference
+        scores[first : first + len(gradients)] = batch_scores.numpy()
     seconds = time.perf_counter() - start
     densities.flush()
     np.save(paths["scores"], scores)

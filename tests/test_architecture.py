@@ -129,7 +129,7 @@ def test_every_method_calls_the_model_only_through_the_seam():
     calls = {
         "fixed steps": lambda m: integrated_gradients(m, image, "top-1", m_steps=4),
         "auto steps": lambda m: integrated_gradients(m, image, 1, m_steps="auto", tolerance=0.5),
-        # Refining rounds too (path_gradients at the midpoints), until max_steps warns.
+        # Refining rounds too (gradients at the midpoints), until max_steps warns.
         "auto refinement": lambda m: _refined(m, image),
         "batch size": lambda m: choose_batch_size(m, (6, 6, 3), candidates=(2, 4)),
         "blur": lambda m: blur_integrated_gradients(m, image, "top-1", max_sigma=2.0, steps=3),

@@ -30,9 +30,10 @@ sub-interval; those of the first grid borrow the surplus of their end nodes agai
 neighbours. On a ReLU network the gradient jumps at many points along the path and moves almost
 like a random walk; for a random walk the surplus predicts the error of each half with
 ``c = 0.41``, and ``c = 0.4`` is what the measurements give on the bundled model
-(``benchmarks/adaptive_calibration.py``, ``docs/benchmarks.md``, which also compares the change
-of the gradient across the sub-interval as the indicator). Unlike that change, the surplus also
-vanishes where the gradient is smooth, so smooth models stop early.
+(``benchmarks/adaptive_calibration.py``, ``docs/benchmarks.md``, which also compares another
+indicator, the change of the gradient across the sub-interval, passed in as an
+:class:`ErrorIndicator`). Unlike that change, the surplus also vanishes where the gradient is
+smooth, so smooth models stop early.
 
 **Stopping rule.** The errors of different sub-intervals come from different jumps and have
 unrelated signs, so the relative L2 error of the whole estimate is estimated as
@@ -59,19 +60,23 @@ import heapq
 import warnings
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import Protocol
 
 import numpy as np
 import tensorflow as tf
 
-from ig_tutorial.checks import one_of, positive_integer, positive_number
+from ig_tutorial.checks import positive_integer, positive_number
+from ig_tutorial.ig.gradients import gradients_in_batches
 from ig_tutorial.ig.integration_rules import canonical_rule_name, trapezoid_weights
-from ig_tutorial.ig.path_integral import PathIntegral, StraightPath
+from ig_tutorial.ig.path_integral import PathEnds, build_result
 from ig_tutorial.ig.results import (
     ConvergenceStep,
+    IntegratedGradientsResult,
     LocalRefinement,
     relative_completeness_error,
     relative_error,
 )
+from ig_tutorial.progress import progress_bar
 
 #: Nodes of the first uniform grid, rounded up to a multiple of the batch size.
 INITIAL_NODES = 16
@@ -84,14 +89,6 @@ SURPLUS_FACTOR = 0.4
 #: Refinement stops when the estimated relative L2 error is at most this times ``tolerance``,
 #: which leaves room below the contract's ``2 * tolerance`` for the estimate's own error.
 L2_STOP_FACTOR = 1.5
-
-#: The alternative indicator the benchmark compares, the change of the gradient across a
-#: sub-interval: ``CHANGE_FACTOR * h / 2 * ||(x - x') (g(b) - g(a))||`` (for a random walk the
-#: trapezoid's error is ``2 / sqrt(12)`` = 0.58 times ``h / 2`` times the change).
-CHANGE_FACTOR = 0.58
-
-#: The error indicators :func:`refine_locally` knows: ``"surplus"`` (the default) and ``"change"``.
-INDICATORS: tuple[str, ...] = ("surplus", "change")
 
 #: The priority a half of a bisected sub-interval is expected to keep, before its midpoint is
 #: evaluated (a squared ratio: each half's error is about half of its parent's where the error
@@ -197,6 +194,56 @@ def _squared_shares(values: np.ndarray, budget: float) -> np.ndarray:
     return np.square(values / scale)
 
 
+#: ``norm(v) = ||(x - x') * v||``: the L2 norm of a gradient-like array in attribution units.
+Norm = Callable[[np.ndarray], float]
+
+
+class ErrorIndicator(Protocol):
+    """How :func:`refine_locally` estimates the L2 error ``e`` of each sub-interval.
+
+    ``"auto"`` uses :class:`SurplusIndicator`; ``benchmarks/adaptive_calibration.py`` passes
+    another one in to compare.
+    """
+
+    def first_grid(self, alphas: np.ndarray, gradients: np.ndarray, norm: Norm) -> list[float]:
+        """``e`` of each sub-interval of the first grid, from its nodes' gradients."""
+        ...
+
+    def halves(
+        self, width: float, left: np.ndarray, middle: np.ndarray, right: np.ndarray, norm: Norm
+    ) -> tuple[float, float]:
+        """``e`` of the two halves of a bisected sub-interval of ``width``, from its three nodes."""
+        ...
+
+
+class SurplusIndicator:
+    """The surplus indicator of ``"auto"``: ``c`` times the surplus contribution (module doc)."""
+
+    def first_grid(self, alphas: np.ndarray, gradients: np.ndarray, norm: Norm) -> list[float]:
+        """The surplus of each inner node against its two neighbours, borrowed by its intervals.
+
+        As if each inner node had bisected ``[alpha_{k-1}, alpha_{k+1}]``: each first-grid
+        sub-interval takes the root mean square of its inner end nodes' surpluses.
+        """
+        inner = np.zeros(len(alphas))
+        for k in range(1, len(alphas) - 1):
+            left, right = alphas[k] - alphas[k - 1], alphas[k + 1] - alphas[k]
+            interpolated = (right * gradients[k - 1] + left * gradients[k + 1]) / (left + right)
+            inner[k] = (left + right) / 2.0 * norm(gradients[k] - interpolated)
+        errors = []
+        for k in range(len(alphas) - 1):
+            ends = [inner[j] for j in (k, k + 1) if 0 < j < len(alphas) - 1]
+            errors.append(SURPLUS_FACTOR * float(np.sqrt(np.mean(np.square(ends)))))
+        return errors
+
+    def halves(
+        self, width: float, left: np.ndarray, middle: np.ndarray, right: np.ndarray, norm: Norm
+    ) -> tuple[float, float]:
+        """Both halves get ``c * width / 2 * ||(x - x') * surplus||`` of the bisection."""
+        child = SURPLUS_FACTOR * width / 2.0 * norm(middle - (left + right) / 2.0)
+        return child, child
+
+
 @dataclass
 class LocalRefinementState:
     """The nodes and sub-intervals of a refinement in progress (all lists in alpha order).
@@ -215,10 +262,14 @@ class LocalRefinementState:
         Per node: ``g . (x - x')``, for the residuals.
     errors : list of float
         Per sub-interval ``[alphas[k], alphas[k + 1]]``: its error indicator ``e``.
-    indicator : {"surplus", "change"}
-        Which indicator ``errors`` holds.
+    indicator : ErrorIndicator
+        What ``errors`` holds.
     average_gradient : numpy.ndarray
         The current trapezoid estimate of the integral of ``g``, ``float64``.
+    history : list of ConvergenceStep
+        One row per round: the errors after it.
+    converged : bool
+        Whether the last round met the tolerance.
     """
 
     difference: np.ndarray
@@ -229,8 +280,10 @@ class LocalRefinementState:
     gradients: list[np.ndarray] = field(default_factory=list)
     projected: list[float] = field(default_factory=list)
     errors: list[float] = field(default_factory=list)
-    indicator: str = "surplus"
+    indicator: ErrorIndicator = field(default_factory=SurplusIndicator)
     average_gradient: np.ndarray | None = None
+    history: list[ConvergenceStep] = field(default_factory=list)
+    converged: bool = False
 
     def _project(self, gradient: np.ndarray) -> float:
         return _sum_of_products(gradient, self.difference)
@@ -250,26 +303,7 @@ class LocalRefinementState:
         self.average_gradient = np.zeros(gradients.shape[1:])
         for weight, gradient in zip(trapezoid_weights(alphas), gradients, strict=True):
             self.average_gradient += weight * gradient
-        if self.indicator == "change":
-            widths = np.diff(alphas)
-            self.errors = [
-                self._change(widths[k], gradients[k], gradients[k + 1]) for k in range(len(widths))
-            ]
-            return
-        # The surplus of each inner node against its two neighbours, as if it had bisected the
-        # sub-interval [alpha_{k-1}, alpha_{k+1}]: what a first-grid sub-interval borrows.
-        inner = np.zeros(len(alphas))
-        for k in range(1, len(alphas) - 1):
-            left, right = alphas[k] - alphas[k - 1], alphas[k + 1] - alphas[k]
-            interpolated = (right * gradients[k - 1] + left * gradients[k + 1]) / (left + right)
-            inner[k] = (left + right) / 2.0 * self._norm(gradients[k] - interpolated)
-        self.errors = []
-        for k in range(len(alphas) - 1):
-            ends = [inner[j] for j in (k, k + 1) if 0 < j < len(alphas) - 1]
-            self.errors.append(SURPLUS_FACTOR * float(np.sqrt(np.mean(np.square(ends)))))
-
-    def _change(self, width: float, left: np.ndarray, right: np.ndarray) -> float:
-        return CHANGE_FACTOR * width / 2.0 * self._norm(right - left)
+        self.errors = self.indicator.first_grid(alphas, gradients, self._norm)
 
     @property
     def indicators(self) -> np.ndarray:
@@ -311,14 +345,9 @@ class LocalRefinementState:
                 self.rounds.insert(k + 1, round_)
                 self.gradients.insert(k + 1, gradient)
                 self.projected.insert(k + 1, self._project(gradient))
-                if self.indicator == "change":
-                    self.errors[k : k + 1] = [
-                        self._change((b - a) / 2.0, self.gradients[k], gradient),
-                        self._change((b - a) / 2.0, gradient, self.gradients[k + 2]),
-                    ]
-                else:
-                    child = SURPLUS_FACTOR * (b - a) / 2.0 * self._norm(surplus)
-                    self.errors[k : k + 1] = [child, child]
+                self.errors[k : k + 1] = self.indicator.halves(
+                    b - a, self.gradients[k], gradient, self.gradients[k + 2], self._norm
+                )
             if len(waiting) == len(pending):
                 raise ValueError(f"alphas {[a for a, _, _ in waiting]} are not midpoints")
             pending = waiting
@@ -340,16 +369,15 @@ class LocalRefinementState:
             judged = relative_error(abs(total), float(np.abs(attributions).sum()))
         return completeness, estimated, norm, judged
 
-
-@dataclass(frozen=True)
-class LocalRefinementOutcome:
-    """What :func:`refine_locally` found: the estimate and where its nodes went."""
-
-    average_gradient: np.ndarray
-    alphas: np.ndarray
-    scores: np.ndarray
-    history: tuple[ConvergenceStep, ...]
-    refinement: LocalRefinement
+    def refinement(self, tolerance: float) -> LocalRefinement:
+        """Where the nodes went, for the result (:attr:`IntegratedGradientsResult.refinement`)."""
+        return LocalRefinement(
+            node_rounds=np.asarray(self.rounds),
+            interval_residuals=self.residuals(),
+            interval_errors=self.indicators,
+            tolerance=float(tolerance),
+            converged=self.converged,
+        )
 
 
 def refine_locally(
@@ -361,9 +389,9 @@ def refine_locally(
     tolerance: float,
     max_steps: int,
     min_width: float = MIN_WIDTH,
-    indicator: str = "surplus",
+    indicator: ErrorIndicator | None = None,
     l2_factor: float = L2_STOP_FACTOR,
-) -> LocalRefinementOutcome:
+) -> LocalRefinementState:
     """Refine the trapezoid rule where its error is, until it meets ``tolerance`` (module doc).
 
     Parameters
@@ -383,41 +411,40 @@ def refine_locally(
         At most ``max_steps`` sub-intervals (``max_steps + 1`` evaluations).
     min_width : float, optional
         Narrower sub-intervals are not bisected.
-    indicator : {"surplus", "change"}, default "surplus"
-        The error indicator ``e``; ``"change"`` only for comparison (module doc).
+    indicator : ErrorIndicator, optional
+        The error indicator ``e``; default :class:`SurplusIndicator`.
     l2_factor : float, default L2_STOP_FACTOR
         Stop when the estimated L2 error is at most ``l2_factor * tolerance``.
 
     Returns
     -------
-    LocalRefinementOutcome
-        ``refinement.converged`` is ``False`` when ``max_steps`` (or ``min_width``) ran out first.
+    LocalRefinementState
+        The final nodes, estimate and ``history``; ``converged`` is ``False`` when
+        ``max_steps`` (or ``min_width``) ran out first.
     """
     state = LocalRefinementState(
         np.asarray(difference, np.float32),
         float(score_difference),
-        indicator=one_of(indicator, INDICATORS, "indicator"),
+        indicator=SurplusIndicator() if indicator is None else indicator,
     )
     l2_tolerance = l2_factor * tolerance
     score_norm = abs(state.score_difference)
     first = np.linspace(0.0, 1.0, initial_node_count(batch_size, max_steps))
     gradients, scores = evaluate(first)
     state.start(first, gradients, scores)
-    history = []
     round_ = 0
     while True:
         completeness, estimated, norm, judged = state.measures()
-        history.append(
+        state.history.append(
             ConvergenceStep(len(state.alphas) - 1, len(state.alphas), completeness, estimated)
         )
         if judged <= tolerance and estimated <= l2_tolerance:
-            converged = True
+            state.converged = True
             break
         widths = np.diff(state.alphas)
         room = max_steps + 1 - len(state.alphas)
         count = min(batch_size, room, int(np.count_nonzero(widths >= 2.0 * min_width)))
         if count <= 0:
-            converged = False
             break
         # Spend the round on what is not met yet: each criterion's share of its own budget.
         priority = np.zeros(widths.size)
@@ -429,37 +456,28 @@ def refine_locally(
         round_ += 1
         gradients, scores = evaluate(midpoints)
         state.bisect(midpoints, gradients, scores, round_)
-    refinement = LocalRefinement(
-        node_rounds=np.asarray(state.rounds),
-        interval_residuals=state.residuals(),
-        interval_errors=state.indicators,
-        tolerance=float(tolerance),
-        converged=converged,
-    )
-    return LocalRefinementOutcome(
-        state.average_gradient,
-        np.asarray(state.alphas),
-        np.asarray(state.scores),
-        tuple(history),
-        refinement,
-    )
+    return state
 
 
-def integrate_adaptively(path: StraightPath, tolerance: float, max_steps: int) -> PathIntegral:
-    """The locally refined trapezoid rule along ``path`` (see the module's description).
+def integrate_adaptively(
+    path: PathEnds, tolerance: float, max_steps: int, *, progress: bool = False
+) -> IntegratedGradientsResult:
+    """Integrated Gradients by the locally refined trapezoid rule (the module's description).
 
     Parameters
     ----------
-    path : StraightPath
-        The prepared path (see :func:`ig_tutorial.ig.path_integral.prepare_path`).
+    path : PathEnds
+        The prepared ends (see :func:`ig_tutorial.ig.path_integral.prepare_path`).
     tolerance : float
         Bound on the relative completeness error and on the estimated relative L2 error.
     max_steps : int
         At most ``max_steps`` sub-intervals (``max_steps + 1`` gradient evaluations).
+    progress : bool, default False
+        Show a progress bar over batches.
 
     Returns
     -------
-    PathIntegral
+    IntegratedGradientsResult
         With one :class:`~ig_tutorial.ig.results.ConvergenceStep` per round and the
         :class:`~ig_tutorial.ig.results.LocalRefinement`.
 
@@ -468,16 +486,30 @@ def integrate_adaptively(path: StraightPath, tolerance: float, max_steps: int) -
     UserWarning
         When ``max_steps`` is reached before ``tolerance`` is met; the message gives the errors.
     """
-    outcome = refine_locally(
-        path.gradients_at,
-        (path.image - path.baseline).numpy(),
-        path.score_difference,
-        batch_size=path.batch_size,
-        tolerance=tolerance,
-        max_steps=max_steps,
-    )
-    last = outcome.history[-1]
-    if not outcome.refinement.converged:
+    with progress_bar(desc="IG batches", unit="batch", disable=not progress, leave=False) as bar:
+
+        def evaluate(alphas: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+            batches = gradients_in_batches(
+                path.model,
+                path.straight_line(alphas),
+                path.target,
+                path.output,
+                path.batch_size,
+                bar=bar,
+            )
+            gradients, scores = zip(*((g.numpy(), s.numpy()) for _, g, s in batches), strict=True)
+            return np.concatenate(gradients), np.concatenate(scores).astype(np.float64)
+
+        state = refine_locally(
+            evaluate,
+            (path.image - path.baseline).numpy(),
+            path.score_difference,
+            batch_size=path.batch_size,
+            tolerance=tolerance,
+            max_steps=max_steps,
+        )
+    last = state.history[-1]
+    if not state.converged:
         warnings.warn(
             f"m_steps='auto' did not meet tolerance {tolerance:g} within max_steps={max_steps}: "
             f"at {last.m_steps} steps ({last.num_evaluations} gradient evaluations) the "
@@ -487,12 +519,13 @@ def integrate_adaptively(path: StraightPath, tolerance: float, max_steps: int) -
             UserWarning,
             stacklevel=3,
         )
-    return PathIntegral(
-        tf.constant(outcome.average_gradient, tf.float32),
-        "riemann_trapezoid",
-        last.m_steps,
-        outcome.alphas,
-        outcome.scores,
-        outcome.history,
-        outcome.refinement,
+    return build_result(
+        path,
+        tf.constant(state.average_gradient, tf.float32),
+        method="riemann_trapezoid",
+        m_steps=last.m_steps,
+        alphas=np.asarray(state.alphas),
+        path_scores=np.asarray(state.scores),
+        history=tuple(state.history),
+        refinement=state.refinement(tolerance),
     )

@@ -6,7 +6,7 @@ path, so its cost is set by how many points the hardware differentiates per seco
 depends on the batch size, and not monotonically: a GPU wants large batches, while on a small CPU a
 batch that outgrows the caches gets *slower* per image (on the 2-core benchmark machine, batch 8
 beat batch 64 by about 50%). No constant suits both, so :func:`choose_batch_size` measures: it times
-the compiled path gradient of :mod:`ig_tutorial.ig.gradients` at growing batch sizes, stops once the
+the path gradients of :mod:`ig_tutorial.ig.gradients` at growing batch sizes, stops once the
 rate falls past its peak, and remembers the answer for the model. The result of Integrated Gradients
 never depends on the batch size, only its speed and memory do.
 """
@@ -18,10 +18,12 @@ import weakref
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
+import numpy as np
 import tensorflow as tf
 
 from ig_tutorial.checks import one_of, positive_integer
-from ig_tutorial.ig.gradients import TARGET_OUTPUTS, Model, path_gradient_sum
+from ig_tutorial.ig.gradients import TARGET_OUTPUTS, Model, gradients_in_batches
+from ig_tutorial.ig.paths import StraightLine
 
 #: Gradient evaluations per model call when ``batch_size`` is not given: measured, not guessed.
 #: On the benchmark's 2-core CPU batch 8 ran about 30% faster per evaluation than the
@@ -65,7 +67,7 @@ def measure_evaluations_per_second(
     calls: int = 1,
     timer: Callable[[], float] = time.perf_counter,
 ) -> float:
-    """Time the compiled path gradient of ``model`` at one batch size.
+    """Time one model call of the path gradients of ``model`` at one batch size.
 
     One untimed call comes first: the first call at a new batch shape also builds kernels.
 
@@ -90,14 +92,17 @@ def measure_evaluations_per_second(
         Gradient evaluations per second.
     """
     image = tf.fill(tuple(image_shape), 0.5)
-    baseline = tf.zeros_like(image)
-    alphas = tf.linspace(0.0, 1.0, batch_size)
-    weights = tf.fill([batch_size], 1.0 / batch_size)
-    path_gradient_sum(model, baseline, image, alphas, weights, 0, output)[0].numpy()
+    points = StraightLine(tf.zeros_like(image), image, np.linspace(0.0, 1.0, batch_size))
+
+    def one_call() -> None:
+        for _, gradients, _ in gradients_in_batches(model, points, 0, output, batch_size):
+            # .numpy() waits for the result, so the timer sees the work and not its dispatch.
+            gradients.numpy()
+
+    one_call()
     start = timer()
     for _ in range(calls):
-        # .numpy() waits for the result, so the timer sees the work and not just its dispatch.
-        path_gradient_sum(model, baseline, image, alphas, weights, 0, output)[0].numpy()
+        one_call()
     return calls * batch_size / (timer() - start)
 
 

@@ -9,30 +9,30 @@ measurement) goes through it, so a new model type or a new device policy is one 
 
 - :func:`compute_gradients` is the tutorial's small, readable version (taught in
   ``notebooks/04_gradients_and_saturation.py``).
-- :func:`path_gradient_sum` is what :func:`ig_tutorial.integrated_gradients` runs: it builds a
-  batch of points on the straight line, differentiates them and returns the *weighted sum* of
-  their gradients, so only one image-sized tensor leaves the graph per batch and memory does not
-  grow with the number of steps.
-- :func:`path_gradients` returns the gradient at *each* point on the straight line, for the
-  locally refined quadrature of ``m_steps="auto"`` (:mod:`ig_tutorial.ig.adaptive_steps`), which
-  needs every node's gradient to judge each sub-interval.
-- :func:`gradients_and_scores` differentiates arbitrary images, for paths that are not straight
-  lines (the blur path of :mod:`ig_tutorial.ig.path_methods`).
+- :func:`gradients_in_batches` is what every method runs: it walks the points of a path (any
+  sequence of inputs that can be sliced, such as the straight line's
+  :class:`~ig_tutorial.ig.paths.StraightLine`, which computes its points a batch at a time, or
+  the blur path's array) ``batch_size`` points per model call and yields each batch's gradients
+  and scores. The caller reduces them at once (a weighted sum for a fixed rule, kept per node
+  for ``m_steps="auto"``), so memory is bounded by one batch, not by the number of steps.
+- :func:`gradients_and_scores` is one such call on a batch of inputs.
 - :func:`model_logits` is a forward pass only (the target's ``"top-1"``, the path's ends).
 
-The compiled functions are built once per model, score and input rank (3 for images, 1 for the
-feature vectors of a tabular model, taught in ``notebooks/10_your_own_model.py``) by
-:func:`_compiled` and kept in one cache keyed weakly on the model.
+Both differentiate with one compiled function, built by :func:`compiled_gradients` once per
+model, score and input rank (3 for images, 1 for the feature vectors of a tabular model, taught
+in ``notebooks/10_your_own_model.py``) and kept in one cache keyed weakly on the model.
 """
 
 from __future__ import annotations
 
 import weakref
-from collections.abc import Callable
+from collections.abc import Callable, Iterator, Sequence
 
 import tensorflow as tf
+from tqdm import std
 
 from ig_tutorial.checks import one_of
+from ig_tutorial.progress import progress_bar
 
 #: What the IG core calls a model: images in ``[0, 1]`` ``(n, height, width, channels)`` (or
 #: feature vectors ``(n, n_features)``) to logits ``(n, num_classes)``, differentiable with
@@ -117,184 +117,72 @@ def compute_gradients(
     return tape.gradient(scores, images)
 
 
-def _gradients_of_batch(model, output, images, target):
-    with tf.GradientTape() as tape:
-        tape.watch(images)
-        scores = target_scores(model(images), target, output)
-    return tape.gradient(scores, images), scores
-
-
-def _straight_line_points(baseline, image, alphas):
-    # One alpha per point, broadcast over the input's axes: (n, 1, 1, 1) for an image,
-    # (n, 1) for a feature vector.
-    alphas_x = tf.reshape(alphas, [-1] + [1] * baseline.shape.rank)
-    return baseline[tf.newaxis] + alphas_x * (image - baseline)[tf.newaxis]
-
-
-def _weighted_path_gradients(model, output, baseline, image, alphas, weights, target):
-    images = _straight_line_points(baseline, image, alphas)
-    gradients, scores = _gradients_of_batch(model, output, images, target)
-    return tf.tensordot(weights, gradients, axes=1), scores
-
-
-def _path_gradients(model, output, baseline, image, alphas, target):
-    return _gradients_of_batch(
-        model, output, _straight_line_points(baseline, image, alphas), target
-    )
-
-
-_VECTOR = tf.TensorSpec([None], tf.float32)
-_CLASS = tf.TensorSpec([], tf.int32)
-
-
-def _signature(kind: str, rank: int) -> list[tf.TensorSpec]:
-    """The input signature of ``kind`` for inputs of ``rank`` (3: images, 1: feature vectors).
-
-    The signatures leave the batch and input sizes open, so one trace serves every batch.
-    """
-    one = tf.TensorSpec([None] * rank, tf.float32)
-    if kind == "batch":
-        return [tf.TensorSpec([None] * (rank + 1), tf.float32), _CLASS]
-    if kind == "path":
-        return [one, one, _VECTOR, _VECTOR, _CLASS]
-    return [one, one, _VECTOR, _CLASS]  # "path points"
-
-
-# What can be compiled: the traced Python function of each kind.
-_TRACEABLE = {
-    "batch": _gradients_of_batch,
-    "path": _weighted_path_gradients,
-    "path points": _path_gradients,
-}
-
+#: One compiled gradient function per model, score and input rank; keyed weakly on the model.
 _COMPILED: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
 
+#: ``(inputs, target) -> (gradients, scores)``, one model call.
+CompiledGradients = Callable[[tf.Tensor, tf.Tensor], tuple[tf.Tensor, tf.Tensor]]
 
-def _compiled(
-    model: Model, kind: str, output: str, rank: int = 3
-) -> Callable[..., tuple[tf.Tensor, tf.Tensor]]:
-    """Return (and cache, per model, kind, score and input rank) the compiled ``kind``."""
+
+def compiled_gradients(model: Model, output: str, rank: int) -> CompiledGradients:
+    """The compiled gradient of the target score for ``model``: built once, then cached.
+
+    The signature leaves the batch and input sizes open, so one trace serves every batch of
+    inputs of ``rank`` axes (3 for images, 1 for feature vectors).
+
+    Parameters
+    ----------
+    model : callable
+        Inputs -> logits.
+    output : {"probability", "logit"}
+        The differentiated score.
+    rank : int
+        Axes of one input.
+
+    Returns
+    -------
+    callable
+        ``(inputs, target) -> (gradients, scores)``: ``dF/dx`` at each input (same shape as
+        ``inputs``) and ``F`` at each, shape ``(n,)``.
+    """
     per_model = _COMPILED.setdefault(model, {})
-    key = (kind, output, rank)
+    key = (output, rank)
     if key not in per_model:
-        function = _TRACEABLE[kind]
         # The cache is keyed weakly on the model; a strong reference from the compiled function
         # would keep every model alive forever.
         model_ref = weakref.ref(model)
-        per_model[key] = tf.function(
-            lambda *tensors: function(model_ref(), output, *tensors),
-            input_signature=_signature(kind, rank),
+
+        @tf.function(
+            input_signature=[
+                tf.TensorSpec([None] * (rank + 1), tf.float32),
+                tf.TensorSpec([], tf.int32),
+            ],
             reduce_retracing=True,
         )
+        def gradients_of_batch(inputs: tf.Tensor, target: tf.Tensor):
+            with tf.GradientTape() as tape:
+                tape.watch(inputs)
+                scores = target_scores(model_ref()(inputs), target, output)
+            return tape.gradient(scores, inputs), scores
+
+        per_model[key] = gradients_of_batch
     return per_model[key]
-
-
-def path_gradient_sum(
-    model: Model,
-    baseline: tf.Tensor,
-    image: tf.Tensor,
-    alphas: tf.Tensor,
-    weights: tf.Tensor,
-    target: int,
-    output: str = "probability",
-) -> tuple[tf.Tensor, tf.Tensor]:
-    """Weighted sum of target-score gradients at points on the straight path, in one model call.
-
-    Parameters
-    ----------
-    model : callable
-        Images in ``[0, 1]`` -> logits.
-    baseline, image : tf.Tensor
-        Shape ``(height, width, channels)`` (or ``(n_features,)``): the path runs from
-        ``baseline`` (alpha 0) to ``image``.
-    alphas, weights : tf.Tensor
-        Shape ``(n,)``: the batch's interpolation constants and quadrature weights.
-    target : int
-        Class index.
-    output : {"probability", "logit"}, default "probability"
-        The differentiated score.
-
-    Returns
-    -------
-    weighted_gradients : tf.Tensor
-        ``sum_k weights[k] * dF/dx at x' + alphas[k] (x - x')``, shape ``(height, width, 3)``.
-    scores : tf.Tensor
-        The target score at each point, shape ``(n,)``.
-    """
-    image = tf.convert_to_tensor(image, tf.float32)
-    score = one_of(output, TARGET_OUTPUTS, "output")
-    compiled = _compiled(model, "path", score, image.shape.rank)
-    return compiled(
-        tf.convert_to_tensor(baseline, tf.float32),
-        image,
-        tf.convert_to_tensor(alphas, tf.float32),
-        tf.convert_to_tensor(weights, tf.float32),
-        tf.constant(target, tf.int32),
-    )
-
-
-def path_gradients(
-    model: Model,
-    baseline: tf.Tensor,
-    image: tf.Tensor,
-    alphas: tf.Tensor,
-    target: int,
-    output: str = "probability",
-) -> tuple[tf.Tensor, tf.Tensor]:
-    """Target-score gradients and scores at points on the straight path, in one model call.
-
-    Unlike :func:`path_gradient_sum`, every point's gradient leaves the graph: the caller keeps
-    what it needs (``m_steps="auto"`` keeps each node's gradient to judge the sub-intervals next to
-    it). Keep ``alphas`` to one batch: the returned gradients take ``len(alphas)`` image-sized
-    tensors of memory.
-
-    Parameters
-    ----------
-    model : callable
-        Images in ``[0, 1]`` -> logits.
-    baseline, image : tf.Tensor
-        Shape ``(height, width, channels)`` (or ``(n_features,)``): the path runs from
-        ``baseline`` (alpha 0) to ``image``.
-    alphas : tf.Tensor
-        Shape ``(n,)``: the batch's interpolation constants.
-    target : int
-        Class index.
-    output : {"probability", "logit"}, default "probability"
-        The differentiated score.
-
-    Returns
-    -------
-    gradients : tf.Tensor
-        ``dF/dx at x' + alphas[k] (x - x')``, shape ``(n, height, width, 3)``.
-    scores : tf.Tensor
-        The target score at each point, shape ``(n,)``.
-    """
-    image = tf.convert_to_tensor(image, tf.float32)
-    score = one_of(output, TARGET_OUTPUTS, "output")
-    compiled = _compiled(model, "path points", score, image.shape.rank)
-    return compiled(
-        tf.convert_to_tensor(baseline, tf.float32),
-        image,
-        tf.convert_to_tensor(alphas, tf.float32),
-        tf.constant(target, tf.int32),
-    )
 
 
 def gradients_and_scores(
     model: Model, images: tf.Tensor, target: int, output: str = "probability"
 ) -> tuple[tf.Tensor, tf.Tensor]:
-    """Gradients and scores of the target class at arbitrary images, in one compiled model call.
+    """Gradients and scores of the target class at a batch of inputs, in one compiled call.
 
-    The compiled counterpart of :func:`compute_gradients`, for paths that are not straight lines
-    (:func:`ig_tutorial.ig.path_methods.integrate_gradients_along_path`).
+    The compiled counterpart of :func:`compute_gradients`.
 
     Parameters
     ----------
     model : callable
         Images in ``[0, 1]`` -> logits.
     images : tf.Tensor
-        Shape ``(n, height, width, 3)``; keep ``n`` to a batch size, the gradients of all images
-        are returned.
+        Shape ``(n, height, width, 3)`` (or ``(n, n_features)``); keep ``n`` to a batch size,
+        the gradients of all inputs are returned.
     target : int
         Class index.
     output : {"probability", "logit"}, default "probability"
@@ -303,11 +191,62 @@ def gradients_and_scores(
     Returns
     -------
     gradients : tf.Tensor
-        ``dF/dx`` at each image, same shape as ``images``.
+        ``dF/dx`` at each input, same shape as ``images``.
     scores : tf.Tensor
-        The target score of each image, shape ``(n,)``.
+        The target score of each input, shape ``(n,)``.
     """
     images = tf.convert_to_tensor(images, tf.float32)
-    score = one_of(output, TARGET_OUTPUTS, "output")
-    compiled = _compiled(model, "batch", score, images.shape.rank - 1)
+    compiled = compiled_gradients(
+        model, one_of(output, TARGET_OUTPUTS, "output"), images.shape.rank - 1
+    )
     return compiled(images, tf.constant(target, tf.int32))
+
+
+def gradients_in_batches(
+    model: Model,
+    points: Sequence,
+    target: int,
+    output: str,
+    batch_size: int,
+    *,
+    bar: std.tqdm | None = None,
+) -> Iterator[tuple[int, tf.Tensor, tf.Tensor]]:
+    """Gradients and scores along a path, ``batch_size`` points per model call.
+
+    Parameters
+    ----------
+    model : callable
+        Inputs -> logits.
+    points : sequence of inputs
+        The path: anything with ``len`` whose slices are batches of inputs, such as a
+        :class:`~ig_tutorial.ig.paths.StraightLine` (computed a batch at a time) or an array of
+        shape ``(n, height, width, channels)``.
+    target : int
+        Class index.
+    output : {"probability", "logit"}
+        The differentiated score.
+    batch_size : int
+        Points per model call.
+    bar : tqdm, optional
+        Advanced once per model call.
+
+    Yields
+    ------
+    first : int
+        Index in ``points`` of the batch's first point.
+    gradients : tf.Tensor
+        ``dF/dx`` at each point of the batch, shape ``(len(batch), ...)``.
+    scores : tf.Tensor
+        ``F`` at each point of the batch, shape ``(len(batch),)``.
+    """
+    if bar is None:
+        bar = progress_bar(disable=True)
+    compiled = None
+    target = tf.constant(target, tf.int32)
+    for first in range(0, len(points), batch_size):
+        batch = tf.convert_to_tensor(points[first : first + batch_size], tf.float32)
+        if compiled is None:
+            compiled = compiled_gradients(model, output, batch.shape.rank - 1)
+        gradients, scores = compiled(batch, target)
+        bar.update(1)
+        yield first, gradients, scores

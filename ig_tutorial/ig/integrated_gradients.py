@@ -9,10 +9,11 @@ attributes to feature ``i``
           \frac{\partial F(x' + \alpha (x - x'))}{\partial x_i} \, d\alpha .
 
 The integral is estimated by a quadrature rule (:mod:`ig_tutorial.ig.integration_rules`) with a
-fixed number of steps, or refined until it has converged (``m_steps="auto"``,
-:mod:`ig_tutorial.ig.adaptive_steps`). Both share the preparation and the result of
-:mod:`ig_tutorial.ig.path_integral`; the completeness check of the result is in
-:mod:`ig_tutorial.ig.results`.
+fixed number of steps (:func:`integrate_fixed_steps`), or refined until it has converged
+(``m_steps="auto"``, :mod:`ig_tutorial.ig.adaptive_steps`). Both start from the checked ends of
+:func:`ig_tutorial.ig.path_integral.prepare_path` and take their gradients from the one seam,
+:func:`ig_tutorial.ig.gradients.gradients_in_batches`; the completeness check of the result is
+in :mod:`ig_tutorial.ig.results`.
 """
 
 from __future__ import annotations
@@ -24,9 +25,9 @@ import numpy as np
 import tensorflow as tf
 
 from ig_tutorial.ig.adaptive_steps import check_adaptive_settings, integrate_adaptively
-from ig_tutorial.ig.gradients import Model
+from ig_tutorial.ig.gradients import Model, gradients_in_batches
 from ig_tutorial.ig.integration_rules import IntegrationRule, integration_rule
-from ig_tutorial.ig.path_integral import PathIntegral, StraightPath, build_result, prepare_path
+from ig_tutorial.ig.path_integral import PathEnds, build_result, prepare_path
 from ig_tutorial.ig.results import IntegratedGradientsResult
 from ig_tutorial.progress import progress_bar
 
@@ -54,22 +55,52 @@ def integral_approximation(gradients: tf.Tensor, weights: tf.Tensor) -> tf.Tenso
     return tf.tensordot(weights, gradients, axes=1)
 
 
-def integrate_fixed_steps(path: StraightPath, rule: IntegrationRule) -> PathIntegral:
-    """Estimate the path integral with one quadrature rule: every node, in batches.
+def integrate_fixed_steps(
+    path: PathEnds, rule: IntegrationRule, *, progress: bool = False
+) -> IntegratedGradientsResult:
+    """Integrated Gradients by one quadrature rule: every node, in batches, as a running sum.
+
+    Each batch's gradients are weighed and added at once, so memory holds one batch of
+    gradients however many nodes the rule has.
 
     Parameters
     ----------
-    path : StraightPath
-        The prepared path (see :func:`ig_tutorial.ig.path_integral.prepare_path`).
+    path : PathEnds
+        The prepared ends (see :func:`ig_tutorial.ig.path_integral.prepare_path`).
     rule : IntegrationRule
         The nodes and weights.
+    progress : bool, default False
+        Show a progress bar over batches.
 
     Returns
     -------
-    PathIntegral
+    IntegratedGradientsResult
     """
-    average_gradient, path_scores = path.weighted_gradient_sum(rule.alphas, rule.weights)
-    return PathIntegral(average_gradient, rule.name, rule.m_steps, rule.alphas.copy(), path_scores)
+    total = tf.zeros_like(path.image)
+    path_scores = []
+    batches = -(-rule.num_evaluations // path.batch_size)
+    with progress_bar(
+        total=batches, desc="IG batches", unit="batch", disable=not progress, leave=False
+    ) as bar:
+        for first, gradients, scores in gradients_in_batches(
+            path.model,
+            path.straight_line(rule.alphas),
+            path.target,
+            path.output,
+            path.batch_size,
+            bar=bar,
+        ):
+            weights = rule.weights[first : first + len(scores)]
+            total += integral_approximation(gradients, weights)
+            path_scores.append(scores.numpy())
+    return build_result(
+        path,
+        total,
+        method=rule.name,
+        m_steps=rule.m_steps,
+        alphas=rule.alphas.copy(),
+        path_scores=np.concatenate(path_scores),
+    )
 
 
 def integrated_gradients(
@@ -192,27 +223,17 @@ def integrated_gradients(
     >>> auto.relative_completeness_error <= 0.01, auto.estimated_error <= 0.015
     (True, True)
     """
-    if isinstance(m_steps, str) and m_steps == "auto":
+    automatic = isinstance(m_steps, str) and m_steps == "auto"
+    if automatic:
         check_adaptive_settings(method, tolerance, max_steps)
-        rule = None
     else:
         rule = integration_rule(method, m_steps)
     path = prepare_path(
-        model,
-        image,
-        target,
-        baseline=baseline,
-        output=output,
-        batch_size=batch_size,
-        progress=progress,
-        total_evaluations=None if rule is None else rule.num_evaluations,
+        model, image, target, baseline=baseline, output=output, batch_size=batch_size
     )
-    with path.progress_bar:
-        if rule is None:
-            integral = integrate_adaptively(path, tolerance, max_steps)
-        else:
-            integral = integrate_fixed_steps(path, rule)
-    return build_result(path, integral)
+    if automatic:
+        return integrate_adaptively(path, tolerance, max_steps, progress=progress)
+    return integrate_fixed_steps(path, rule, progress=progress)
 
 
 def integrated_gradients_many(

@@ -1,53 +1,47 @@
-r"""One attribution's integral along the straight line: what fixed and adaptive steps share.
+r"""What every path integral of one attribution shares: its checked ends and their scores.
 
 Integrated Gradients (Sundararajan, Taly & Yan, 2017, arXiv:1703.01365, eq. 1) attributes to
 feature ``i``
 
 .. math:: \mathrm{IG}_i(x) = (x_i - x'_i) \int_0^1
-          \frac{\partial F(x' + \alpha (x - x'))}{\partial x_i} \, d\alpha .
+          \frac{\partial F(x' + \alpha (x - x'))}{\partial x_i} \, d\alpha ,
 
-:func:`prepare_path` checks the inputs once and evaluates ``F`` at both ends;
-:meth:`StraightPath.weighted_gradient_sum` estimates the integral from any nodes and weights,
-batch by batch through :func:`ig_tutorial.ig.gradients.path_gradient_sum`; :func:`build_result`
-turns an estimate into an :class:`~ig_tutorial.ig.results.IntegratedGradientsResult`. The fixed
-rules of :mod:`ig_tutorial.ig.integrated_gradients` and the refinement of
-:mod:`ig_tutorial.ig.adaptive_steps` only choose the nodes.
+and any other path method (section 4 of the paper) integrates along another path with the same
+two kinds of end: where it starts (the baseline ``x'``, or for Blur IG the blurred input) and the
+input ``x``. :func:`prepare_path` checks the inputs of one attribution once, resolves its target
+and batch size and evaluates ``F`` at both ends in one forward pass; the fixed rules of
+:mod:`ig_tutorial.ig.integrated_gradients`, the refinement of
+:mod:`ig_tutorial.ig.adaptive_steps` and the sampled paths of :mod:`ig_tutorial.ig.path_methods`
+only choose their points and sum the gradients that
+:func:`ig_tutorial.ig.gradients.gradients_in_batches` returns for them. :func:`build_result`
+turns a straight-line estimate into an :class:`~ig_tutorial.ig.results.IntegratedGradientsResult`.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import NamedTuple
 
 import numpy as np
 import tensorflow as tf
-from tqdm import std
 
 from ig_tutorial.checks import class_index, one_input, one_of, same_shape
 from ig_tutorial.ig.batching import resolve_batch_size
-from ig_tutorial.ig.gradients import (
-    TARGET_OUTPUTS,
-    Model,
-    model_logits,
-    path_gradient_sum,
-    path_gradients,
-    target_scores,
-)
+from ig_tutorial.ig.gradients import TARGET_OUTPUTS, Model, model_logits, target_scores
+from ig_tutorial.ig.paths import StraightLine
 from ig_tutorial.ig.results import ConvergenceStep, IntegratedGradientsResult, LocalRefinement
 from ig_tutorial.ig.targets import resolve_target
-from ig_tutorial.progress import progress_bar
 
 
 @dataclass(frozen=True)
-class StraightPath:
-    """The straight line from ``baseline`` to ``image`` for one model, class and score.
+class PathEnds:
+    """The ends of one attribution's path, checked, for one model, class, score and batch size.
 
     Attributes
     ----------
     model : callable
-        Images in ``[0, 1]`` -> logits.
+        Inputs -> logits.
     baseline, image : tf.Tensor
-        The path's ends, ``(height, width, channels)``.
+        Where the path starts (``x'``) and the input it ends at (``x``), same shape.
     target : int
         The attributed class index, checked against the model's number of classes.
     output : str
@@ -56,8 +50,6 @@ class StraightPath:
         Gradient evaluations per model call.
     score_at_baseline, score_at_input : float
         ``F(x')`` and ``F(x)``.
-    progress_bar : tqdm.std.tqdm
-        Advanced once per model call (disabled unless asked for).
     """
 
     model: Model
@@ -68,91 +60,19 @@ class StraightPath:
     batch_size: int
     score_at_baseline: float
     score_at_input: float
-    progress_bar: std.tqdm
 
     @property
     def score_difference(self) -> float:
         """``F(x) - F(x')``: what the attributions add up to."""
         return self.score_at_input - self.score_at_baseline
 
-    def weighted_gradient_sum(
-        self, alphas: np.ndarray, weights: np.ndarray
-    ) -> tuple[tf.Tensor, np.ndarray]:
-        """``sum_k weights[k] * dF/dx(x' + alphas[k] (x - x'))`` in batches, and ``F`` at each."""
-        total = tf.zeros_like(self.image)
-        path_scores = []
-        for start in range(0, alphas.size, self.batch_size):
-            stop = start + self.batch_size
-            batch_sum, scores = path_gradient_sum(
-                self.model,
-                self.baseline,
-                self.image,
-                alphas[start:stop],
-                weights[start:stop],
-                self.target,
-                self.output,
-            )
-            total += batch_sum
-            path_scores.append(scores.numpy())
-            self.progress_bar.update(1)
-        return total, np.concatenate(path_scores)
-
-    def gradients_at(self, alphas: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        """``dF/dx`` and ``F`` at each of ``alphas``, one model call per ``batch_size`` of them.
-
-        Returns
-        -------
-        gradients : numpy.ndarray
-            ``float32``, shape ``(len(alphas), height, width, channels)``.
-        scores : numpy.ndarray
-            ``float64``, shape ``(len(alphas),)``.
-        """
-        gradients, scores = [], []
-        for start in range(0, alphas.size, self.batch_size):
-            batch_gradients, batch_scores = path_gradients(
-                self.model,
-                self.baseline,
-                self.image,
-                alphas[start : start + self.batch_size],
-                self.target,
-                self.output,
-            )
-            gradients.append(batch_gradients.numpy())
-            scores.append(batch_scores.numpy().astype(np.float64))
-            self.progress_bar.update(1)
-        return np.concatenate(gradients), np.concatenate(scores)
+    def straight_line(self, alphas: np.ndarray) -> StraightLine:
+        """The points ``x' + alpha (x - x')`` at ``alphas``, computed a batch at a time."""
+        return StraightLine(self.baseline, self.image, alphas)
 
     def attributions(self, average_gradient: tf.Tensor) -> tf.Tensor:
         """``(x - x') * average gradient``: IG from the integral's estimate."""
         return (self.image - self.baseline) * average_gradient
-
-
-class PathIntegral(NamedTuple):
-    """An estimate of the path integral and where it was evaluated.
-
-    Attributes
-    ----------
-    average_gradient : tf.Tensor
-        The quadrature of the gradient over ``alpha`` in ``[0, 1]``.
-    method : str
-        Canonical name of the rule.
-    m_steps : int
-        Sub-intervals of the rule.
-    alphas, path_scores : numpy.ndarray
-        The nodes and ``F`` at each, sorted by alpha.
-    history : tuple of ConvergenceStep
-        One row per round of refinement (adaptive steps only).
-    refinement : LocalRefinement or None
-        Where the adaptive steps put their nodes (adaptive steps only).
-    """
-
-    average_gradient: tf.Tensor
-    method: str
-    m_steps: int
-    alphas: np.ndarray
-    path_scores: np.ndarray
-    history: tuple[ConvergenceStep, ...] = ()
-    refinement: LocalRefinement | None = None
 
 
 def prepare_path(
@@ -163,21 +83,18 @@ def prepare_path(
     baseline: tf.Tensor | np.ndarray | None,
     output: str,
     batch_size: int | str | None,
-    progress: bool,
-    total_evaluations: int | None = None,
-) -> StraightPath:
+) -> PathEnds:
     """Check the inputs of one attribution and evaluate ``F`` at both ends of its path.
 
     Parameters
     ----------
-    model, image, target, baseline, output, batch_size, progress
-        As for :func:`ig_tutorial.integrated_gradients`.
-    total_evaluations : int, optional
-        The number of gradient evaluations, when known in advance, for the progress bar.
+    model, image, target, baseline, output, batch_size
+        As for :func:`ig_tutorial.integrated_gradients`; ``baseline`` is where the path starts
+        (default black), ``image`` where it ends.
 
     Returns
     -------
-    StraightPath
+    PathEnds
 
     Raises
     ------
@@ -194,11 +111,7 @@ def prepare_path(
     end_logits = model_logits(model, tf.stack([baseline, image]))
     class_index(target, int(end_logits.shape[-1]))
     score_at_baseline, score_at_input = target_scores(end_logits, target, output).numpy().tolist()
-    total_batches = None if total_evaluations is None else -(-total_evaluations // batch_size)
-    bar = progress_bar(
-        total=total_batches, desc="IG batches", unit="batch", disable=not progress, leave=False
-    )
-    return StraightPath(
+    return PathEnds(
         model,
         baseline,
         image,
@@ -207,26 +120,56 @@ def prepare_path(
         batch_size,
         float(score_at_baseline),
         float(score_at_input),
-        bar,
     )
 
 
-def build_result(path: StraightPath, integral: PathIntegral) -> IntegratedGradientsResult:
-    """The result of one attribution from its path and its integral's estimate."""
-    history = integral.history
+def build_result(
+    path: PathEnds,
+    average_gradient: tf.Tensor,
+    *,
+    method: str,
+    m_steps: int,
+    alphas: np.ndarray,
+    path_scores: np.ndarray,
+    history: tuple[ConvergenceStep, ...] = (),
+    refinement: LocalRefinement | None = None,
+) -> IntegratedGradientsResult:
+    """The result of one straight-line attribution from the estimate of its integral.
+
+    Parameters
+    ----------
+    path : PathEnds
+        The prepared ends.
+    average_gradient : tf.Tensor
+        The quadrature of the gradient over ``alpha`` in ``[0, 1]``.
+    method : str
+        Canonical name of the rule.
+    m_steps : int
+        Sub-intervals of the rule.
+    alphas, path_scores : numpy.ndarray
+        The nodes and ``F`` at each, sorted by alpha.
+    history : tuple of ConvergenceStep, optional
+        One row per round of refinement (``m_steps="auto"`` only).
+    refinement : LocalRefinement, optional
+        Where ``m_steps="auto"`` put its nodes.
+
+    Returns
+    -------
+    IntegratedGradientsResult
+    """
     return IntegratedGradientsResult(
-        attributions=path.attributions(integral.average_gradient).numpy(),
+        attributions=path.attributions(average_gradient).numpy(),
         target=path.target,
-        method=integral.method,
-        m_steps=integral.m_steps,
-        num_evaluations=int(integral.alphas.size),
+        method=method,
+        m_steps=m_steps,
+        num_evaluations=int(alphas.size),
         batch_size=path.batch_size,
         output=path.output,
         score_at_input=path.score_at_input,
         score_at_baseline=path.score_at_baseline,
-        alphas=integral.alphas,
-        path_scores=integral.path_scores,
+        alphas=alphas,
+        path_scores=path_scores,
         estimated_error=history[-1].estimated_error if history else None,
         convergence_history=history,
-        refinement=integral.refinement,
+        refinement=refinement,
     )

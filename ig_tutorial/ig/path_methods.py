@@ -16,8 +16,9 @@ the trapezoid rule along the path,
 .. math:: \sum_{k<N} \tfrac12 \big(\nabla F(p_k) + \nabla F(p_{k+1})\big) \odot (p_{k+1} - p_k),
 
 exact for a linear model whatever the path, and for the straight line equal to IG's trapezoid rule.
-Gradients come from :func:`ig_tutorial.ig.gradients.gradients_and_scores`, the package's one seam;
-the blur path itself from :func:`ig_tutorial.ig.paths.blur_path`.
+The path's ends are checked by :func:`ig_tutorial.ig.path_integral.prepare_path` and its gradients
+come from :func:`ig_tutorial.ig.gradients.gradients_in_batches`, as for the straight line; the blur
+path itself from :func:`ig_tutorial.ig.paths.blur_path`.
 """
 
 from __future__ import annotations
@@ -27,12 +28,11 @@ from dataclasses import dataclass
 import numpy as np
 import tensorflow as tf
 
-from ig_tutorial.checks import class_index, one_image, one_of
-from ig_tutorial.ig.batching import resolve_batch_size
-from ig_tutorial.ig.gradients import TARGET_OUTPUTS, Model, gradients_and_scores, model_logits
+from ig_tutorial.checks import one_image, one_of
+from ig_tutorial.ig.gradients import TARGET_OUTPUTS, Model, gradients_in_batches
+from ig_tutorial.ig.path_integral import prepare_path
 from ig_tutorial.ig.paths import blur_path
 from ig_tutorial.ig.results import CompletenessCheck
-from ig_tutorial.ig.targets import resolve_target
 from ig_tutorial.progress import progress_bar
 
 
@@ -140,9 +140,9 @@ def integrate_gradients_along_path(
         )
     if not np.all(np.isfinite(path)):
         raise ValueError("path contains NaN or infinite values; clean the images first.")
-    batch_size = resolve_batch_size(model, batch_size, path.shape[1:], output)
-    target = resolve_target(model, path[-1], target)
-    class_index(target, int(model_logits(model, path[-1:]).shape[-1]))
+    ends = prepare_path(
+        model, path[-1], target, baseline=path[0], output=output, batch_size=batch_size
+    )
     # The trapezoid along the path gives path image k half of each adjacent step's difference:
     # (p_{k+1} - p_{k-1}) / 2 inside, and half a step at either end.
     steps = np.diff(path, axis=0)
@@ -151,22 +151,26 @@ def integrate_gradients_along_path(
     total = tf.zeros(path.shape[1:], tf.float32)
     path_scores = []
     num_points = path.shape[0]
-    starts = range(0, num_points, batch_size)
-    for start in progress_bar(
-        starts, desc="path batches", unit="batch", disable=not progress, leave=False
-    ):
-        stop = start + batch_size
-        gradients, scores = gradients_and_scores(model, path[start:stop], target, output)
-        total += tf.reduce_sum(gradients * coefficients[start:stop], axis=0)
-        path_scores.append(scores.numpy())
+    with progress_bar(
+        total=-(-num_points // ends.batch_size),
+        desc="path batches",
+        unit="batch",
+        disable=not progress,
+        leave=False,
+    ) as bar:
+        for first, gradients, scores in gradients_in_batches(
+            model, path, ends.target, output, ends.batch_size, bar=bar
+        ):
+            total += tf.reduce_sum(gradients * coefficients[first : first + len(scores)], axis=0)
+            path_scores.append(scores.numpy())
     path_scores = np.concatenate(path_scores)
     parameters = np.arange(num_points) if path_parameters is None else np.asarray(path_parameters)
     return PathIntegratedGradientsResult(
         attributions=total.numpy(),
-        target=target,
+        target=ends.target,
         method=method,
         num_evaluations=num_points,
-        batch_size=int(batch_size),
+        batch_size=ends.batch_size,
         output=output,
         score_at_input=float(path_scores[-1]),
         score_at_baseline=float(path_scores[0]),

@@ -12,6 +12,8 @@ baseline's own features enter.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import numpy as np
 import tensorflow as tf
 
@@ -32,7 +34,7 @@ def interpolate_images(baseline: tf.Tensor, image: tf.Tensor, alphas: tf.Tensor)
     Parameters
     ----------
     baseline, image : tf.Tensor
-        Shape ``(height, width, channels)``.
+        Shape ``(height, width, channels)`` (or ``(n_features,)``, any shape both share).
     alphas : tf.Tensor
         Shape ``(n,)``, interpolation constants, usually in ``[0, 1]``.
 
@@ -41,10 +43,38 @@ def interpolate_images(baseline: tf.Tensor, image: tf.Tensor, alphas: tf.Tensor)
     tf.Tensor
         Shape ``(n, height, width, channels)``.
     """
-    alphas = tf.convert_to_tensor(alphas, tf.float32)[:, tf.newaxis, tf.newaxis, tf.newaxis]
     baseline = tf.convert_to_tensor(baseline, tf.float32)
     image = tf.convert_to_tensor(image, tf.float32)
+    # One alpha per point, broadcast over the input's axes: (n, 1, 1, 1) for an image.
+    alphas = tf.reshape(tf.convert_to_tensor(alphas, tf.float32), [-1] + [1] * baseline.shape.rank)
     return baseline[tf.newaxis] + alphas * (image - baseline)[tf.newaxis]
+
+
+@dataclass(frozen=True)
+class StraightLine:
+    """The points ``x' + alpha_k (x - x')`` of the straight line, computed a batch at a time.
+
+    A sequence of inputs for :func:`ig_tutorial.ig.gradients.gradients_in_batches`: slicing it
+    interpolates only the sliced alphas, so memory holds one batch of points however many alphas
+    there are.
+
+    Attributes
+    ----------
+    baseline, image : tf.Tensor
+        The line's ends ``x'`` (alpha 0) and ``x`` (alpha 1).
+    alphas : numpy.ndarray
+        Shape ``(n,)``: where the points lie.
+    """
+
+    baseline: tf.Tensor
+    image: tf.Tensor
+    alphas: np.ndarray
+
+    def __len__(self) -> int:
+        return len(self.alphas)
+
+    def __getitem__(self, batch: slice) -> tf.Tensor:
+        return interpolate_images(self.baseline, self.image, self.alphas[batch])
 
 
 def blur_path(
