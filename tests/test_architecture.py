@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import ast
+import importlib
 import re
 import sys
 from pathlib import Path
@@ -234,3 +235,111 @@ def test_the_package_exports_what_notebooks_and_readme_use():
 @pytest.mark.parametrize("name", ig_tutorial.__all__)
 def test_every_exported_name_exists(name):
     assert getattr(ig_tutorial, name) is not None
+
+
+# docs/architecture.md's module map: one row a module, "| `path` | taught in ... or machinery |".
+MAP_ROW = re.compile(r"^\|\s*`([\w/]+\.py)`\s*\|\s*([^|]+?)\s*\|", re.MULTILINE)
+
+
+def package_modules(package: Path) -> set[str]:
+    """Every module of the package, as a path relative to it (``ig/gradients.py``)."""
+    return {
+        path.relative_to(package).as_posix()
+        for path in package.rglob("*.py")
+        if path.name != "__init__.py" and "__pycache__" not in path.parts
+    }
+
+
+def module_map_problems(package: Path, architecture: str) -> list[str]:
+    """Modules missing from the map, rows naming no module, rows neither taught nor machinery."""
+    rows = dict(MAP_ROW.findall(architecture))
+    modules = package_modules(package)
+    problems = [f"missing from the map: {module}" for module in sorted(modules - set(rows))]
+    problems += [f"no such module: {module}" for module in sorted(set(rows) - modules)]
+    for module, kind in sorted(rows.items()):
+        if not (re.fullmatch(r"taught in notebooks? [0-9, and-]+", kind) or kind == "machinery"):
+            problems.append(f"{module}: {kind!r} is neither 'taught in notebook NN' nor 'machinery'")
+    return problems
+
+
+def test_the_architecture_map_lists_every_module():
+    assert module_map_problems(PACKAGE, (ROOT / "docs" / "architecture.md").read_text()) == []
+
+
+def test_the_module_map_check_catches_a_missing_a_stale_and_an_unsorted_row(tmp_path):
+    (tmp_path / "ig").mkdir()
+    for name in ("images.py", "ig/gradients.py", "ig/paths.py"):
+        (tmp_path / name).write_text("")
+    architecture = (
+        "| `images.py` | taught in notebook 1 | photos |\n"
+        "| `ig/gradients.py` | somewhere | the seam |\n"
+        "| `ig/old.py` | machinery | gone |\n"
+    )
+    assert module_map_problems(tmp_path, architecture) == [
+        "missing from the map: ig/paths.py",
+        "no such module: ig/old.py",
+        "ig/gradients.py: 'somewhere' is neither 'taught in notebook NN' nor 'machinery'",
+    ]
+
+
+# A dotted name in the package's own namespace, as docstrings and messages write it.
+POINTER = re.compile(r"\big_tutorial(?:\.[A-Za-z_]\w*)+")
+
+
+def resolves(dotted: str) -> bool:
+    """Whether ``ig_tutorial.a.b.C.d`` is a module, or an attribute reached from one."""
+    parts = dotted.split(".")
+    for split in range(len(parts), 0, -1):
+        try:
+            value = importlib.import_module(".".join(parts[:split]))
+        except ImportError:
+            continue
+        for attribute in parts[split:]:
+            if not hasattr(value, attribute):
+                return False
+            value = getattr(value, attribute)
+        return True
+    return False
+
+
+def false_pointers(package: Path) -> list[str]:
+    """Each ``ig_tutorial.X`` in a string of the package (docstrings, messages) that does not resolve."""
+    problems = []
+    for path in sorted(package.rglob("*.py")):
+        for node in ast.walk(ast.parse(path.read_text())):
+            if isinstance(node, ast.Constant) and isinstance(node.value, str):
+                for dotted in POINTER.findall(node.value):
+                    # A sentence may end right after the name: "see ig_tutorial.images."
+                    if not resolves(dotted.rstrip(".")):
+                        problems.append(f"{path.relative_to(package.parent)}: {dotted}")
+    return sorted(set(problems))
+
+
+def false_pointers_in_pages(pages: list[Path]) -> list[str]:
+    """Each ``ig_tutorial.X`` written in a Markdown page that does not resolve."""
+    return sorted(
+        {
+            f"{page.name}: {dotted}"
+            for page in pages
+            for dotted in POINTER.findall(page.read_text())
+            if not resolves(dotted.rstrip("."))
+        }
+    )
+
+
+def test_every_pointer_into_the_package_resolves():
+    assert false_pointers(PACKAGE) == []
+    pages = [ROOT / "README.md", *sorted((ROOT / "docs").glob("*.md"))]
+    assert false_pointers_in_pages(pages) == []
+
+
+def test_the_pointer_check_catches_a_name_that_does_not_resolve(tmp_path):
+    (tmp_path / "hints.py").write_text(
+        'HINT = "pass one of ig_tutorial.BUNDLED_IMAGES"\n'
+        'def f():\n    """See :func:`ig_tutorial.ig.paths.interpolate_images`."""\n'
+        'def g():\n    raise ValueError("use ig_tutorial.ig.paths.no_such_function")\n'
+    )
+    assert false_pointers(tmp_path) == [
+        f"{tmp_path.name}/hints.py: ig_tutorial.BUNDLED_IMAGES",
+        f"{tmp_path.name}/hints.py: ig_tutorial.ig.paths.no_such_function",
+    ]

@@ -14,7 +14,7 @@ choices shows what is robust, and the per-pixel spread shows where the map is no
   noise by adding noise", arXiv:1706.03825) applied to IG. Taught in ``notebooks/09_toolkit.py``.
 
 Both return an :class:`AveragedAttributions` with the mean, the per-pixel standard deviation and
-every individual :class:`ig_tutorial.IntegratedGradientsResult`.
+every individual :class:`~ig_tutorial.ig.results.IntegratedGradientsResult`.
 """
 
 from __future__ import annotations
