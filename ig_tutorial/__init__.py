@@ -18,78 +18,99 @@ This namespace exports what the notebooks and the README use; everything else is
 its module. ``docs/architecture.md`` draws the map.
 """
 
+import ast
 import importlib
-from typing import Any
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 __version__ = "0.1.0"
 
-#: Public name -> the module that defines it. Importing ``ig_tutorial`` loads none of them (and so
-#: not TensorFlow): each is imported on first use, so ``ig-tutorial --help`` answers at once.
-_EXPORTS: dict[str, str] = {
-    # Inputs: photos and models.
-    "Classifier": "ig_tutorial.models.classifier",
-    "ImageNetLabels": "ig_tutorial.models.labels",
-    "cascading_randomization": "ig_tutorial.models.randomization",
-    "load_model": "ig_tutorial.models.loading",
-    "read_image": "ig_tutorial.images",
-    "resolve_image_source": "ig_tutorial.images",
-    # The method, in the order the notebooks teach it.
-    "BASELINES": "ig_tutorial.ig.baselines",
-    "INTEGRATION_RULES": "ig_tutorial.ig.integration_rules",
-    "blur_integrated_gradients": "ig_tutorial.ig.path_methods",
-    "compute_gradients": "ig_tutorial.ig.gradients",
-    "convergence_study": "ig_tutorial.ig.convergence",
-    "gradient_attributions": "ig_tutorial.ig.sanity_checks",
-    "image_edges": "ig_tutorial.ig.sanity_checks",
-    "integral_approximation": "ig_tutorial.ig.integrated_gradients",
-    "integrated_gradients": "ig_tutorial.ig.integrated_gradients",
-    "integrated_gradients_many": "ig_tutorial.ig.integrated_gradients",
-    "integrated_gradients_method": "ig_tutorial.ig.sanity_checks",
-    "integrated_gradients_over_baselines": "ig_tutorial.ig.ensembles",
-    "integration_rule": "ig_tutorial.ig.integration_rules",
-    "interpolate_images": "ig_tutorial.ig.paths",
-    "make_baseline": "ig_tutorial.ig.baselines",
-    "model_randomization_check": "ig_tutorial.ig.sanity_checks",
-    "rank_correlation": "ig_tutorial.ig.sanity_checks",
-    "relative_l2_error": "ig_tutorial.ig.results",
-    "resolve_target": "ig_tutorial.ig.targets",
-    "smoothgrad_integrated_gradients": "ig_tutorial.ig.ensembles",
-    "target_scores": "ig_tutorial.ig.gradients",
-    # Figures.
-    "VISUALIZATION_MODES": "ig_tutorial.plotting.attribution_maps",
-    "attribution_mask": "ig_tutorial.plotting.tutorial_figures",
-    "plot_attribution_grid": "ig_tutorial.plotting.attribution_maps",
-    "plot_averaged_attributions": "ig_tutorial.plotting.attribution_maps",
-    "plot_completeness_vs_steps": "ig_tutorial.plotting.convergence_plots",
-    "plot_convergence": "ig_tutorial.plotting.convergence_plots",
-    "plot_feature_attributions": "ig_tutorial.plotting.feature_attributions",
-    "plot_images": "ig_tutorial.plotting.tutorial_figures",
-    "plot_img_attributions": "ig_tutorial.plotting.tutorial_figures",
-    "plot_interpolation_strip": "ig_tutorial.plotting.tutorial_figures",
-    "plot_randomization_maps": "ig_tutorial.plotting.sanity_plots",
-    "plot_rank_correlations": "ig_tutorial.plotting.sanity_plots",
-    "plot_refinement": "ig_tutorial.plotting.convergence_plots",
-    "plot_saturation": "ig_tutorial.plotting.tutorial_figures",
-    "plot_toy_saturation": "ig_tutorial.plotting.tutorial_figures",
-    "visualize_attributions": "ig_tutorial.plotting.attribution_maps",
-    # Exercises: the self-checks the notebooks' exercise cells call.
-    "check_clip_value": "ig_tutorial.course.self_checks",
-    "check_completeness_error": "ig_tutorial.course.self_checks",
-    "check_enough_steps": "ig_tutorial.course.self_checks",
-    "check_explanation": "ig_tutorial.course.self_checks",
-    "check_hides_dark": "ig_tutorial.course.self_checks",
-    "check_interpolation": "ig_tutorial.course.self_checks",
-    "check_left_riemann": "ig_tutorial.course.self_checks",
-    "check_most_hidden": "ig_tutorial.course.self_checks",
-    "check_polynomial_rules": "ig_tutorial.course.self_checks",
-    "check_top1_probability": "ig_tutorial.course.self_checks",
-    "check_toy_integrated_gradients": "ig_tutorial.course.self_checks",
-    # Notebook set-up.
-    "save_figure": "ig_tutorial.running.notebook_setup",
-    "setup_notebook": "ig_tutorial.running.notebook_setup",
-}
+# The public names, each imported from the module that defines it. Type checkers and editors read
+# these imports (go-to-definition works); at run time they are not executed: importing
+# ``ig_tutorial`` loads none of the modules (and so not TensorFlow), each name is imported on first
+# use (PEP 562), so ``ig-tutorial --help`` answers at once.
+if TYPE_CHECKING:
+    from ig_tutorial.course.self_checks import (
+        check_clip_value,
+        check_completeness_error,
+        check_enough_steps,
+        check_explanation,
+        check_hides_dark,
+        check_interpolation,
+        check_left_riemann,
+        check_most_hidden,
+        check_polynomial_rules,
+        check_top1_probability,
+        check_toy_integrated_gradients,
+    )
+    from ig_tutorial.ig.baselines import BASELINES, make_baseline
+    from ig_tutorial.ig.convergence import convergence_study
+    from ig_tutorial.ig.ensembles import (
+        integrated_gradients_over_baselines,
+        smoothgrad_integrated_gradients,
+    )
+    from ig_tutorial.ig.gradients import compute_gradients, target_scores
+    from ig_tutorial.ig.integrated_gradients import (
+        integral_approximation,
+        integrated_gradients,
+        integrated_gradients_many,
+    )
+    from ig_tutorial.ig.integration_rules import INTEGRATION_RULES, integration_rule
+    from ig_tutorial.ig.path_methods import blur_integrated_gradients
+    from ig_tutorial.ig.paths import interpolate_images
+    from ig_tutorial.ig.results import relative_l2_error
+    from ig_tutorial.ig.sanity_checks import (
+        gradient_attributions,
+        image_edges,
+        integrated_gradients_method,
+        model_randomization_check,
+        rank_correlation,
+    )
+    from ig_tutorial.ig.targets import resolve_target
+    from ig_tutorial.images import read_image, resolve_image_source
+    from ig_tutorial.models.classifier import Classifier
+    from ig_tutorial.models.labels import ImageNetLabels
+    from ig_tutorial.models.loading import load_model
+    from ig_tutorial.models.randomization import cascading_randomization
+    from ig_tutorial.plotting.attribution_maps import (
+        VISUALIZATION_MODES,
+        plot_attribution_grid,
+        plot_averaged_attributions,
+        visualize_attributions,
+    )
+    from ig_tutorial.plotting.convergence_plots import (
+        plot_completeness_vs_steps,
+        plot_convergence,
+        plot_refinement,
+    )
+    from ig_tutorial.plotting.feature_attributions import plot_feature_attributions
+    from ig_tutorial.plotting.sanity_plots import plot_randomization_maps, plot_rank_correlations
+    from ig_tutorial.plotting.tutorial_figures import (
+        attribution_mask,
+        plot_images,
+        plot_img_attributions,
+        plot_interpolation_strip,
+        plot_saturation,
+        plot_toy_saturation,
+    )
+    from ig_tutorial.running.notebook_setup import save_figure, setup_notebook
+
+
+def _exports() -> dict[str, str]:
+    """Public name -> its module, read from the ``TYPE_CHECKING`` imports: one list, not two."""
+    tree = ast.parse(Path(__file__).read_text(encoding="utf-8"))
+    imports = next(
+        node
+        for node in tree.body
+        if isinstance(node, ast.If) and getattr(node.test, "id", None) == "TYPE_CHECKING"
+    )
+    return {alias.name: node.module for node in imports.body for alias in node.names}
+
+
+_EXPORTS: dict[str, str] = _exports()
 
 __all__ = list(_EXPORTS)
+
 
 
 def __getattr__(name: str) -> Any:
