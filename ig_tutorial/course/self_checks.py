@@ -22,6 +22,7 @@ from typing import Any
 import numpy as np
 
 from ig_tutorial.ig.integration_rules import integration_rule
+from ig_tutorial.ig.pixel_maps import pixel_map
 from ig_tutorial.ig.results import CompletenessCheck, IntegratedGradientsResult
 from ig_tutorial.ig.targets import resolve_target
 from ig_tutorial.plotting.attribution_maps import attribution_map
@@ -399,7 +400,7 @@ def check_completeness_error(answer: Any, result: IntegratedGradientsResult) -> 
 
 
 def _share_on_dark(attributions: Any, dark: np.ndarray) -> float:
-    magnitude = np.abs(np.asarray(attributions, np.float64)).sum(axis=-1)
+    magnitude = pixel_map(np.asarray(attributions, np.float64))
     total = magnitude.sum()
     return float(magnitude[dark].sum() / total) if total > 0 else 0.0
 
@@ -530,7 +531,7 @@ def check_clip_value(answer: Any, attributions: Any, clip_percentile: float = 99
             "That is the percentile over single channel values: sum |attributions| over the "
             "channels first (axis=-1), one value per pixel, then take the percentile."
         )
-    if np.isclose(value, magnitudes.sum(axis=-1).max(), rtol=1e-4):
+    if np.isclose(value, pixel_map(magnitudes).max(), rtol=1e-4):
         raise AssertionError(
             f"That is the largest value (the 100th percentile); take the {clip_percentile:g}th "
             "with np.percentile."
