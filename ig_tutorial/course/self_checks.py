@@ -25,6 +25,7 @@ from ig_tutorial.ig.integration_rules import integration_rule
 from ig_tutorial.ig.pixel_maps import pixel_map
 from ig_tutorial.ig.results import CompletenessCheck, IntegratedGradientsResult
 from ig_tutorial.ig.targets import resolve_target
+from ig_tutorial.models.classifier import class_label
 from ig_tutorial.plotting.attribution_maps import attribution_map
 
 __all__ = [
@@ -578,8 +579,8 @@ def check_explanation(answer: Any, image: Any, model: Any, tolerance: float = 0.
             "explain my_image, the photo you read."
         )
     top1 = resolve_target(model, image, "top-1")
-    labels = getattr(model, "labels", None)
-    name = f"{top1} ({labels[top1]})" if labels is not None else str(top1)
+    label = class_label(model, top1)
+    name = f"{top1} ({label})" if label is not None else str(top1)
     if result.target != top1:
         raise AssertionError(
             f"The result explains class {result.target}; the model's top-1 for this photo is "
