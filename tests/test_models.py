@@ -10,6 +10,7 @@ import tensorflow as tf
 from ig_tutorial import Classifier, integrated_gradients, load_model
 from ig_tutorial.models import loading as models_module
 from ig_tutorial.models.classifier import class_label
+from ig_tutorial.models import saved_models
 
 
 class _TinyImageNetModel(tf.Module):
@@ -105,7 +106,7 @@ def test_cached_hub_module_skips_the_network_check(monkeypatch, tmp_path):
     handle = "https://tfhub.dev/some/model/1"
     (tmp_path / hashlib.sha1(handle.encode()).hexdigest()).mkdir()
     monkeypatch.setattr(socket, "create_connection", lambda *a, **k: pytest.fail("network used"))
-    models_module._require_network(handle)  # returns without touching the network
+    saved_models.require_network(handle)  # returns without touching the network
 
 
 def test_bundled_model_is_a_real_imagenet_classifier(bundled_model):
