@@ -9,8 +9,8 @@ import tensorflow as tf
 
 from ig_tutorial import Classifier, integrated_gradients, load_model
 from ig_tutorial.models import loading as models_module
-from ig_tutorial.models.classifier import class_label
 from ig_tutorial.models import saved_models
+from ig_tutorial.models.classifier import class_label
 
 
 class _TinyImageNetModel(tf.Module):
