@@ -56,16 +56,9 @@ def hub_cache_folder(handle: str) -> Path | None:
 
 
 def hub_cache_has(handle: str) -> bool:
-    """Whether tensorflow_hub has already downloaded ``handle`` (so no network is needed).
+    """Whether tensorflow_hub has already downloaded ``handle``, so no network is needed.
 
-    Parameters
-    ----------
-    handle : str
-        A TF-Hub handle.
-
-    Returns
-    -------
-    bool
+    True when the handle's :func:`hub_cache_folder` exists.
     """
     folder = hub_cache_folder(handle)
     return folder is not None and folder.is_dir()
