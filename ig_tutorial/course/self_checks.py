@@ -302,8 +302,9 @@ def check_left_riemann(answer: Any, path_gradients: Any) -> None:
                 f"alpha = 0, 1/m, ..., 1 - 1/m equally: leave out the last gradient."
             )
     raise AssertionError(
-        "Not the left Riemann average: take the gradients at alpha = 0 .. 1 - 1/m "
-        "(path_gradients[:-1]) and average them over axis 0."
+        "Not the left Riemann average: of each of the m sub-intervals [k/m, (k+1)/m] the left "
+        "rule takes the gradient at its left end, alpha = k/m, and averages these m gradients "
+        "over the alphas (axis 0)."
     )
 
 
