@@ -24,7 +24,7 @@ import tensorflow as tf
 from ig_tutorial import load_model, read_image
 from ig_tutorial import sources as sources_module
 from ig_tutorial.cache import check_reachable
-from ig_tutorial.models import loading
+from ig_tutorial.models import saved_models
 from ig_tutorial.sources import bundled_image_path
 
 SIZE = 8
@@ -160,7 +160,7 @@ def test_truncated_tarball_is_a_clear_error_and_leaves_no_cache(local_hub, tmp_p
     handle = f"{local_hub.url}/broken/1"
     with pytest.raises(ValueError, match="truncated or corrupt"):
         load_model(handle, input_size=SIZE)
-    assert not loading._hub_cache_has(handle)
+    assert not saved_models.hub_cache_has(handle)
     assert [p.name for p in (tmp_path / "hub").iterdir()] == []
     # The cache is usable afterwards: a good handle loads.
     assert load_model(f"{local_hub.url}/tiny/1", input_size=SIZE).num_classes == 1001

@@ -26,7 +26,7 @@ from ig_tutorial.cache import atomic_file
 from ig_tutorial.ig.baselines import make_baseline
 from ig_tutorial.ig.integrated_gradients import integrated_gradients
 from ig_tutorial.images import read_image
-from ig_tutorial.models.classifier import Classifier
+from ig_tutorial.models.classifier import Classifier, class_label
 
 #: Characters kept from an input's name in its output's name; the rest become ``_``.
 _UNSAFE = re.compile(r"[^A-Za-z0-9._-]+")
@@ -149,7 +149,7 @@ def attribute_input(
                 max_steps=settings.max_steps,
             )
         notes = [f"{w.category.__name__}: {w.message}" for w in caught]
-        label = model.labels[result.target] if model.labels is not None else None
+        label = class_label(model, result.target)
         attributions = np.asarray(result.attributions).astype(settings.dtype)
         if not np.all(np.isfinite(attributions)):
             notes.append(f"some attributions are not finite as {settings.dtype}")

@@ -188,6 +188,7 @@ def _attribute_one(args: argparse.Namespace) -> int:
     from ig_tutorial.ig.baselines import make_baseline
     from ig_tutorial.ig.integrated_gradients import integrated_gradients
     from ig_tutorial.images import read_image
+    from ig_tutorial.models.classifier import class_label
     from ig_tutorial.models.loading import load_model
     from ig_tutorial.plotting.tutorial_figures import plot_img_attributions
 
@@ -212,7 +213,7 @@ def _attribute_one(args: argparse.Namespace) -> int:
         tolerance=args.tolerance,
         max_steps=args.max_steps,
     )
-    label = model.labels[result.target] if model.labels else str(result.target)
+    label = class_label(model, result.target) or str(result.target)
     print(f"\nIntegrated Gradients for class {result.target} ({label}):")
     print("  " + result.completeness_report())
     stem = Path(str(source)).stem.replace(" ", "_")
