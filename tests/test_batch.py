@@ -26,15 +26,9 @@ from ig_tutorial.batch.inputs import (
     read_targets,
     shard_of,
 )
-from ig_tutorial.batch.outputs import (
-    ImageRecord,
-    ManifestWriter,
-    read_output_folder,
-    read_output_key,
-    remove_stale_partials,
-    write_npz,
-)
-from ig_tutorial.cache import atomic_file
+from ig_tutorial.batch.manifest import ImageRecord, ManifestWriter, read_output_folder
+from ig_tutorial.batch.npz_files import read_output_key, write_npz
+from ig_tutorial.cache import atomic_file, remove_stale_partials
 from ig_tutorial.checks import shard_spec, steps_or_auto
 from ig_tutorial.models.loading import load_model
 from ig_tutorial.running.cli import main

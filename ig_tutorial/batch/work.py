@@ -15,12 +15,8 @@ from pathlib import Path
 import numpy as np
 
 from ig_tutorial.batch.inputs import InputItem, content_hash
-from ig_tutorial.batch.outputs import (
-    ImageRecord,
-    finite_or_none,
-    read_output_key,
-    write_npz,
-)
+from ig_tutorial.batch.manifest import ImageRecord, finite_or_none
+from ig_tutorial.batch.npz_files import load_npz, read_output_key, write_npz
 from ig_tutorial.batch.settings import AttributionSettings, normalize_target
 from ig_tutorial.cache import atomic_file
 from ig_tutorial.ig.baselines import make_baseline
@@ -44,16 +40,20 @@ def output_stem(path: Path, key: str) -> str:
     return f"{stem}-{key[:_KEY_LENGTH]}"
 
 
+#: What a skipped input's record takes from its ``.npz`` (all but the attributions).
+_SUMMARY_MEMBERS = ("target", "label", "m_steps", "num_evaluations", "relative_completeness_error")
+
+
 def _summary_from_npz(path: Path) -> dict:
-    with open(path, "rb") as handle, np.load(handle, allow_pickle=False) as data:
-        label = str(data["label"])
-        return {
-            "target": int(data["target"]),
-            "label": label or None,
-            "m_steps": int(data["m_steps"]),
-            "num_evaluations": int(data["num_evaluations"]),
-            "relative_completeness_error": finite_or_none(data["relative_completeness_error"]),
-        }
+    data = load_npz(path, _SUMMARY_MEMBERS)
+    label = str(data["label"])
+    return {
+        "target": int(data["target"]),
+        "label": label or None,
+        "m_steps": int(data["m_steps"]),
+        "num_evaluations": int(data["num_evaluations"]),
+        "relative_completeness_error": finite_or_none(data["relative_completeness_error"]),
+    }
 
 
 def _write_figure(path: Path, image, baseline, attributions, title: str) -> None:
