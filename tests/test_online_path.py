@@ -11,6 +11,8 @@ from __future__ import annotations
 import http.server
 import io
 import os
+import pkgutil
+import re
 import socket
 import tarfile
 import threading
@@ -170,8 +172,12 @@ def test_missing_label_file_and_image_are_connection_errors(local_hub, monkeypat
     monkeypatch.setattr(sources_module, "TUTORIAL_LABELS_URL", f"{local_hub.url}/nothing.txt")
     with pytest.raises(ConnectionError, match="nothing.txt"):
         load_model(f"{local_hub.url}/tiny/1", input_size=SIZE)
-    with pytest.raises(ConnectionError, match="use a bundled photo"):
+    with pytest.raises(ConnectionError, match="use a bundled photo") as failure:
         read_image(f"{local_hub.url}/images/missing.jpg")
+    named = re.findall(r"\big_tutorial(?:\.\w+)+", str(failure.value))
+    assert named, "the hint names where the bundled photos are listed"
+    for name in named:
+        pkgutil.resolve_name(name)  # raises if the hint names nothing
 
 
 def test_a_cut_off_image_is_not_kept_in_the_cache(local_hub, tmp_path):
