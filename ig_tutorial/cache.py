@@ -126,9 +126,8 @@ def atomic_file(final: Path) -> Iterator[Path]:
     ``.<final name>.partial-<host>-<pid>-<random>`` beside ``final``, is hidden and says which
     process wrote it, so a later run can tell a killed writer's leftovers from a live one's
     (:func:`partial_file_writer`; :func:`remove_stale_partials` deletes them). The caller
-    creates the file
-    (so it gets the usual permissions, not a private temporary file's); an existing ``final`` is
-    replaced.
+    creates the file (so it gets the usual permissions, not a private temporary file's); an
+    existing ``final`` is replaced.
 
     Parameters
     ----------

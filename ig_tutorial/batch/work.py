@@ -110,7 +110,14 @@ def attribute_input(
     """
     start = time.perf_counter()
     sha256 = item.sha256
-    outputs: list[str] = []
+
+    def record(status: str, **details) -> ImageRecord:
+        # What every outcome records: the input, its hash if known, and the time spent so far.
+        seconds = round(time.perf_counter() - start, 4)
+        return ImageRecord(
+            input=item.source, sha256=sha256, status=status, seconds=seconds, **details
+        )
+
     try:
         if item.error is not None or item.path is None:
             raise FileNotFoundError(item.error or f"{item.source!r} was not found.")
@@ -123,14 +130,7 @@ def attribute_input(
         png = output_dir / f"{stem}.png" if figures else None
         outputs = ([png.name] if png is not None else []) + [npz.name]
         if not force and read_output_key(npz) == key and (png is None or png.is_file()):
-            return ImageRecord(
-                input=item.source,
-                sha256=sha256,
-                status="skipped",
-                outputs=outputs,
-                seconds=round(time.perf_counter() - start, 4),
-                **_summary_from_npz(npz),
-            )
+            return record("skipped", outputs=outputs, **_summary_from_npz(npz))
 
         image = read_image(item.path, size=model.input_size)
         baseline = make_baseline(settings.baseline, image)
@@ -178,12 +178,9 @@ def attribute_input(
                 ),
             },
         )
-        return ImageRecord(
-            input=item.source,
-            sha256=sha256,
-            status="done",
+        return record(
+            "done",
             outputs=outputs,
-            seconds=round(time.perf_counter() - start, 4),
             target=result.target,
             label=label,
             m_steps=result.m_steps,
@@ -192,11 +189,4 @@ def attribute_input(
             warnings=notes,
         )
     except Exception as error:  # noqa: BLE001 - one bad input must not stop the run
-        return ImageRecord(
-            input=item.source,
-            sha256=sha256,
-            status="failed",
-            outputs=[],
-            error=f"{type(error).__name__}: {error}",
-            seconds=round(time.perf_counter() - start, 4),
-        )
+        return record("failed", error=f"{type(error).__name__}: {error}")
