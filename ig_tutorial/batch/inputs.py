@@ -236,8 +236,9 @@ def discover_inputs(
     -------
     list of InputItem
         In the order given (folders and patterns in sorted order), each file once even when
-        several arguments name it. A file that does not exist is an item with an ``error``, so
-        that it is recorded as failed and the run goes on.
+        several arguments name it. A file that does not exist or cannot be read (a broken
+        symbolic link, a folder that cannot be listed) is an item with an ``error``, so that it
+        is recorded as failed and the run goes on.
 
     Raises
     ------
