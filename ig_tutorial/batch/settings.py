@@ -9,6 +9,7 @@ it, and a change of any setting (or of the model's weights) gives new files besi
 from __future__ import annotations
 
 import hashlib
+import inspect
 import json
 import os
 import re
@@ -19,6 +20,8 @@ from typing import Any
 from ig_tutorial.checks import one_of, positive_integer, positive_number, steps_or_auto
 from ig_tutorial.ig.adaptive_steps import check_adaptive_settings
 from ig_tutorial.ig.baselines import BASELINES
+from ig_tutorial.ig.gradients import TARGET_OUTPUTS
+from ig_tutorial.ig.integrated_gradients import integrated_gradients
 from ig_tutorial.ig.integration_rules import canonical_rule_name
 from ig_tutorial.ig.targets import TOP_1_NAMES
 
@@ -28,8 +31,23 @@ FORMAT_VERSION = 1
 #: How attributions may be stored: ``float16`` halves the files (see ``docs/batch.md``).
 ATTRIBUTION_DTYPES: tuple[str, ...] = ("float32", "float16")
 
-#: The attributed scores :func:`ig_tutorial.integrated_gradients` offers.
-OUTPUTS: tuple[str, ...] = ("probability", "logit")
+# A batch run attributes as one call of the IG core does: its defaults are the core's own.
+_CORE_DEFAULTS = {
+    name: parameter.default
+    for name, parameter in inspect.signature(integrated_gradients).parameters.items()
+}
+
+#: The default integration rule: the IG core's.
+DEFAULT_METHOD: str = _CORE_DEFAULTS["method"]
+
+#: The default attributed score: the IG core's.
+DEFAULT_OUTPUT: str = _CORE_DEFAULTS["output"]
+
+#: ``m_steps="auto"``'s default tolerance: the IG core's.
+DEFAULT_TOLERANCE: float = _CORE_DEFAULTS["tolerance"]
+
+#: ``m_steps="auto"``'s default maximum of sub-intervals: the IG core's.
+DEFAULT_MAX_STEPS: int = _CORE_DEFAULTS["max_steps"]
 
 
 def model_identity(model: Any) -> str:
@@ -104,15 +122,15 @@ class AttributionSettings:
         The model's identity (:func:`model_identity`).
     m_steps : int or "auto", default 64
         Sub-intervals of the integration rule, or ``"auto"``.
-    method : str, default "riemann_trapezoid"
+    method : str, default :data:`DEFAULT_METHOD`
         Integration rule (aliases are resolved to the canonical name).
     baseline : str, default "black"
         A name from :data:`ig_tutorial.BASELINES`.
-    output : {"probability", "logit"}, default "probability"
+    output : {"probability", "logit"}, default :data:`DEFAULT_OUTPUT`
         The attributed score.
-    tolerance : float, default 0.01
+    tolerance : float, default :data:`DEFAULT_TOLERANCE`
         ``m_steps="auto"`` only.
-    max_steps : int, default 1024
+    max_steps : int, default :data:`DEFAULT_MAX_STEPS`
         ``m_steps="auto"`` only.
     batch_size : int, "auto" or None
         Gradient evaluations per model call. Not part of the key: results do not depend on it
@@ -128,11 +146,11 @@ class AttributionSettings:
 
     model: str
     m_steps: int | str = 64
-    method: str = "riemann_trapezoid"
+    method: str = DEFAULT_METHOD
     baseline: str = "black"
-    output: str = "probability"
-    tolerance: float = 0.01
-    max_steps: int = 1024
+    output: str = DEFAULT_OUTPUT
+    tolerance: float = DEFAULT_TOLERANCE
+    max_steps: int = DEFAULT_MAX_STEPS
     batch_size: int | str | None = None
     dtype: str = "float32"
 
@@ -144,7 +162,7 @@ class AttributionSettings:
         if self.m_steps == "auto":
             check_adaptive_settings(self.method, self.tolerance, self.max_steps)
         one_of(self.baseline, tuple(BASELINES), "baseline")
-        one_of(self.output, OUTPUTS, "output")
+        one_of(self.output, TARGET_OUTPUTS, "output")
         one_of(self.dtype, ATTRIBUTION_DTYPES, "dtype")
         if self.batch_size is not None and self.batch_size != "auto":
             object.__setattr__(self, "batch_size", positive_integer(self.batch_size, "batch_size"))
