@@ -112,7 +112,6 @@ _EXPORTS: dict[str, str] = _exports()
 __all__ = list(_EXPORTS)
 
 
-
 def __getattr__(name: str) -> Any:
     """Import a public name from its module on first use (PEP 562)."""
     if name not in _EXPORTS:

@@ -9,7 +9,6 @@ it, and a change of any setting (or of the model's weights) gives new files besi
 from __future__ import annotations
 
 import hashlib
-import inspect
 import json
 import os
 import re
@@ -18,11 +17,14 @@ from pathlib import Path
 from typing import Any
 
 from ig_tutorial.checks import one_of, positive_integer, positive_number, steps_or_auto
-from ig_tutorial.ig.adaptive_steps import check_adaptive_settings
+from ig_tutorial.ig.adaptive_steps import (
+    DEFAULT_MAX_STEPS,
+    DEFAULT_TOLERANCE,
+    check_adaptive_settings,
+)
 from ig_tutorial.ig.baselines import BASELINES
-from ig_tutorial.ig.gradients import TARGET_OUTPUTS
-from ig_tutorial.ig.integrated_gradients import integrated_gradients
-from ig_tutorial.ig.integration_rules import canonical_rule_name
+from ig_tutorial.ig.gradients import DEFAULT_OUTPUT, TARGET_OUTPUTS
+from ig_tutorial.ig.integration_rules import DEFAULT_METHOD, canonical_rule_name
 from ig_tutorial.ig.targets import TOP_1_NAMES
 
 #: Version of the output format; part of every key, so a new format never reuses old files.
@@ -31,23 +33,8 @@ FORMAT_VERSION = 1
 #: How attributions may be stored: ``float16`` halves the files (see ``docs/batch.md``).
 ATTRIBUTION_DTYPES: tuple[str, ...] = ("float32", "float16")
 
-# A batch run attributes as one call of the IG core does: its defaults are the core's own.
-_CORE_DEFAULTS = {
-    name: parameter.default
-    for name, parameter in inspect.signature(integrated_gradients).parameters.items()
-}
-
-#: The default integration rule: the IG core's.
-DEFAULT_METHOD: str = _CORE_DEFAULTS["method"]
-
-#: The default attributed score: the IG core's.
-DEFAULT_OUTPUT: str = _CORE_DEFAULTS["output"]
-
-#: ``m_steps="auto"``'s default tolerance: the IG core's.
-DEFAULT_TOLERANCE: float = _CORE_DEFAULTS["tolerance"]
-
-#: ``m_steps="auto"``'s default maximum of sub-intervals: the IG core's.
-DEFAULT_MAX_STEPS: int = _CORE_DEFAULTS["max_steps"]
+# A batch run attributes as one call of the IG core does: DEFAULT_METHOD, DEFAULT_OUTPUT,
+# DEFAULT_TOLERANCE and DEFAULT_MAX_STEPS above are the core's own.
 
 
 def model_identity(model: Any) -> str:
