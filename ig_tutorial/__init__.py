@@ -33,6 +33,8 @@ _EXPORTS: dict[str, str] = {
     "load_model": "ig_tutorial.models.loading",
     "read_image": "ig_tutorial.images",
     "resolve_image_source": "ig_tutorial.images",
+    "make_sentiment_corpus": "ig_tutorial.text",
+    "token_valences": "ig_tutorial.text",
     # The method, in the order the notebooks teach it.
     "BASELINES": "ig_tutorial.ig.baselines",
     "INTEGRATION_RULES": "ig_tutorial.ig.integration_rules",
@@ -48,6 +50,7 @@ _EXPORTS: dict[str, str] = {
     "integrated_gradients_over_baselines": "ig_tutorial.ig.ensembles",
     "integration_rule": "ig_tutorial.ig.integration_rules",
     "interpolate_images": "ig_tutorial.ig.paths",
+    "layer_integrated_gradients": "ig_tutorial.ig.layer_attribution",
     "make_baseline": "ig_tutorial.ig.baselines",
     "model_randomization_check": "ig_tutorial.ig.sanity_checks",
     "rank_correlation": "ig_tutorial.ig.sanity_checks",
@@ -55,6 +58,8 @@ _EXPORTS: dict[str, str] = {
     "resolve_target": "ig_tutorial.ig.targets",
     "smoothgrad_integrated_gradients": "ig_tutorial.ig.ensembles",
     "target_scores": "ig_tutorial.ig.gradients",
+    "token_attributions": "ig_tutorial.ig.token_attribution",
+    "valence_rank_correlation": "ig_tutorial.ig.token_attribution",
     # Figures.
     "VISUALIZATION_MODES": "ig_tutorial.plotting.attribution_maps",
     "attribution_mask": "ig_tutorial.plotting.tutorial_figures",
@@ -70,7 +75,9 @@ _EXPORTS: dict[str, str] = {
     "plot_rank_correlations": "ig_tutorial.plotting.sanity_plots",
     "plot_refinement": "ig_tutorial.plotting.convergence_plots",
     "plot_saturation": "ig_tutorial.plotting.tutorial_figures",
+    "plot_token_attributions": "ig_tutorial.plotting.token_figures",
     "plot_toy_saturation": "ig_tutorial.plotting.tutorial_figures",
+    "token_attributions_html": "ig_tutorial.plotting.token_figures",
     "visualize_attributions": "ig_tutorial.plotting.attribution_maps",
     # Exercises: the self-checks the notebooks' exercise cells call.
     "check_clip_value": "ig_tutorial.course.self_checks",
