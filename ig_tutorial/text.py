@@ -8,10 +8,11 @@ downloaded: the lexicon is a file inside the installed package.
 
 :func:`make_sentiment_corpus` puts about ninety adjectives of film reviews ("amazing",
 "boring"; :data:`REVIEW_WORDS`) into short templates ("the movie was {word}", "the acting was
-{word} and the plot was {word}", "the movie was not {word}"), labels each sentence by the sign of its words' valence
-(negation flips it), and keeps every word's valence. That valence is what real sentences lack:
-a ground truth that the attributions of a classifier trained on the sentences can be held
-against (:func:`token_valences`). The templates' own words ("the", "movie") have no valence.
+{word} and the plot was {word}", "the movie was not {word}"), labels each sentence by the sign
+of its words' valence (negation flips it), and keeps every word's valence. That valence is what
+real sentences lack: a ground truth that the attributions of a classifier trained on the
+sentences can be held against (:func:`token_valences`). The templates' own words ("the",
+"movie") have no valence.
 """
 
 from __future__ import annotations
@@ -190,9 +191,7 @@ def make_sentiment_corpus(
         sentences.append(sentence)
         labels.append(int(valence > 0))
         negated.append(flipped)
-    return SentimentCorpus(
-        sentences, np.array(labels), np.array(negated, dtype=bool), chosen
-    )
+    return SentimentCorpus(sentences, np.array(labels), np.array(negated, dtype=bool), chosen)
 
 
 def token_valences(tokens: list[str], word_valences: dict[str, float]) -> np.ndarray:
