@@ -89,7 +89,9 @@ _EXPORTS: dict[str, str] = {
     "check_left_riemann": "ig_tutorial.course.self_checks",
     "check_most_hidden": "ig_tutorial.course.self_checks",
     "check_polynomial_rules": "ig_tutorial.course.self_checks",
+    "check_strongest_token": "ig_tutorial.course.self_checks",
     "check_top1_probability": "ig_tutorial.course.self_checks",
+    "check_token_sums": "ig_tutorial.course.self_checks",
     "check_toy_integrated_gradients": "ig_tutorial.course.self_checks",
     # Notebook set-up.
     "save_figure": "ig_tutorial.running.notebook_setup",
