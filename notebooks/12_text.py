@@ -347,12 +347,12 @@ for name in ("padding", "zero"):
     print(f"{name:>8s} baseline: rank correlation with valence {agreement[name]:.3f}")
 
 # %% [markdown]
-# A correlation near 1 would mean the tokens are ranked as people rate them: positive words
-# first, neutral words in the middle, negative words last. Two things keep it below 1 even for
-# a good classifier: it learns each word's *sign* from the labels more than its rating's size
-# ("good" and "superb", printed above, both just make a review positive), and the template's
-# words take small attributions of either sign where their valence is a tie at 0. The same
-# number is in `docs/benchmarks.md`.
+# A correlation of 1 would mean the tokens are ranked exactly as people rate them: positive
+# words first, neutral words in the middle, negative words last. Two things keep it below 1
+# even for a good classifier. The template's words are all rated 0, a tie, but take small
+# attributions of either sign. And the labels only say positive or negative: that "superb"
+# is rated higher than "good" (printed above) reaches the classifier only through the
+# sentences with two sentiment words. The measured numbers are also in `docs/benchmarks.md`.
 
 # %% [markdown]
 # ## Beyond the embedding: a hidden layer of an image model

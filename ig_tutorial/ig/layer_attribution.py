@@ -36,6 +36,10 @@ from ig_tutorial.ig.targets import resolve_target
 class LayerIntegratedGradientsResult(IntegratedGradientsResult):
     """Integrated Gradients of one input at a layer: one attribution per unit of the layer.
 
+    The attributes not listed are those of
+    :class:`ig_tutorial.ig.results.IntegratedGradientsResult`; ``score_at_baseline`` is
+    ``G(h(x'))``.
+
     Attributes
     ----------
     attributions : numpy.ndarray
@@ -45,9 +49,6 @@ class LayerIntegratedGradientsResult(IntegratedGradientsResult):
         The layer's name.
     activations, baseline_activations : numpy.ndarray
         ``h(x)`` and ``h(x')``, the path's ends, shaped like ``attributions``.
-
-    The other attributes are those of :class:`ig_tutorial.ig.results.IntegratedGradientsResult`;
-    ``score_at_baseline`` is ``G(h(x'))``.
     """
 
     layer: str = ""
