@@ -16,6 +16,7 @@ import numpy as np
 import pytest
 import tensorflow as tf
 
+from ig_tutorial import load_model
 from ig_tutorial.ig.layer_attribution import layer_integrated_gradients
 from ig_tutorial.ig.model_split import split_keras_model
 from ig_tutorial.ig.token_attribution import token_attributions, valence_rank_correlation
@@ -154,6 +155,11 @@ def test_a_conv_block_of_an_image_model_gets_a_coarse_map():
     assert result.attributions.shape == (4, 4, 4)
     assert result.target == int(np.argmax(model(image[None])[0]))
     assert result.relative_completeness_error < 0.01
+    # load_model's Classifier of the same network is cut at the same layer.
+    wrapped = layer_integrated_gradients(
+        load_model(model), image, "top-1", layer="pool", m_steps=64
+    )
+    np.testing.assert_allclose(wrapped.attributions, result.attributions, rtol=1e-5, atol=1e-7)
 
 
 class CountingIdentity(keras.layers.Layer):
