@@ -15,7 +15,10 @@ image + model -> baseline -> path -> gradients -> integral -> attributions:
 - :mod:`~ig_tutorial.ig.results` — result types, completeness and L2 error;
 - :mod:`~ig_tutorial.ig.path_methods` — IG along any sampled path, and Blur IG;
 - :mod:`~ig_tutorial.ig.ensembles` — averages over baselines and over noise (SmoothGrad);
-- :mod:`~ig_tutorial.ig.convergence` — rules and step counts against a reference.
+- :mod:`~ig_tutorial.ig.convergence` — rules and step counts against a reference;
+- :mod:`~ig_tutorial.ig.model_split` — a Keras model cut at a layer (used by the seam);
+- :mod:`~ig_tutorial.ig.layer_attribution` — IG at a layer's output;
+- :mod:`~ig_tutorial.ig.token_attribution` — one number per token, at the embedding.
 
 Nothing here imports :mod:`ig_tutorial.plotting` or :mod:`ig_tutorial.running` (a test checks).
 """
