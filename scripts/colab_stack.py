@@ -183,7 +183,8 @@ def execute(path: Path, parameters: dict, output: Path, cell_timeout: float | No
     seconds = time.perf_counter() - start
     nbformat.write(notebook, output / f"{path.stem}.ipynb")
     warnings = cell_warnings(notebook) + log_warnings(log, notebook)
-    return Report(path.stem, seconds, failure, sorted(warnings, key=lambda w: str(w[0]).zfill(4)))
+    in_cells = sorted((w for w in warnings if w[0] != "kernel"), key=lambda w: w[0])
+    return Report(path.stem, seconds, failure, in_cells + [w for w in warnings if w[0] == "kernel"])
 
 
 def print_report(reports: list[Report]) -> None:
@@ -194,15 +195,28 @@ def print_report(reports: list[Report]) -> None:
         result = f"FAILED in {report.failure}" if report.failure else "ok"
         print(f"{report.notebook:<{width}}  {report.seconds:7.1f}  {result}")
     print(f"{'total':<{width}}  {sum(r.seconds for r in reports):7.1f}")
-    print("\nWarnings a learner would see (cell number: text; 'kernel': outside the cells):")
+    print(
+        "\nWarnings and errors a learner would see, by cell number (TensorFlow's log lines are"
+        "\nin the kernel's log here; Jupyter's default kernel shows them in that cell):"
+    )
     for report in reports:
-        seen = list(dict.fromkeys(report.warnings))
-        if seen:
+        in_cells = list(dict.fromkeys(w for w in report.warnings if w[0] != "kernel"))
+        if in_cells:
             print(f"{report.notebook}:")
-            for where, text in seen:
-                print(f"  {where}: {text[:300]}")
-    if not any(report.warnings for report in reports):
+            for where, text in in_cells:
+                print(f"  cell {where}: {text[:300]}")
+    if not any(w[0] != "kernel" for report in reports for w in report.warnings):
         print("  none")
+    outside: dict[str, list[str]] = {}  # text (addresses masked) -> notebooks
+    for report in reports:
+        for where, text in report.warnings:
+            if where == "kernel":
+                masked = re.sub(r"0x[0-9a-f]+", "0x...", text)
+                outside.setdefault(masked, []).append(report.notebook[:2])
+    if outside:
+        print("\nIn the kernels' logs outside any cell (kernel start or exit, never in a cell):")
+        for text, notebooks in outside.items():
+            print(f"  notebooks {', '.join(dict.fromkeys(notebooks))}: {text[:300]}")
 
 
 def main(argv: list[str] | None = None) -> int:
