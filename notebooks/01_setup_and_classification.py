@@ -92,7 +92,7 @@ if "google.colab" in sys.modules:
 # - `OUTPUT_DIR`: where the figures are written.
 
 # %% tags=["parameters"]
-MODEL = "https://tfhub.dev/google/imagenet/inception_v1/classification/4"
+MODEL = "https://tfhub.dev/google/imagenet/inception_v1/classification/4"  # @param ["https://tfhub.dev/google/imagenet/inception_v1/classification/4", "efficientnet-lite0"] {allow-input: true}
 IMAGES = {"Fireboat": "Fireboat", "Giant Panda": "Giant Panda"}
 TARGETS = {"Fireboat": "fireboat", "Giant Panda": "giant panda"}
 OUTPUT_DIR = "outputs"

@@ -62,9 +62,9 @@ if "google.colab" in sys.modules:
 # `IMAGES`: only the first photo is used here.
 
 # %% tags=["parameters"]
-MODEL = "https://tfhub.dev/google/imagenet/inception_v1/classification/4"
+MODEL = "https://tfhub.dev/google/imagenet/inception_v1/classification/4"  # @param ["https://tfhub.dev/google/imagenet/inception_v1/classification/4", "efficientnet-lite0"] {allow-input: true}
 IMAGES = {"Fireboat": "Fireboat", "Giant Panda": "Giant Panda"}
-BASELINE = "black"
+BASELINE = "black"  # @param ["black", "white", "uniform", "gaussian", "blur", "maximum_distance"]
 OUTPUT_DIR = "outputs"
 
 # %% tags=["nbval-ignore-output"]

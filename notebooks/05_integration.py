@@ -66,12 +66,12 @@ if "google.colab" in sys.modules:
 # model call (see "Steps and batches" below).
 
 # %% tags=["parameters"]
-MODEL = "https://tfhub.dev/google/imagenet/inception_v1/classification/4"
+MODEL = "https://tfhub.dev/google/imagenet/inception_v1/classification/4"  # @param ["https://tfhub.dev/google/imagenet/inception_v1/classification/4", "efficientnet-lite0"] {allow-input: true}
 IMAGES = {"Fireboat": "Fireboat", "Giant Panda": "Giant Panda"}
 TARGETS = {"Fireboat": "fireboat", "Giant Panda": "giant panda"}
-M_STEPS = 240
+M_STEPS = 240  # @param {type:"slider", min:16, max:512, step:16}
 BATCH_SIZE = None
-BASELINE = "black"
+BASELINE = "black"  # @param ["black", "white", "uniform", "gaussian", "blur", "maximum_distance"]
 OUTPUT_DIR = "outputs"
 
 # %% tags=["nbval-ignore-output"]

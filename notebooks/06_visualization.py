@@ -59,14 +59,14 @@ if "google.colab" in sys.modules:
 # `TOLERANCE` is the completeness error the attributions must meet (1%).
 
 # %% tags=["parameters"]
-MODEL = "https://tfhub.dev/google/imagenet/inception_v1/classification/4"
+MODEL = "https://tfhub.dev/google/imagenet/inception_v1/classification/4"  # @param ["https://tfhub.dev/google/imagenet/inception_v1/classification/4", "efficientnet-lite0"] {allow-input: true}
 IMAGES = {"Fireboat": "Fireboat", "Giant Panda": "Giant Panda"}
 TARGETS = {"Fireboat": "fireboat", "Giant Panda": "giant panda"}
 BATCH_SIZE = None
-BASELINE = "black"
-CMAP = "inferno"
+BASELINE = "black"  # @param ["black", "white", "uniform", "gaussian", "blur", "maximum_distance"]
+CMAP = "inferno"  # @param ["inferno", "magma", "viridis", "gray", "hot"]
 OUTPUT_DIR = "outputs"
-TOLERANCE = 0.01
+TOLERANCE = 0.01  # @param {type:"slider", min:0.005, max:0.1, step:0.005}
 
 # %% tags=["nbval-ignore-output"]
 import numpy as np

@@ -66,13 +66,13 @@ if "google.colab" in sys.modules:
 # `TOLERANCE` is the target of the automatic step selection.
 
 # %% tags=["parameters"]
-MODEL = "https://tfhub.dev/google/imagenet/inception_v1/classification/4"
+MODEL = "https://tfhub.dev/google/imagenet/inception_v1/classification/4"  # @param ["https://tfhub.dev/google/imagenet/inception_v1/classification/4", "efficientnet-lite0"] {allow-input: true}
 IMAGES = {"Fireboat": "Fireboat", "Giant Panda": "Giant Panda"}
 TARGETS = {"Fireboat": "fireboat", "Giant Panda": "giant panda"}
-M_STEPS = 240
+M_STEPS = 240  # @param {type:"slider", min:16, max:512, step:16}
 BATCH_SIZE = None
 OUTPUT_DIR = "outputs"
-TOLERANCE = 0.01
+TOLERANCE = 0.01  # @param {type:"slider", min:0.005, max:0.1, step:0.005}
 
 # %% tags=["nbval-ignore-output"]
 from ig_tutorial import (

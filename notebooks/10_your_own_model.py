@@ -65,7 +65,7 @@ if "google.colab" in sys.modules:
 # trains the same models and prints the same numbers.
 
 # %% tags=["parameters"]
-M_STEPS = 240
+M_STEPS = 240  # @param {type:"slider", min:16, max:512, step:16}
 OUTPUT_DIR = "outputs"
 EPOCHS = 10
 SEED = 0

@@ -65,8 +65,8 @@ if "google.colab" in sys.modules:
 # %% tags=["parameters"]
 IMAGES = {"Fireboat": "Fireboat", "Giant Panda": "Giant Panda"}
 TARGETS = {"Fireboat": "fireboat", "Giant Panda": "giant panda"}
-M_STEPS = 240
-CMAP = "inferno"
+M_STEPS = 240  # @param {type:"slider", min:16, max:512, step:16}
+CMAP = "inferno"  # @param ["inferno", "magma", "viridis", "gray", "hot"]
 OUTPUT_DIR = "outputs"
 
 # %% tags=["nbval-ignore-output"]

@@ -67,7 +67,7 @@ if "google.colab" in sys.modules:
 # offline.
 
 # %% tags=["parameters"]
-M_STEPS = 240
+M_STEPS = 240  # @param {type:"slider", min:16, max:512, step:16}
 OUTPUT_DIR = "outputs"
 EPOCHS = 10
 SEED = 0

@@ -4,6 +4,8 @@
   determinism, the figures folder);
 - :mod:`~ig_tutorial.running.runner` — executing the notebooks with papermill (``ig-tutorial
   run``); needs the ``[run]`` extra;
+- :mod:`~ig_tutorial.running.colab_forms` — the ``parameters`` cells' Colab forms (``# @param``):
+  reading them, typing values into a cell as a learner would;
 - :mod:`~ig_tutorial.running.cli` — the ``ig-tutorial`` command.
 
 Machinery around the lesson: nothing in :mod:`ig_tutorial.ig` imports it.
