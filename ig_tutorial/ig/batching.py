@@ -23,7 +23,7 @@ import tensorflow as tf
 
 from ig_tutorial.checks import one_of, positive_integer
 from ig_tutorial.ig.gradients import TARGET_OUTPUTS, Model, gradients_in_batches
-from ig_tutorial.ig.paths import StraightLine
+from ig_tutorial.ig.paths import straight_line
 
 #: Gradient evaluations per model call when ``batch_size`` is not given: measured, not guessed.
 #: On the benchmark's 2-core CPU batch 8 ran about 30% faster per evaluation than the
@@ -92,7 +92,7 @@ def measure_evaluations_per_second(
         Gradient evaluations per second.
     """
     image = tf.fill(tuple(image_shape), 0.5)
-    points = StraightLine(tf.zeros_like(image), image, np.linspace(0.0, 1.0, batch_size))
+    points = straight_line(tf.zeros_like(image), image, np.linspace(0.0, 1.0, batch_size))
 
     def one_call() -> None:
         for _, gradients, _ in gradients_in_batches(model, points, 0, output, batch_size):
