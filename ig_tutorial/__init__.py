@@ -56,6 +56,7 @@ if TYPE_CHECKING:
         integrated_gradients_many,
     )
     from ig_tutorial.ig.integration_rules import INTEGRATION_RULES, integration_rule
+    from ig_tutorial.ig.map_metrics import rank_correlation
     from ig_tutorial.ig.path_methods import blur_integrated_gradients
     from ig_tutorial.ig.paths import interpolate_images
     from ig_tutorial.ig.results import relative_l2_error
@@ -64,7 +65,6 @@ if TYPE_CHECKING:
         image_edges,
         integrated_gradients_method,
         model_randomization_check,
-        rank_correlation,
     )
     from ig_tutorial.ig.targets import resolve_target
     from ig_tutorial.images import read_image, resolve_image_source
@@ -110,7 +110,6 @@ def _exports() -> dict[str, str]:
 _EXPORTS: dict[str, str] = _exports()
 
 __all__ = list(_EXPORTS)
-
 
 
 def __getattr__(name: str) -> Any:

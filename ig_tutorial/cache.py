@@ -5,7 +5,9 @@ files) lives under one folder, :func:`cache_dir`. Set the environment variable
 ``IG_TUTORIAL_CACHE`` to move it, e.g. to a scratch disk or a temporary folder in tests.
 :func:`download` fetches a URL once into it; :func:`is_url` tells a URL from a file path for
 every loader (images, labels, models). :func:`atomic_directory` and :func:`atomic_file` write
-under a temporary name and rename, so a killed process never leaves half a folder or file.
+under a temporary name and rename, so a killed process never leaves half a folder or file; the
+temporary names follow one rule (:data:`PARTIAL_MARK`, :func:`partial_file_writer`), by which
+:func:`remove_stale_partials` tells a killed writer's leftovers from a live writer's files.
 """
 
 from __future__ import annotations
@@ -13,6 +15,7 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import os
+import re
 import secrets
 import shutil
 import socket
@@ -49,6 +52,39 @@ def cache_dir() -> Path:
     return root
 
 
+#: Marks a file :func:`atomic_file` is still writing: ``.<name>.partial-<host>-<pid>-<random>``
+#: (and a folder :func:`atomic_directory` is building: ``.<name>.partial-<random>``).
+PARTIAL_MARK = ".partial-"
+
+# atomic_file's temporary names: hidden, the final name, the mark, host, pid, random hex digits.
+_PARTIAL_FILE = re.compile(
+    r"^\..+" + re.escape(PARTIAL_MARK) + r"(?P<host>[^-]+)-(?P<pid>\d+)-[0-9a-f]+$"
+)
+
+
+def _this_host() -> str:
+    # This machine's name as temporary file names carry it: "-", their separator, becomes "_".
+    return socket.gethostname().replace("-", "_")
+
+
+def partial_file_writer(name: str) -> tuple[str, int] | None:
+    """Who is writing a temporary file of :func:`atomic_file`, read from its name.
+
+    Parameters
+    ----------
+    name : str
+        A file name (without folder).
+
+    Returns
+    -------
+    tuple of (str, int) or None
+        The host (with ``-`` written ``_``) and the process id that named the file, or
+        ``None`` if ``name`` is not such a temporary file.
+    """
+    match = _PARTIAL_FILE.match(name)
+    return None if match is None else (match["host"], int(match["pid"]))
+
+
 @contextlib.contextmanager
 def atomic_directory(final: Path) -> Iterator[Path]:
     """Build a folder under a temporary name and move it to ``final`` only on success.
@@ -68,7 +104,7 @@ def atomic_directory(final: Path) -> Iterator[Path]:
     """
     final = Path(final)
     final.parent.mkdir(parents=True, exist_ok=True)
-    staging = Path(tempfile.mkdtemp(prefix=f".{final.name}.partial-", dir=final.parent))
+    staging = Path(tempfile.mkdtemp(prefix=f".{final.name}{PARTIAL_MARK}", dir=final.parent))
     try:
         yield staging
         try:
@@ -81,10 +117,6 @@ def atomic_directory(final: Path) -> Iterator[Path]:
         shutil.rmtree(staging, ignore_errors=True)
 
 
-#: Marks a file :func:`atomic_file` is still writing: ``.<name>.partial-<host>-<pid>-<random>``.
-PARTIAL_MARK = ".partial-"
-
-
 @contextlib.contextmanager
 def atomic_file(final: Path) -> Iterator[Path]:
     """Write a file under a temporary name and rename it to ``final`` only on success.
@@ -93,9 +125,9 @@ def atomic_file(final: Path) -> Iterator[Path]:
     killed) sees either no ``final`` or a complete one, never half a file. The temporary name,
     ``.<final name>.partial-<host>-<pid>-<random>`` beside ``final``, is hidden and says which
     process wrote it, so a later run can tell a killed writer's leftovers from a live one's
-    (see :func:`ig_tutorial.batch.outputs.remove_stale_partials`). The caller creates the file
-    (so it gets the usual permissions, not a private temporary file's); an existing ``final`` is
-    replaced.
+    (:func:`partial_file_writer`; :func:`remove_stale_partials` deletes them). The caller
+    creates the file (so it gets the usual permissions, not a private temporary file's); an
+    existing ``final`` is replaced.
 
     Parameters
     ----------
@@ -114,15 +146,54 @@ def atomic_file(final: Path) -> Iterator[Path]:
     """
     final = Path(final)
     final.parent.mkdir(parents=True, exist_ok=True)
-    host = socket.gethostname().replace("-", "_")
     staging = final.with_name(
-        f".{final.name}{PARTIAL_MARK}{host}-{os.getpid()}-{secrets.token_hex(4)}"
+        f".{final.name}{PARTIAL_MARK}{_this_host()}-{os.getpid()}-{secrets.token_hex(4)}"
     )
     try:
         yield staging
         os.replace(staging, final)
     finally:
         staging.unlink(missing_ok=True)
+
+
+def _process_is_alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True  # someone else's process
+    return True
+
+
+def remove_stale_partials(folder: str | os.PathLike[str]) -> list[Path]:
+    """Delete the temporary files that killed writers on this host left in ``folder``.
+
+    A temporary file's name says which host and process wrote it (:func:`atomic_file`,
+    :func:`partial_file_writer`); it is deleted only if that process no longer runs on this
+    host, so a concurrent run (another shard, another host on a shared disk) keeps its files.
+
+    Parameters
+    ----------
+    folder : str or os.PathLike
+        The folder to clean; nothing happens if it does not exist.
+
+    Returns
+    -------
+    list of pathlib.Path
+        The deleted files.
+    """
+    folder = Path(folder)
+    host = _this_host()
+    removed = []
+    if not folder.is_dir():
+        return removed
+    for path in folder.iterdir():
+        writer = partial_file_writer(path.name)
+        if writer is not None and writer[0] == host and not _process_is_alive(writer[1]):
+            path.unlink(missing_ok=True)
+            removed.append(path)
+    return removed
 
 
 def is_url(source: str) -> bool:
@@ -167,7 +238,8 @@ def download(url: str) -> Path:
     except Exception as error:  # get_file raises several types; all mean "not reachable".
         raise ConnectionError(
             f"Could not download {url} ({error}). Without a network, use a bundled photo "
-            "such as 'coffee' (ig_tutorial.BUNDLED_IMAGES), the offline labels, or a local file."
+            "such as 'coffee' (ig_tutorial.sources.BUNDLED_IMAGES), the offline labels, or a "
+            "local file."
         ) from error
     return Path(path)
 

@@ -152,7 +152,7 @@ print("same as by hand:", np.allclose(packaged, average_gradient, atol=1e-7))
 # it with the package's `integration_rule("riemann_left", m_steps=50)`.
 
 # %% nbgrader={"grade": false, "grade_id": "ex5_1", "locked": false, "schema_version": 3, "solution": true, "task": false} tags=["hide-input"]
-# Hint: the left end points are alphas[:-1]: average path_gradients[:-1] over axis 0.
+# Hint: sub-interval k runs from alphas[k] to alphas[k + 1]; average the gradients at the left ends.
 left_average_gradient = None
 ### BEGIN SOLUTION
 left_average_gradient = tf.reduce_mean(path_gradients[:-1], axis=0)
@@ -193,15 +193,10 @@ print(f"F(x) - F(x')       : {score_at_input - score_at_baseline:.4f}")
 # weighted running sum instead of every batch, so memory does not grow with the number of
 # steps. It returns the attributions with the completeness check.
 #
-# **Steps and batches.** The numbers you meet in this project, and why:
-#
-# | where | steps | why |
-# |---|---|---|
-# | `integrated_gradients(...)` | 50 | the default of the tutorial's function |
-# | notebooks 5 and 8, `M_STEPS` | 240 | the tutorial's figures; these two teach fixed counts |
-# | `notebooks/offline.yaml` | its own | set so completeness stays below 1% on the bundled model |
-# | notebooks 6, 7 and 9 | `"auto"` | as many as each image needs for `TOLERANCE` (1%) |
-# | `ig-tutorial attribute`, tests | 64 | a quick picture |
+# **Steps and batches.** `integrated_gradients` takes 50 steps unless told otherwise, the default
+# of the tutorial's function. This notebook and notebook 8 take `M_STEPS`, 240 as in the
+# tutorial's figures, because they teach fixed step counts; notebooks 6, 7 and 9 let
+# `m_steps="auto"` take as many steps as each image needs to meet `TOLERANCE` (1%).
 #
 # How many steps are *enough* depends on the model and the image: check the completeness error,
 # as below, or let `m_steps="auto"` choose ([notebook 8](08_integration_rules_and_steps.ipynb)).

@@ -159,9 +159,8 @@ _, accuracy = network.evaluate(x_test, y_test, verbose=0)
 print(f"test accuracy after {EPOCHS} epochs: {accuracy:.1%}")
 
 # %% [markdown]
-# `load_model` takes the trained network as it is: the input shape `(8, 8, 1)` comes from the
-# model (it used to probe every model with 224 x 224 RGB images), and the summary states the
-# contract.
+# `load_model` takes the trained network as it is: it reads the input shape `(8, 8, 1)` from the
+# model, so grayscale 8 x 8 digits need no `input_size`, and the summary states the contract.
 
 # %% tags=["nbval-ignore-output"]
 model = load_model(network)

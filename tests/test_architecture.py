@@ -258,7 +258,9 @@ def module_map_problems(package: Path, architecture: str) -> list[str]:
     problems += [f"no such module: {module}" for module in sorted(set(rows) - modules)]
     for module, kind in sorted(rows.items()):
         if not (re.fullmatch(r"taught in notebooks? [0-9, and-]+", kind) or kind == "machinery"):
-            problems.append(f"{module}: {kind!r} is neither 'taught in notebook NN' nor 'machinery'")
+            problems.append(
+                f"{module}: {kind!r} is neither 'taught in notebook NN' nor 'machinery'"
+            )
     return problems
 
 
@@ -303,7 +305,7 @@ def resolves(dotted: str) -> bool:
 
 
 def false_pointers(package: Path) -> list[str]:
-    """Each ``ig_tutorial.X`` in a string of the package (docstrings, messages) that does not resolve."""
+    """Each ``ig_tutorial.X`` in the package's docstrings and messages that does not resolve."""
     problems = []
     for path in sorted(package.rglob("*.py")):
         for node in ast.walk(ast.parse(path.read_text())):

@@ -4,9 +4,9 @@ import numpy as np
 import pytest
 import tensorflow as tf
 
+from benchmarks.adaptive_calibration import INDICATORS
 from ig_tutorial import compute_gradients, integrated_gradients, relative_l2_error
 from ig_tutorial.ig import adaptive_steps
-from benchmarks.adaptive_calibration import INDICATORS
 from ig_tutorial.ig.adaptive_steps import INITIAL_NODES, choose_midpoints, refine_locally
 from tests.toy_models import (
     CallCounter,

@@ -26,15 +26,9 @@ from ig_tutorial.batch.inputs import (
     read_targets,
     shard_of,
 )
-from ig_tutorial.batch.outputs import (
-    ImageRecord,
-    ManifestWriter,
-    read_output_folder,
-    read_output_key,
-    remove_stale_partials,
-    write_npz,
-)
-from ig_tutorial.cache import atomic_file
+from ig_tutorial.batch.manifest import ImageRecord, ManifestWriter, read_output_folder
+from ig_tutorial.batch.npz_files import read_output_key, write_npz
+from ig_tutorial.cache import atomic_file, remove_stale_partials
 from ig_tutorial.checks import shard_spec, steps_or_auto
 from ig_tutorial.models.loading import load_model
 from ig_tutorial.running.cli import main
@@ -422,6 +416,46 @@ def test_command_line_exit_status_summary_and_modes(tmp_path, inputs, toy_model_
     assert "--out names the figure of one image" in capsys.readouterr().err
     assert main(["attribute", str(tmp_path / "in"), "--shard", "3/2", *model]) == 2
     assert "shard must be K/N" in capsys.readouterr().err
+
+
+def test_every_input_found_is_reported_broken_links_and_unlisted_folders_too(
+    tmp_path, inputs, toy_model_dir, capsys, monkeypatch
+):
+    folder = tmp_path / "in"
+    (folder / "gone.jpg").symlink_to("nowhere.jpg")  # its target was moved away
+    (folder / "loop.png").symlink_to("loop.png")
+    (folder / "locked").mkdir()
+    (folder / "locked" / "inside.jpg").write_bytes(inputs["coffee"].read_bytes())
+    real_scandir = os.scandir
+
+    def scandir(path="."):  # as for a folder without read permission (the tests run as root)
+        if Path(path).name == "locked":
+            raise PermissionError(13, "Permission denied", os.fspath(path))
+        return real_scandir(path)
+
+    monkeypatch.setattr(os, "scandir", scandir)
+    out = tmp_path / "out"
+    model = ["--model", str(toy_model_dir), "--m-steps", "8", "--no-progress"]
+    assert main(["attribute", str(folder), "-o", str(out), *model]) == 1
+    printed = capsys.readouterr().out
+    monkeypatch.undo()
+    assert f"{len(PHOTOS) + 2 + 3} input(s)" in printed
+    assert f"{len(PHOTOS)} attributed, 0 already done, {2 + 3} failed." in printed
+    failed = {
+        Path(r["input"]).name: r["error"]
+        for r in read_manifest(out / "manifest.jsonl")
+        if r["status"] == "failed"
+    }
+    assert sorted(failed) == ["gone.jpg", "locked", "loop.png", "not_an_image.jpg", "truncated.jpg"]
+    assert (
+        "gone.jpg' is a broken symbolic link (to 'nowhere.jpg': No such file" in failed["gone.jpg"]
+    )
+    assert "Too many levels of symbolic links" in failed["loop.png"]
+    assert (
+        "Cannot search the folder" in failed["locked"] and "Permission denied" in failed["locked"]
+    )
+    assert f"  {folder / 'gone.jpg'}: FileNotFoundError: " in printed  # the summary lists them
+    assert verify_output_folder(out) == []
 
 
 def _done(manifest: Path) -> int:

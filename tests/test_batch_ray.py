@@ -45,8 +45,9 @@ def test_ray_with_two_workers_writes_the_local_engines_files(tmp_path, local_clu
     records = list(run)
     assert run.counts == {"done": len(PHOTOS), "failed": 3}
     assert sorted(r.input for r in records) == sorted(item.source for item in local.items)
-    # Bitwise: the same unit of work, the same deterministic writer, the same CPU kernels
-    # (TensorFlow's results here do not depend on its thread count: 1 per actor, 2 locally).
+    # Bitwise: the same unit of work, the same deterministic writer, the same CPU kernels. The
+    # toy net's results do not depend on TensorFlow's thread count (1 per actor, TensorFlow's
+    # default locally); a large model's do, slightly (docs/batch.md, "Shards and Ray").
     assert output_files(tmp_path / "ray") == output_files(tmp_path / "local")
     assert comparable(read_output_folder(tmp_path / "ray")) == comparable(
         read_output_folder(tmp_path / "local")

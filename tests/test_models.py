@@ -9,6 +9,8 @@ import tensorflow as tf
 
 from ig_tutorial import Classifier, integrated_gradients, load_model
 from ig_tutorial.models import loading as models_module
+from ig_tutorial.models import saved_models
+from ig_tutorial.models.classifier import class_label
 
 
 class _TinyImageNetModel(tf.Module):
@@ -63,6 +65,15 @@ def test_plain_callable_is_accepted():
         lambda images: tf.reduce_mean(images, axis=[1, 2]), input_size=8, labels=None
     )
     assert model.num_classes == 3 and model.labels is None and model.input_size == (8, 8)
+    assert class_label(model, 2) is None
+    assert model.predict_top_k(tf.fill((8, 8, 3), 0.5), k=1)[0][1] in ("0", "1", "2")
+
+
+def test_class_label_reads_the_models_labels(saved_model_dir):
+    directory, _ = saved_model_dir
+    model = load_model(directory)
+    assert class_label(model, 5) == model.labels[5]
+    assert class_label(lambda images: images, 5) is None  # a model without labels
 
 
 def test_model_with_wrong_output_shape_is_rejected():
@@ -95,7 +106,7 @@ def test_cached_hub_module_skips_the_network_check(monkeypatch, tmp_path):
     handle = "https://tfhub.dev/some/model/1"
     (tmp_path / hashlib.sha1(handle.encode()).hexdigest()).mkdir()
     monkeypatch.setattr(socket, "create_connection", lambda *a, **k: pytest.fail("network used"))
-    models_module._require_network(handle)  # returns without touching the network
+    saved_models.require_network(handle)  # returns without touching the network
 
 
 def test_bundled_model_is_a_real_imagenet_classifier(bundled_model):

@@ -14,13 +14,12 @@ import numpy as np
 import pytest
 import tensorflow as tf
 
+from ig_tutorial.ig.map_metrics import map_similarity, rank_correlation
 from ig_tutorial.ig.sanity_checks import (
     gradient_attributions,
     image_edges,
     integrated_gradients_method,
-    map_similarity,
     model_randomization_check,
-    rank_correlation,
 )
 from ig_tutorial.images import read_image
 from ig_tutorial.models.bundled.efficientnet_lite import LAYER_NAMES, RANDOMIZATION_CASCADE

@@ -101,6 +101,14 @@ def test_map_validation(attributions, kwargs, message):
 def test_map_needs_channels():
     with pytest.raises(ValueError, match=r"shape \(height, width, channels\), got \(4, 4\)"):
         attribution_map(np.zeros((4, 4)))
+    with pytest.raises(ValueError, match=r"shape \(height, width, channels\), got \(4, 4\)"):
+        attribution_mask(np.zeros((4, 4)))
+
+
+def test_the_mask_keeps_the_attributions_dtype(attributions):
+    mask = attribution_mask(tf.constant(attributions, tf.float32))
+    assert mask.dtype == np.float32 and mask.shape == (10, 10)
+    np.testing.assert_allclose(mask, np.abs(attributions).sum(axis=-1), rtol=1e-6)
 
 
 @pytest.mark.parametrize("mode", VISUALIZATION_MODES)

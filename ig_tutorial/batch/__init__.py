@@ -8,19 +8,17 @@ writes what it finds. :func:`attribute_files` is the Python API, ``ig-tutorial a
   hashes, shards;
 - :mod:`~ig_tutorial.batch.settings`: the run's settings and the key of an output;
 - :mod:`~ig_tutorial.batch.work`: one input in, its files written, one record out;
-- :mod:`~ig_tutorial.batch.outputs`: atomic ``.npz`` files and the ``manifest.jsonl``;
+- :mod:`~ig_tutorial.batch.npz_files`: each image's ``.npz``, atomic and reproducible;
+- :mod:`~ig_tutorial.batch.manifest`: the ``manifest.jsonl``, a locked journal of the records;
+- :mod:`~ig_tutorial.batch.verification`: checking an output folder after a run;
 - :mod:`~ig_tutorial.batch.engines`: :func:`attribute_files` and the local engine;
 - :mod:`~ig_tutorial.batch.ray_engine`: the Ray engine (imported only when chosen).
 """
 
 from ig_tutorial.batch.engines import ENGINES, BatchRun, attribute_files
-from ig_tutorial.batch.outputs import (
-    ImageRecord,
-    load_npz,
-    read_manifest,
-    read_output_folder,
-    verify_output_folder,
-)
+from ig_tutorial.batch.manifest import ImageRecord, read_manifest, read_output_folder
+from ig_tutorial.batch.npz_files import load_npz
+from ig_tutorial.batch.verification import verify_output_folder
 
 __all__ = [
     "ENGINES",

@@ -2,7 +2,7 @@
 
 :func:`attribute_files` plans a run (finds the inputs, their targets and shard, checks every
 setting) and returns a :class:`BatchRun`; iterating it attributes the inputs one at a time and
-yields an :class:`~ig_tutorial.batch.outputs.ImageRecord` for each as soon as it is finished::
+yields an :class:`~ig_tutorial.batch.manifest.ImageRecord` for each as soon as it is finished::
 
     from ig_tutorial.batch import attribute_files
 
@@ -32,16 +32,18 @@ from ig_tutorial.batch.inputs import (
     read_targets,
     select_shard,
 )
-from ig_tutorial.batch.outputs import (
-    STATUSES,
-    ImageRecord,
-    ManifestWriter,
-    manifest_name,
-    remove_stale_partials,
+from ig_tutorial.batch.manifest import STATUSES, ImageRecord, ManifestWriter, manifest_name
+from ig_tutorial.batch.settings import (
+    DEFAULT_MAX_STEPS,
+    DEFAULT_METHOD,
+    DEFAULT_OUTPUT,
+    DEFAULT_TOLERANCE,
+    AttributionSettings,
+    model_identity,
+    normalize_target,
 )
-from ig_tutorial.batch.settings import AttributionSettings, model_identity, normalize_target
 from ig_tutorial.batch.work import attribute_input
-from ig_tutorial.cache import is_url
+from ig_tutorial.cache import is_url, remove_stale_partials
 from ig_tutorial.checks import one_of, positive_integer, positive_number, shard_spec
 from ig_tutorial.models.classifier import Classifier
 from ig_tutorial.models.loading import load_model
@@ -188,11 +190,11 @@ def attribute_files(
     target: int | str = "top-1",
     targets_file: str | os.PathLike[str] | None = None,
     m_steps: int | str = 64,
-    method: str = "riemann_trapezoid",
+    method: str = DEFAULT_METHOD,
     baseline: str = "black",
-    output: str = "probability",
-    tolerance: float = 0.01,
-    max_steps: int = 1024,
+    output: str = DEFAULT_OUTPUT,
+    tolerance: float = DEFAULT_TOLERANCE,
+    max_steps: int = DEFAULT_MAX_STEPS,
     batch_size: int | str | None = None,
     dtype: str = "float32",
     figures: bool = False,
@@ -254,7 +256,7 @@ def attribute_files(
     Returns
     -------
     BatchRun
-        Iterate it to run; it yields one :class:`~ig_tutorial.batch.outputs.ImageRecord` per
+        Iterate it to run; it yields one :class:`~ig_tutorial.batch.manifest.ImageRecord` per
         input as it finishes (in input order on the local engine, in finishing order on Ray).
 
     Raises

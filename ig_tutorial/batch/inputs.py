@@ -11,7 +11,9 @@ Inputs are given the way a shell user gives them (:func:`discover_inputs`):
 Files named explicitly (on the command line or in a list file) are taken whatever their name,
 so a bad one is reported as failed; files found by searching a folder or matching a pattern
 must have an image suffix, so a folder's ``README.txt`` is not an input. Hidden files and
-folders (names starting with ``.``) are never searched.
+folders (names starting with ``.``) are never searched. Whatever is found with an image suffix
+is an input, so a broken symbolic link, or a name that is no regular file, is reported as
+failed too, as is a folder that cannot be searched: a run never skips an input silently.
 
 A per-image target comes from a CSV file of ``path,target`` rows (:func:`read_targets`). Each
 input is identified by the SHA-256 of its bytes (:func:`content_hash`): outputs are named by it,
@@ -95,18 +97,56 @@ def has_image_suffix(path: str | os.PathLike[str]) -> bool:
     return Path(path).suffix.lower() in IMAGE_SUFFIXES
 
 
-def _is_hidden(path: Path, root: Path) -> bool:
-    return any(part.startswith(".") for part in path.relative_to(root).parts)
+def _found_item(path: Path, exclude: Path | None) -> InputItem | None:
+    """The item of a file that a folder search or a pattern found, ``None`` if excluded.
+
+    A name that cannot be read as a regular file is an item with the reason as its ``error``.
+    """
+    try:
+        os.stat(path)  # follows a symbolic link, as reading the file will
+    except OSError as error:
+        where = path.parent.resolve() / path.name  # the link itself, where it cannot resolve
+        if exclude is not None and where.is_relative_to(exclude):
+            return None
+        why = error.strerror or type(error).__name__
+        if path.is_symlink():
+            reason = (
+                f"is a broken symbolic link (to {os.readlink(path)!r}: {why}); fix or remove it"
+            )
+        else:
+            reason = f"cannot be read ({why})"
+        return InputItem(str(path), None, error=f"{str(path)!r} {reason}.")
+    if exclude is not None and path.resolve().is_relative_to(exclude):
+        return None
+    if not path.is_file():
+        return InputItem(str(path), None, error=f"{str(path)!r} is not a regular file.")
+    return InputItem(str(path), path)
 
 
-def _search_folder(folder: Path, exclude: Path | None) -> list[Path]:
-    found = []
-    for path in sorted(folder.rglob("*")):
-        if exclude is not None and path.resolve().is_relative_to(exclude):
-            continue
-        if path.is_file() and has_image_suffix(path) and not _is_hidden(path, folder):
-            found.append(path)
-    return found
+def _search_folder(folder: Path, exclude: Path | None) -> list[InputItem]:
+    """Every file with an image suffix below ``folder`` (not hidden, not excluded), sorted.
+
+    A subfolder that cannot be listed is an item with an ``error``: its files are inputs too.
+    """
+    found: dict[Path, InputItem] = {}
+
+    def unlisted(error: OSError) -> None:
+        path = Path(error.filename)
+        if exclude is None or not path.resolve().is_relative_to(exclude):
+            why = error.strerror or type(error).__name__
+            reason = f"Cannot search the folder {str(path)!r} ({why}); its images are left out."
+            found[path] = InputItem(str(path), None, error=reason)
+
+    # os.walk, unlike Path.rglob, reports a folder it cannot list; neither follows folder links.
+    for root, folders, files in os.walk(folder, onerror=unlisted):
+        folders[:] = [name for name in folders if not name.startswith(".")]
+        for name in files:
+            path = Path(root) / name
+            if not name.startswith(".") and has_image_suffix(path):
+                item = _found_item(path, exclude)
+                if item is not None:
+                    found[path] = item
+    return [found[path] for path in sorted(found)]
 
 
 def _expand(spec: str, base: Path | None, exclude: Path | None) -> list[InputItem]:
@@ -125,17 +165,15 @@ def _expand(spec: str, base: Path | None, exclude: Path | None) -> list[InputIte
     if base is not None and not path.is_absolute():
         path = base / path
     if path.is_dir():
-        return [InputItem(str(p), p) for p in _search_folder(path, exclude)]
+        return _search_folder(path, exclude)
     if not path.exists() and _GLOB_MAGIC.search(spec):
         matches = sorted(glob.glob(str(path), recursive=True))
         items = []
         for match in map(Path, matches):
             if match.is_dir():
-                items += [InputItem(str(p), p) for p in _search_folder(match, exclude)]
-            elif has_image_suffix(match) and not (
-                exclude is not None and match.resolve().is_relative_to(exclude)
-            ):
-                items.append(InputItem(str(match), match))
+                items += _search_folder(match, exclude)
+            elif has_image_suffix(match) and (item := _found_item(match, exclude)) is not None:
+                items.append(item)
         if not items:
             raise ValueError(
                 f"The pattern {spec!r} matches no image file (suffixes "
@@ -198,8 +236,9 @@ def discover_inputs(
     -------
     list of InputItem
         In the order given (folders and patterns in sorted order), each file once even when
-        several arguments name it. A file that does not exist is an item with an ``error``, so
-        that it is recorded as failed and the run goes on.
+        several arguments name it. A file that does not exist or cannot be read (a broken
+        symbolic link, a folder that cannot be listed) is an item with an ``error``, so that it
+        is recorded as failed and the run goes on.
 
     Raises
     ------

@@ -26,7 +26,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 from ig_tutorial.batch.inputs import InputItem
-from ig_tutorial.batch.outputs import ImageRecord
+from ig_tutorial.batch.manifest import ImageRecord
 from ig_tutorial.batch.settings import AttributionSettings
 
 #: Object store of a local cluster that this engine starts: only paths and records travel.

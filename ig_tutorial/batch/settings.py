@@ -17,9 +17,14 @@ from pathlib import Path
 from typing import Any
 
 from ig_tutorial.checks import one_of, positive_integer, positive_number, steps_or_auto
-from ig_tutorial.ig.adaptive_steps import check_adaptive_settings
+from ig_tutorial.ig.adaptive_steps import (
+    DEFAULT_MAX_STEPS,
+    DEFAULT_TOLERANCE,
+    check_adaptive_settings,
+)
 from ig_tutorial.ig.baselines import BASELINES
-from ig_tutorial.ig.integration_rules import canonical_rule_name
+from ig_tutorial.ig.gradients import DEFAULT_OUTPUT, TARGET_OUTPUTS
+from ig_tutorial.ig.integration_rules import DEFAULT_METHOD, canonical_rule_name
 from ig_tutorial.ig.targets import TOP_1_NAMES
 
 #: Version of the output format; part of every key, so a new format never reuses old files.
@@ -28,8 +33,8 @@ FORMAT_VERSION = 1
 #: How attributions may be stored: ``float16`` halves the files (see ``docs/batch.md``).
 ATTRIBUTION_DTYPES: tuple[str, ...] = ("float32", "float16")
 
-#: The attributed scores :func:`ig_tutorial.integrated_gradients` offers.
-OUTPUTS: tuple[str, ...] = ("probability", "logit")
+# A batch run attributes as one call of the IG core does: DEFAULT_METHOD, DEFAULT_OUTPUT,
+# DEFAULT_TOLERANCE and DEFAULT_MAX_STEPS above are the core's own.
 
 
 def model_identity(model: Any) -> str:
@@ -104,15 +109,15 @@ class AttributionSettings:
         The model's identity (:func:`model_identity`).
     m_steps : int or "auto", default 64
         Sub-intervals of the integration rule, or ``"auto"``.
-    method : str, default "riemann_trapezoid"
+    method : str, default :data:`DEFAULT_METHOD`
         Integration rule (aliases are resolved to the canonical name).
     baseline : str, default "black"
         A name from :data:`ig_tutorial.BASELINES`.
-    output : {"probability", "logit"}, default "probability"
+    output : {"probability", "logit"}, default :data:`DEFAULT_OUTPUT`
         The attributed score.
-    tolerance : float, default 0.01
+    tolerance : float, default :data:`DEFAULT_TOLERANCE`
         ``m_steps="auto"`` only.
-    max_steps : int, default 1024
+    max_steps : int, default :data:`DEFAULT_MAX_STEPS`
         ``m_steps="auto"`` only.
     batch_size : int, "auto" or None
         Gradient evaluations per model call. Not part of the key: results do not depend on it
@@ -128,11 +133,11 @@ class AttributionSettings:
 
     model: str
     m_steps: int | str = 64
-    method: str = "riemann_trapezoid"
+    method: str = DEFAULT_METHOD
     baseline: str = "black"
-    output: str = "probability"
-    tolerance: float = 0.01
-    max_steps: int = 1024
+    output: str = DEFAULT_OUTPUT
+    tolerance: float = DEFAULT_TOLERANCE
+    max_steps: int = DEFAULT_MAX_STEPS
     batch_size: int | str | None = None
     dtype: str = "float32"
 
@@ -144,7 +149,7 @@ class AttributionSettings:
         if self.m_steps == "auto":
             check_adaptive_settings(self.method, self.tolerance, self.max_steps)
         one_of(self.baseline, tuple(BASELINES), "baseline")
-        one_of(self.output, OUTPUTS, "output")
+        one_of(self.output, TARGET_OUTPUTS, "output")
         one_of(self.dtype, ATTRIBUTION_DTYPES, "dtype")
         if self.batch_size is not None and self.batch_size != "auto":
             object.__setattr__(self, "batch_size", positive_integer(self.batch_size, "batch_size"))

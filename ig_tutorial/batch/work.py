@@ -15,18 +15,14 @@ from pathlib import Path
 import numpy as np
 
 from ig_tutorial.batch.inputs import InputItem, content_hash
-from ig_tutorial.batch.outputs import (
-    ImageRecord,
-    finite_or_none,
-    read_output_key,
-    write_npz,
-)
+from ig_tutorial.batch.manifest import ImageRecord, finite_or_none
+from ig_tutorial.batch.npz_files import load_npz, read_output_key, write_npz
 from ig_tutorial.batch.settings import AttributionSettings, normalize_target
 from ig_tutorial.cache import atomic_file
 from ig_tutorial.ig.baselines import make_baseline
 from ig_tutorial.ig.integrated_gradients import integrated_gradients
 from ig_tutorial.images import read_image
-from ig_tutorial.models.classifier import Classifier
+from ig_tutorial.models.classifier import Classifier, class_label
 
 #: Characters kept from an input's name in its output's name; the rest become ``_``.
 _UNSAFE = re.compile(r"[^A-Za-z0-9._-]+")
@@ -44,16 +40,20 @@ def output_stem(path: Path, key: str) -> str:
     return f"{stem}-{key[:_KEY_LENGTH]}"
 
 
+#: What a skipped input's record takes from its ``.npz`` (all but the attributions).
+_SUMMARY_MEMBERS = ("target", "label", "m_steps", "num_evaluations", "relative_completeness_error")
+
+
 def _summary_from_npz(path: Path) -> dict:
-    with open(path, "rb") as handle, np.load(handle, allow_pickle=False) as data:
-        label = str(data["label"])
-        return {
-            "target": int(data["target"]),
-            "label": label or None,
-            "m_steps": int(data["m_steps"]),
-            "num_evaluations": int(data["num_evaluations"]),
-            "relative_completeness_error": finite_or_none(data["relative_completeness_error"]),
-        }
+    data = load_npz(path, _SUMMARY_MEMBERS)
+    label = str(data["label"])
+    return {
+        "target": int(data["target"]),
+        "label": label or None,
+        "m_steps": int(data["m_steps"]),
+        "num_evaluations": int(data["num_evaluations"]),
+        "relative_completeness_error": finite_or_none(data["relative_completeness_error"]),
+    }
 
 
 def _write_figure(path: Path, image, baseline, attributions, title: str) -> None:
@@ -110,7 +110,14 @@ def attribute_input(
     """
     start = time.perf_counter()
     sha256 = item.sha256
-    outputs: list[str] = []
+
+    def record(status: str, **details) -> ImageRecord:
+        # What every outcome records: the input, its hash if known, and the time spent so far.
+        seconds = round(time.perf_counter() - start, 4)
+        return ImageRecord(
+            input=item.source, sha256=sha256, status=status, seconds=seconds, **details
+        )
+
     try:
         if item.error is not None or item.path is None:
             raise FileNotFoundError(item.error or f"{item.source!r} was not found.")
@@ -123,14 +130,7 @@ def attribute_input(
         png = output_dir / f"{stem}.png" if figures else None
         outputs = ([png.name] if png is not None else []) + [npz.name]
         if not force and read_output_key(npz) == key and (png is None or png.is_file()):
-            return ImageRecord(
-                input=item.source,
-                sha256=sha256,
-                status="skipped",
-                outputs=outputs,
-                seconds=round(time.perf_counter() - start, 4),
-                **_summary_from_npz(npz),
-            )
+            return record("skipped", outputs=outputs, **_summary_from_npz(npz))
 
         image = read_image(item.path, size=model.input_size)
         baseline = make_baseline(settings.baseline, image)
@@ -149,7 +149,7 @@ def attribute_input(
                 max_steps=settings.max_steps,
             )
         notes = [f"{w.category.__name__}: {w.message}" for w in caught]
-        label = model.labels[result.target] if model.labels is not None else None
+        label = class_label(model, result.target)
         attributions = np.asarray(result.attributions).astype(settings.dtype)
         if not np.all(np.isfinite(attributions)):
             notes.append(f"some attributions are not finite as {settings.dtype}")
@@ -178,12 +178,9 @@ def attribute_input(
                 ),
             },
         )
-        return ImageRecord(
-            input=item.source,
-            sha256=sha256,
-            status="done",
+        return record(
+            "done",
             outputs=outputs,
-            seconds=round(time.perf_counter() - start, 4),
             target=result.target,
             label=label,
             m_steps=result.m_steps,
@@ -192,11 +189,4 @@ def attribute_input(
             warnings=notes,
         )
     except Exception as error:  # noqa: BLE001 - one bad input must not stop the run
-        return ImageRecord(
-            input=item.source,
-            sha256=sha256,
-            status="failed",
-            outputs=[],
-            error=f"{type(error).__name__}: {error}",
-            seconds=round(time.perf_counter() - start, 4),
-        )
+        return record("failed", error=f"{type(error).__name__}: {error}")

@@ -22,8 +22,10 @@ from typing import Any
 import numpy as np
 
 from ig_tutorial.ig.integration_rules import integration_rule
+from ig_tutorial.ig.pixel_maps import pixel_map
 from ig_tutorial.ig.results import CompletenessCheck, IntegratedGradientsResult
 from ig_tutorial.ig.targets import resolve_target
+from ig_tutorial.models.classifier import class_label
 from ig_tutorial.plotting.attribution_maps import attribution_map
 
 __all__ = [
@@ -300,8 +302,9 @@ def check_left_riemann(answer: Any, path_gradients: Any) -> None:
                 f"alpha = 0, 1/m, ..., 1 - 1/m equally: leave out the last gradient."
             )
     raise AssertionError(
-        "Not the left Riemann average: take the gradients at alpha = 0 .. 1 - 1/m "
-        "(path_gradients[:-1]) and average them over axis 0."
+        "Not the left Riemann average: of each of the m sub-intervals [k/m, (k+1)/m] the left "
+        "rule takes the gradient at its left end, alpha = k/m, and averages these m gradients "
+        "over the alphas (axis 0)."
     )
 
 
@@ -399,7 +402,7 @@ def check_completeness_error(answer: Any, result: IntegratedGradientsResult) -> 
 
 
 def _share_on_dark(attributions: Any, dark: np.ndarray) -> float:
-    magnitude = np.abs(np.asarray(attributions, np.float64)).sum(axis=-1)
+    magnitude = pixel_map(np.asarray(attributions, np.float64))
     total = magnitude.sum()
     return float(magnitude[dark].sum() / total) if total > 0 else 0.0
 
@@ -530,7 +533,7 @@ def check_clip_value(answer: Any, attributions: Any, clip_percentile: float = 99
             "That is the percentile over single channel values: sum |attributions| over the "
             "channels first (axis=-1), one value per pixel, then take the percentile."
         )
-    if np.isclose(value, magnitudes.sum(axis=-1).max(), rtol=1e-4):
+    if np.isclose(value, pixel_map(magnitudes).max(), rtol=1e-4):
         raise AssertionError(
             f"That is the largest value (the 100th percentile); take the {clip_percentile:g}th "
             "with np.percentile."
@@ -577,8 +580,8 @@ def check_explanation(answer: Any, image: Any, model: Any, tolerance: float = 0.
             "explain my_image, the photo you read."
         )
     top1 = resolve_target(model, image, "top-1")
-    labels = getattr(model, "labels", None)
-    name = f"{top1} ({labels[top1]})" if labels is not None else str(top1)
+    label = class_label(model, top1)
+    name = f"{top1} ({label})" if label is not None else str(top1)
     if result.target != top1:
         raise AssertionError(
             f"The result explains class {result.target}; the model's top-1 for this photo is "

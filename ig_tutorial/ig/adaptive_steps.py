@@ -79,6 +79,12 @@ from ig_tutorial.ig.results import (
 )
 from ig_tutorial.progress import progress_bar
 
+#: The default ``tolerance`` of ``m_steps="auto"``: 1% relative completeness error.
+DEFAULT_TOLERANCE = 0.01
+
+#: The default ``max_steps`` of ``m_steps="auto"``: at most 1024 sub-intervals.
+DEFAULT_MAX_STEPS = 1024
+
 #: Nodes of the first uniform grid, rounded up to a multiple of the midpoints of a round.
 INITIAL_NODES = 16
 

@@ -99,7 +99,8 @@ BASELINES: dict[str, Callable[..., tf.Tensor]] = {
     "maximum_distance": maximum_distance_baseline,
 }
 
-_SEEDED = {"uniform", "gaussian"}
+#: The names of :data:`BASELINES` drawn at random: they take a ``seed``.
+SEEDED_BASELINES: frozenset[str] = frozenset({"uniform", "gaussian"})
 
 
 def make_baseline(name: str, image: tf.Tensor, seed: int = 0) -> tf.Tensor:
@@ -126,6 +127,6 @@ def make_baseline(name: str, image: tf.Tensor, seed: int = 0) -> tf.Tensor:
     """
     if name not in BASELINES:
         raise ValueError(f"Unknown baseline {name!r}; choose one of {', '.join(BASELINES)}.")
-    if name in _SEEDED:
+    if name in SEEDED_BASELINES:
         return BASELINES[name](image, seed=seed)
     return BASELINES[name](image)

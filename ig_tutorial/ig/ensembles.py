@@ -26,7 +26,7 @@ import numpy as np
 import tensorflow as tf
 
 from ig_tutorial.checks import positive_integer, positive_number
-from ig_tutorial.ig.baselines import make_baseline
+from ig_tutorial.ig.baselines import SEEDED_BASELINES, black_baseline, make_baseline
 from ig_tutorial.ig.gradients import Model
 from ig_tutorial.ig.integrated_gradients import integrated_gradients
 from ig_tutorial.ig.results import CompletenessCheck, IntegratedGradientsResult
@@ -201,7 +201,7 @@ def integrated_gradients_over_baselines(
     for index, baseline in enumerate(progress_bar(baselines, disable=not progress, leave=False)):
         if isinstance(baseline, str):
             baseline_image = make_baseline(baseline, image, seed=seed + index)
-            random = baseline in ("uniform", "gaussian")
+            random = baseline in SEEDED_BASELINES
             names.append(f"{baseline} (seed {seed + index})" if random else baseline)
         else:
             baseline_image = baseline
@@ -288,7 +288,7 @@ def smoothgrad_integrated_gradients(
     image = tf.convert_to_tensor(image, tf.float32)
     target = resolve_target(model, image, target)
     stddev = noise_level * float(tf.reduce_max(image) - tf.reduce_min(image))
-    baseline = tf.zeros_like(image) if baseline is None else baseline
+    baseline = black_baseline(image) if baseline is None else baseline
     members, names, inputs = [], [], []
     for sample in progress_bar(range(num_samples), disable=not progress, leave=False):
         noise = tf.random.stateless_normal(image.shape, seed=(seed, sample), stddev=stddev)

@@ -43,6 +43,9 @@ Model = Callable[[tf.Tensor], tf.Tensor]
 #: Scores that can be attributed.
 TARGET_OUTPUTS: tuple[str, ...] = ("probability", "logit")
 
+#: The default score: the target's probability, as in the TensorFlow tutorial.
+DEFAULT_OUTPUT = "probability"
+
 
 def target_scores(logits: tf.Tensor, target: int | tf.Tensor, output: str) -> tf.Tensor:
     """Pick the attributed score of class ``target`` from a batch of logits.

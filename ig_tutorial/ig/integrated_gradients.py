@@ -24,9 +24,14 @@ from typing import Literal
 import numpy as np
 import tensorflow as tf
 
-from ig_tutorial.ig.adaptive_steps import check_adaptive_settings, integrate_adaptively
-from ig_tutorial.ig.gradients import Model, gradients_in_batches
-from ig_tutorial.ig.integration_rules import IntegrationRule, integration_rule
+from ig_tutorial.ig.adaptive_steps import (
+    DEFAULT_MAX_STEPS,
+    DEFAULT_TOLERANCE,
+    check_adaptive_settings,
+    integrate_adaptively,
+)
+from ig_tutorial.ig.gradients import DEFAULT_OUTPUT, Model, gradients_in_batches
+from ig_tutorial.ig.integration_rules import DEFAULT_METHOD, IntegrationRule, integration_rule
 from ig_tutorial.ig.path_integral import PathEnds, build_result, prepare_path, prepare_paths
 from ig_tutorial.ig.paths import StraightLines
 from ig_tutorial.ig.results import IntegratedGradientsResult
@@ -134,12 +139,12 @@ def integrated_gradients(
     *,
     baseline: tf.Tensor | np.ndarray | None = None,
     m_steps: int | Literal["auto"] = 50,
-    method: str = "riemann_trapezoid",
+    method: str = DEFAULT_METHOD,
     batch_size: int | str | None = None,
-    output: str = "probability",
+    output: str = DEFAULT_OUTPUT,
     progress: bool = False,
-    tolerance: float = 0.01,
-    max_steps: int = 1024,
+    tolerance: float = DEFAULT_TOLERANCE,
+    max_steps: int = DEFAULT_MAX_STEPS,
 ) -> IntegratedGradientsResult:
     """Compute Integrated Gradients attributions for one image.
 
@@ -269,12 +274,12 @@ def integrated_gradients_many(
     *,
     baseline: tf.Tensor | np.ndarray | Sequence[tf.Tensor | np.ndarray] | None = None,
     m_steps: int | Literal["auto"] = 50,
-    method: str = "riemann_trapezoid",
+    method: str = DEFAULT_METHOD,
     batch_size: int | str | None = None,
-    output: str = "probability",
+    output: str = DEFAULT_OUTPUT,
     progress: bool = False,
-    tolerance: float = 0.01,
-    max_steps: int = 1024,
+    tolerance: float = DEFAULT_TOLERANCE,
+    max_steps: int = DEFAULT_MAX_STEPS,
 ) -> list[IntegratedGradientsResult]:
     """Integrated Gradients of several inputs in one call, one result per input.
 

@@ -98,6 +98,9 @@ def _gauss_legendre(m: int) -> tuple[np.ndarray, np.ndarray]:
     return (nodes + 1.0) / 2.0, weights / 2.0
 
 
+#: The default rule: the trapezoid, as in the TensorFlow tutorial (``m_steps="auto"`` refines it).
+DEFAULT_METHOD = "riemann_trapezoid"
+
 _RULES = {
     "riemann_left": _riemann_left,
     "riemann_right": _riemann_right,

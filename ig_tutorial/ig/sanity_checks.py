@@ -8,14 +8,14 @@ input (:func:`ig_tutorial.models.randomization.cascading_randomization`), and ea
 compared with the trained model's map. A method whose map hardly changes when the model no longer
 knows anything explains the image (its edges, its colours), not the model.
 
-Maps are compared as the paper compares them: the Spearman rank correlation of the per-pixel
-maps, with absolute values (where the attribution goes) and signed (also which way it pushes),
-and the structural similarity (SSIM) of the absolute maps.
-
-Attributions are computed through the package's methods: Integrated Gradients with
-:func:`ig_tutorial.integrated_gradients` and the plain gradient (Simonyan et al., 2014) with
-:func:`ig_tutorial.ig.gradients.gradients_and_scores`, the one seam to the model.
-:func:`image_edges` ignores the model on purpose: the negative control that must fail.
+This module runs the test (:func:`model_randomization_check`) and holds its result
+(:class:`ModelRandomizationCheck`) and the methods it compares, each an
+:data:`AttributionMethod`: Integrated Gradients with :func:`ig_tutorial.integrated_gradients`
+and the plain gradient (Simonyan et al., 2014) with
+:func:`ig_tutorial.ig.gradients.gradients_and_scores`, the one seam to the model;
+:func:`image_edges` ignores the model on purpose: the negative control that must fail. The maps
+are compared as the paper compares them, by rank correlation and SSIM
+(:mod:`ig_tutorial.ig.map_metrics`).
 """
 
 from __future__ import annotations
@@ -29,6 +29,7 @@ import tensorflow as tf
 from ig_tutorial.checks import class_index, one_image, one_of, positive_number
 from ig_tutorial.ig.gradients import TARGET_OUTPUTS, Model, gradients_and_scores
 from ig_tutorial.ig.integrated_gradients import integrated_gradients
+from ig_tutorial.ig.map_metrics import map_similarity, rank_correlation
 from ig_tutorial.ig.targets import resolve_target
 from ig_tutorial.models.classifier import Classifier
 from ig_tutorial.models.randomization import CascadeStep, cascading_randomization
@@ -40,116 +41,6 @@ AttributionMethod = Callable[[Model, tf.Tensor, int], np.ndarray]
 #: Default of :func:`model_randomization_check`'s ``threshold``: a method fails when the absolute
 #: maps of the trained and the fully randomised model still have this rank correlation or more.
 DEFAULT_THRESHOLD = 0.5
-
-
-def _pixel_values(attributions: np.ndarray | tf.Tensor, absolute: bool) -> np.ndarray:
-    values = np.asarray(attributions, dtype=np.float64)
-    if values.ndim != 3:
-        raise ValueError(
-            f"attributions must have shape (height, width, channels), got {values.shape}."
-        )
-    return np.sum(np.abs(values), axis=-1) if absolute else np.sum(values, axis=-1)
-
-
-def _pixel_value_pair(
-    first: np.ndarray | tf.Tensor, second: np.ndarray | tf.Tensor, absolute: bool
-) -> tuple[np.ndarray, np.ndarray]:
-    a, b = _pixel_values(first, absolute), _pixel_values(second, absolute)
-    if a.shape != b.shape:
-        raise ValueError(f"the maps' shapes differ: {a.shape} and {b.shape}.")
-    return a, b
-
-
-def rank_correlation(
-    first: np.ndarray | tf.Tensor,
-    second: np.ndarray | tf.Tensor,
-    *,
-    absolute: bool = True,
-    mask: np.ndarray | tf.Tensor | None = None,
-) -> float:
-    """Spearman rank correlation of two attribution maps, pixel by pixel.
-
-    Each map is reduced to one value per pixel, the sum over channels of the absolute values
-    (``absolute=True``: how much a pixel matters) or of the signed values, and the two rankings of
-    the pixels are correlated. 1: the same order; 0: unrelated; -1: reversed. Insensitive to the
-    scale of the maps, so a randomised model's much smaller or larger gradients compare fairly.
-
-    Parameters
-    ----------
-    first, second : array
-        Attributions of the same shape ``(height, width, channels)``.
-    absolute : bool, default True
-        Rank ``sum_c |a|`` (True) or ``sum_c a`` (False).
-    mask : array of bool, optional
-        Shape ``(height, width)``: compare only the pixels where it is True, e.g. the photo
-        without the black padding of :func:`ig_tutorial.read_image` (pixels equal to a black
-        baseline get no Integrated Gradients attribution from any model).
-
-    Returns
-    -------
-    float
-
-    Raises
-    ------
-    ValueError
-        If the shapes differ or are not ``(height, width, channels)``, the mask's shape is not
-        ``(height, width)`` or it selects fewer than 2 pixels, or a map is constant on the
-        compared pixels (it ranks no pixel above another, so the correlation is undefined).
-    """
-    from scipy.stats import spearmanr
-
-    a, b = _pixel_value_pair(first, second, absolute)
-    if mask is not None:
-        selected = np.asarray(mask)
-        if selected.shape != a.shape or selected.dtype != bool:
-            raise ValueError(
-                f"mask must be a boolean array of shape {a.shape} (height, width), got "
-                f"{selected.dtype} of shape {selected.shape}."
-            )
-        if selected.sum() < 2:
-            raise ValueError(f"mask selects {int(selected.sum())} pixel(s); at least 2 are needed.")
-        a, b = a[selected], b[selected]
-    for name, values in (("first", a), ("second", b)):
-        if np.ptp(values) == 0:
-            raise ValueError(
-                f"the {name} map is constant ({values.flat[0]!r} everywhere): it ranks no pixel "
-                "above another, so its rank correlation is undefined."
-            )
-    return float(spearmanr(a.ravel(), b.ravel()).statistic)
-
-
-def _unit_map(values: np.ndarray, clip_percentile: float = 99.0) -> np.ndarray:
-    limit = float(np.percentile(values, clip_percentile))
-    if limit == 0.0:
-        limit = float(values.max()) or 1.0
-    return np.clip(values / limit, 0.0, 1.0)
-
-
-def map_similarity(first: np.ndarray | tf.Tensor, second: np.ndarray | tf.Tensor) -> float:
-    """Structural similarity (SSIM; Wang et al., 2004) of two absolute attribution maps.
-
-    Each map is ``sum_c |a|``, scaled to ``[0, 1]`` by its 99th percentile (clipped above, as the
-    figures are drawn), then compared with :func:`skimage.metrics.structural_similarity`. 1: the
-    same picture. Unlike :func:`rank_correlation` it looks at local structure (edges, blobs).
-
-    Parameters
-    ----------
-    first, second : array
-        Attributions of the same shape ``(height, width, channels)``.
-
-    Returns
-    -------
-    float
-
-    Raises
-    ------
-    ValueError
-        If the shapes differ or are not ``(height, width, channels)``.
-    """
-    from skimage.metrics import structural_similarity
-
-    a, b = _pixel_value_pair(first, second, absolute=True)
-    return float(structural_similarity(_unit_map(a), _unit_map(b), data_range=1.0))
 
 
 def gradient_attributions(

@@ -93,8 +93,7 @@ class Classifier:
         probabilities = tf.nn.softmax(logits, axis=-1)[0].numpy()
         top = np.argsort(probabilities)[::-1][:k]
         return [
-            (int(i), self.labels[int(i)] if self.labels else str(int(i)), float(probabilities[i]))
-            for i in top
+            (int(i), class_label(self, int(i)) or str(int(i)), float(probabilities[i])) for i in top
         ]
 
     def summary(self) -> str:
@@ -123,3 +122,24 @@ class Classifier:
         if self.num_parameters is not None:
             lines.append(f"Params:  {self.num_parameters:,}")
         return "\n".join(lines)
+
+
+def class_label(model: object, index: int) -> str | None:
+    """The name of class ``index`` of a model, or ``None`` when the model has no labels.
+
+    The one place that reads a class's name off a model: the top-k list, the command line's
+    report, a batch run's records and the exercises' hints all ask here.
+
+    Parameters
+    ----------
+    model : Classifier or callable
+        A :class:`Classifier`, or any model; one without a ``labels`` attribute has no names.
+    index : int
+        A model output index.
+
+    Returns
+    -------
+    str or None
+    """
+    labels = getattr(model, "labels", None)
+    return labels[int(index)] if labels is not None else None

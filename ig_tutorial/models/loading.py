@@ -2,8 +2,7 @@
 
 Taught in ``notebooks/01_setup_and_classification.py``. Whatever the source, the result is a
 :class:`~ig_tutorial.models.classifier.Classifier`: a callable from a batch of RGB images with
-values in ``[0, 1]`` (shape ``(n, height, width, 3)``) to logits ``(n, num_classes)``. Nothing
-else in the package touches TensorFlow Hub, SavedModels or Keras.
+values in ``[0, 1]`` (shape ``(n, height, width, 3)``) to logits ``(n, num_classes)``.
 
 :func:`load_model` accepts
 
@@ -19,29 +18,30 @@ else in the package touches TensorFlow Hub, SavedModels or Keras.
   MobileNetV3, an 8 x 8 grayscale digit net or a tabular net loads as it is), and a model whose
   outputs are already probabilities (a final softmax, as Keras applications have by default) is
   refused, or converted to log-probabilities when declared with ``model_outputs="probabilities"``.
+
+Restoring a hub handle or SavedModel folder (the hub cache, the network check, the clean-up after
+a failed download, the weights count) is :mod:`ig_tutorial.models.saved_models`'s machinery.
+Other modules look inside models for their own jobs: :mod:`ig_tutorial.models.randomization`
+copies a Keras model, or loads the bundled SavedModel again, to randomise its weights;
+:mod:`ig_tutorial.models.bundled.efficientnet_lite` exports the bundled model as a SavedModel; and
+:mod:`ig_tutorial.batch.settings` names a SavedModel folder by a hash of its files.
 """
 
 from __future__ import annotations
 
-import hashlib
 import os
-import shutil
-import tarfile
-import urllib.error
 from collections.abc import Callable
 from pathlib import Path
-from urllib.parse import urlparse
 
 import numpy as np
 import tensorflow as tf
 
-from ig_tutorial.cache import check_reachable, is_url
+from ig_tutorial.cache import is_url
 from ig_tutorial.checks import image_size, one_of
 from ig_tutorial.models.classifier import Classifier
 from ig_tutorial.models.labels import ImageNetLabels
+from ig_tutorial.models.saved_models import count_parameters, require_network, restore_saved_model
 from ig_tutorial.sources import BUNDLED_MODEL, TUTORIAL_MODEL
-
-_NETWORK_TIMEOUT_S = 5.0
 
 #: The input size of a model that does not declare one (TF-Hub's ImageNet classifiers).
 DEFAULT_INPUT_SIZE = 224
@@ -51,110 +51,6 @@ MODEL_OUTPUTS: tuple[str, ...] = ("logits", "probabilities")
 
 # Probabilities this small are taken as this, so that their logarithm stays finite.
 _SMALLEST_PROBABILITY = 1e-30
-
-
-def _hub_cache_folder(handle: str) -> Path | None:
-    """Where tensorflow_hub caches ``handle`` (its own key: the SHA-1 of the handle)."""
-    try:
-        from tensorflow_hub import resolver
-
-        root = resolver.tfhub_cache_dir(use_temp=True)
-    except (ImportError, AttributeError):
-        return None
-    return Path(root) / hashlib.sha1(handle.encode("utf8")).hexdigest()  # noqa: S324 - hub's key
-
-
-def _hub_cache_has(handle: str) -> bool:
-    """Whether tensorflow_hub has already downloaded ``handle`` (so no network is needed)."""
-    folder = _hub_cache_folder(handle)
-    return folder is not None and folder.is_dir()
-
-
-def _require_network(handle: str) -> None:
-    """Fail within seconds, naming the offline choice, when a hub handle is unreachable.
-
-    Asks the handle's own host and port, through the proxy the environment names, if any
-    (:func:`ig_tutorial.cache.check_reachable`).
-    """
-    if _hub_cache_has(handle) or urlparse(handle).scheme not in ("http", "https"):
-        return  # cached, or a gs:// handle that tensorflow_hub reads through its own client
-    try:
-        check_reachable(handle, timeout=_NETWORK_TIMEOUT_S)
-    except OSError as error:
-        raise ConnectionError(
-            f"Cannot load {handle!r}: {error}. To run offline, use the bundled "
-            f"model: load_model({BUNDLED_MODEL!r}), or run the notebooks with "
-            "`papermill -f notebooks/offline.yaml ...` / `ig-tutorial run --offline`."
-        ) from error
-
-
-def _load_saved_model(location: str) -> object:
-    """Load a TF-Hub handle or SavedModel folder as a callable object.
-
-    A download that fails (an HTTP error, a truncated or corrupt archive) raises a clear error
-    and leaves no partial copy in tensorflow_hub's cache, so the next call downloads afresh.
-    """
-    try:
-        import tensorflow_hub as hub
-    except ImportError:
-        if is_url(location):
-            raise ImportError(
-                "Loading a TF-Hub handle needs tensorflow-hub: pip install tensorflow-hub"
-            ) from None
-        return tf.saved_model.load(location)
-    if not is_url(location):
-        return hub.load(location)
-    try:
-        return hub.load(location)
-    except urllib.error.HTTPError as error:
-        _drop_partial_download(location)
-        raise ConnectionError(
-            f"Could not download the model {location!r}: the server answered HTTP {error.code} "
-            f"({error.reason}). Check the handle, or use load_model({BUNDLED_MODEL!r}) offline."
-        ) from error
-    except (OSError, ValueError, tarfile.TarError) as error:
-        _drop_partial_download(location)
-        raise ValueError(
-            f"Downloaded {location!r}, but it is not a loadable SavedModel ({error}): the archive "
-            "is truncated or corrupt, or the handle names something else. Nothing was cached; "
-            "try again, or use the bundled model offline."
-        ) from error
-
-
-def _drop_partial_download(handle: str) -> None:
-    """Remove what tensorflow_hub left in its cache for a failed download of ``handle``."""
-    folder = _hub_cache_folder(handle)
-    if folder is None:
-        return
-    if folder.is_dir() and not (folder / "saved_model.pb").is_file():
-        shutil.rmtree(folder, ignore_errors=True)
-    for leftover in folder.parent.glob(f"{folder.name}*.tmp"):
-        shutil.rmtree(leftover, ignore_errors=True)
-
-
-def _count_parameters(loaded: object) -> int | None:
-    """Count the weights of a restored SavedModel (hub models list them; others are walked)."""
-    variables = getattr(loaded, "variables", None)
-    if variables is None:
-        found: dict[int, tf.Variable] = {}
-        pending, seen = [loaded], set()
-        while pending:
-            item = pending.pop()
-            if id(item) in seen:
-                continue
-            seen.add(id(item))
-            if isinstance(item, tf.Variable):
-                found[id(item)] = item
-            elif isinstance(item, (list, tuple)):
-                pending.extend(item)
-            elif isinstance(item, dict):
-                pending.extend(item.values())
-            elif isinstance(item, tf.__internal__.tracking.Trackable):
-                pending.extend(v for k, v in vars(item).items() if not k.startswith("_"))
-        variables = list(found.values())
-    if not variables:
-        return None
-    return int(sum(np.prod(v.shape) for v in variables))
 
 
 def load_model(
@@ -237,7 +133,7 @@ def load_model(
             input_shape = (INPUT_SIZE, INPUT_SIZE, 3)
             location = str(bundled_savedmodel_path())
         elif is_url(name):
-            _require_network(name)
+            require_network(name)
             location = name
         else:
             if not Path(name).expanduser().is_dir():
@@ -246,8 +142,8 @@ def load_model(
                     f"{BUNDLED_MODEL!r} (the bundled offline model)."
                 )
             location = str(Path(name).expanduser())
-        loaded = _load_saved_model(location)
-        function, num_parameters = loaded, _count_parameters(loaded)
+        loaded = restore_saved_model(location)
+        function, num_parameters = loaded, count_parameters(loaded)
 
     # Two probe inputs: all zeros, and uniform noise (a softmax sums to 1 on both, logits do not).
     probe_inputs = tf.stack(

@@ -6,9 +6,9 @@ and watching the explanation: they re-initialise the weights layer by layer, sta
 logits and moving towards the input ("cascading randomisation"), and compare each map with the
 original one. A map that survives the loss of the trained weights cannot be explaining them.
 
-This module does the randomisation; :mod:`ig_tutorial.ig.sanity_checks` computes and compares the
-maps. It never changes the caller's model: :func:`copy_model` makes a copy with its own variables
-and the cascade works on that.
+This module does the randomisation; :mod:`ig_tutorial.ig.sanity_checks` computes the maps and
+compares them (:mod:`ig_tutorial.ig.map_metrics`). It never changes the caller's model:
+:func:`copy_model` makes a copy with its own variables and the cascade works on that.
 
 Which models can be randomised layer by layer:
 

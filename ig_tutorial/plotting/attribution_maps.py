@@ -20,6 +20,7 @@ from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 
 from ig_tutorial.checks import one_of, percentile
+from ig_tutorial.ig.pixel_maps import clip_limit, pixel_map
 from ig_tutorial.plotting.tutorial_figures import draw_image, to_numpy
 
 if TYPE_CHECKING:
@@ -92,14 +93,10 @@ def attribution_map(
     one_of(mode, VISUALIZATION_MODES, "mode")
     percentile(clip_percentile)
     attributions = to_numpy(attributions).astype(np.float64)
-    if attributions.ndim != 3:
-        raise ValueError(
-            f"attributions must have shape (height, width, channels), got {attributions.shape}."
-        )
     if mode == "absolute":
-        values = np.sum(np.abs(attributions), axis=-1)
+        values = pixel_map(attributions)
     else:
-        signed = np.sum(attributions, axis=-1)
+        signed = pixel_map(attributions, absolute=False)
         values = {
             "signed": signed,
             "positive": np.maximum(signed, 0.0),
@@ -108,7 +105,7 @@ def attribution_map(
     magnitudes = np.abs(values)
     if mode in ("positive", "negative"):
         magnitudes = magnitudes[magnitudes > 0]
-    limit = float(np.percentile(magnitudes, clip_percentile)) if magnitudes.size else 0.0
+    limit = clip_limit(magnitudes, clip_percentile)
     if limit == 0.0:
         limit = 1.0  # an all-zero map: any positive limit draws it as "nothing"
     vmin = -limit if mode == "signed" else 0.0

@@ -17,7 +17,7 @@ import tensorflow as tf
 from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 
-from ig_tutorial.checks import percentile
+from ig_tutorial.ig.pixel_maps import clip_limit, pixel_map
 
 
 def to_numpy(value: tf.Tensor | np.ndarray) -> np.ndarray:
@@ -185,8 +185,13 @@ def attribution_mask(attributions: np.ndarray | tf.Tensor) -> np.ndarray:
     -------
     numpy.ndarray
         Shape ``(height, width)``, non-negative.
+
+    Raises
+    ------
+    ValueError
+        If the attributions are not ``(height, width, channels)``.
     """
-    return np.sum(np.abs(to_numpy(attributions)), axis=-1)
+    return pixel_map(to_numpy(attributions))
 
 
 def plot_img_attributions(
@@ -232,7 +237,7 @@ def plot_img_attributions(
     """
     mask = attribution_mask(attributions)
     if clip_percentile is not None:
-        mask = np.minimum(mask, np.percentile(mask, percentile(clip_percentile)))
+        mask = np.minimum(mask, clip_limit(mask, clip_percentile))
     fig, axes = plt.subplots(2, 2, figsize=(8, 8))
     draw_image(axes[0, 0], baseline)
     axes[0, 0].set_title("Baseline image")

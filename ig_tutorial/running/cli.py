@@ -26,6 +26,7 @@ notebooks, solutions replaced by stubs, and the instructor notebooks, solutions 
 from __future__ import annotations
 
 import argparse
+import functools
 import os
 import sys
 from collections.abc import Sequence
@@ -33,21 +34,6 @@ from pathlib import Path
 
 # Quieten TensorFlow's C++ start-up chatter before it is imported.
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
-
-
-#: ``attribute`` options that only a batch run has; giving one of them selects a batch run.
-_BATCH_OPTIONS = (
-    "output_dir",
-    "targets",
-    "figures",
-    "dtype",
-    "force",
-    "engine",
-    "workers",
-    "cpus_per_worker",
-    "ray_address",
-    "shard",
-)
 
 
 def _add_attribute_parser(subparsers: argparse._SubParsersAction) -> None:
@@ -87,11 +73,15 @@ def _add_attribute_parser(subparsers: argparse._SubParsersAction) -> None:
     parser.add_argument(
         "--tolerance",
         type=float,
-        default=0.01,
-        help="--m-steps auto: relative completeness error and change to reach (default 0.01)",
+        default=0.01,  # batch.settings.DEFAULT_TOLERANCE, the IG core's (a test holds them equal)
+        help="--m-steps auto: refine until the relative completeness error is at most this and "
+        "the estimated relative L2 error at most 1.5 times this (default 0.01)",
     )
     parser.add_argument(
-        "--max-steps", type=int, default=1024, help="--m-steps auto: at most (default 1024)"
+        "--max-steps",
+        type=int,
+        default=1024,  # batch.settings.DEFAULT_MAX_STEPS, the IG core's (a test holds them equal)
+        help="--m-steps auto: at most (default 1024)",
     )
     parser.add_argument(
         "--method",
@@ -109,55 +99,65 @@ def _add_attribute_parser(subparsers: argparse._SubParsersAction) -> None:
     single.add_argument(
         "--out", type=Path, default=None, help="PNG to write (default outputs/<image>.png)"
     )
+    batch_options = _add_batch_options(parser)
+    parser.set_defaults(handler=functools.partial(_attribute, batch_options=batch_options))
+
+
+def _add_batch_options(parser: argparse.ArgumentParser) -> tuple[str, ...]:
+    """Add the options that only a batch run has; return their names (``args`` attributes).
+
+    Giving any of them makes ``attribute`` a batch run, so the names come from the options
+    themselves, not from a list kept beside them.
+    """
     batch = parser.add_argument_group("many images")
-    batch.add_argument(
+    added: list[argparse.Action] = []
+
+    def option(*flags: str, **how) -> None:
+        added.append(batch.add_argument(*flags, **how))
+
+    option(
         "-o",
         "--output-dir",
         type=Path,
         default=None,
         help="folder for the .npz files, figures and manifest (default outputs/attributions)",
     )
-    batch.add_argument(
+    option(
         "--targets",
         type=Path,
         default=None,
         metavar="CSV",
         help="per-image targets: rows 'path,target', paths relative to the CSV's folder",
     )
-    batch.add_argument("--figures", action="store_true", help="also write each image's figure")
-    batch.add_argument(
+    option("--figures", action="store_true", help="also write each image's figure")
+    option(
         "--dtype",
-        choices=("float32", "float16"),  # ig_tutorial.batch.settings.ATTRIBUTION_DTYPES
+        # batch.settings.ATTRIBUTION_DTYPES, which imports TensorFlow (a test holds them equal)
+        choices=("float32", "float16"),
         default=None,
         help="how attributions are stored (default float32; float16 halves the files)",
     )
-    batch.add_argument(
-        "--force", action="store_true", help="recompute images whose outputs already exist"
-    )
-    batch.add_argument(
+    option("--force", action="store_true", help="recompute images whose outputs already exist")
+    option(
         "--shard",
         default=None,
         metavar="K/N",
         help="attribute only shard K of N (by content hash), e.g. for a Slurm array",
     )
-    batch.add_argument(
+    option(
         "--engine",
-        choices=("local", "ray"),
+        choices=("local", "ray"),  # batch.engines.ENGINES (a test holds them equal)
         default=None,
         help="local (default): this process; ray: a pool of Ray actors (needs the [ray] extra)",
     )
-    batch.add_argument(
-        "--workers", type=int, default=None, help="ray: actors (default one per CPU)"
-    )
-    batch.add_argument(
-        "--cpus-per-worker", type=float, default=None, help="ray: CPUs per actor (default 1)"
-    )
-    batch.add_argument(
+    option("--workers", type=int, default=None, help="ray: actors (default one per CPU)")
+    option("--cpus-per-worker", type=float, default=None, help="ray: CPUs per actor (default 1)")
+    option(
         "--ray-address",
         default=None,
         help="ray: cluster to join, e.g. 'auto' or 'ray://head:10001' (default: a local one)",
     )
-    parser.set_defaults(handler=_attribute)
+    return tuple(action.dest for action in added)
 
 
 def _is_many(source: str) -> bool:
@@ -167,12 +167,12 @@ def _is_many(source: str) -> bool:
     return any(c in source for c in "*?[") and not Path(source).expanduser().exists()
 
 
-def _attribute(args: argparse.Namespace) -> int:
+def _attribute(args: argparse.Namespace, *, batch_options: tuple[str, ...]) -> int:
     import matplotlib
 
     matplotlib.use("Agg")
-    batch_options = [name for name in _BATCH_OPTIONS if getattr(args, name) not in (None, False)]
-    if len(args.inputs) > 1 or _is_many(args.inputs[0]) or batch_options:
+    given = [name for name in batch_options if getattr(args, name) not in (None, False)]
+    if len(args.inputs) > 1 or _is_many(args.inputs[0]) or given:
         if args.out is not None:
             raise ValueError(
                 "--out names the figure of one image; for many images give --output-dir "
@@ -188,6 +188,7 @@ def _attribute_one(args: argparse.Namespace) -> int:
     from ig_tutorial.ig.baselines import make_baseline
     from ig_tutorial.ig.integrated_gradients import integrated_gradients
     from ig_tutorial.images import read_image
+    from ig_tutorial.models.classifier import class_label
     from ig_tutorial.models.loading import load_model
     from ig_tutorial.plotting.tutorial_figures import plot_img_attributions
 
@@ -212,7 +213,7 @@ def _attribute_one(args: argparse.Namespace) -> int:
         tolerance=args.tolerance,
         max_steps=args.max_steps,
     )
-    label = model.labels[result.target] if model.labels else str(result.target)
+    label = class_label(model, result.target) or str(result.target)
     print(f"\nIntegrated Gradients for class {result.target} ({label}):")
     print("  " + result.completeness_report())
     stem = Path(str(source)).stem.replace(" ", "_")

@@ -1,39 +1,25 @@
-"""What a batch run writes: one ``.npz`` (and optionally a ``.png``) per image, and a manifest.
-
-Every file is written under a temporary name and renamed when complete
-(:func:`ig_tutorial.cache.atomic_file`), so a killed run leaves no half file, only hidden
-``.partial-`` files that the next run removes (:func:`remove_stale_partials`). The ``.npz`` is
-written last: it is the commit mark of an image, and a rerun skips an image whose ``.npz``
-exists and carries the expected key.
-
-The ``.npz`` files are byte-for-byte reproducible (fixed member order and time stamps), so a
-resumed run can be compared with an uninterrupted one file by file.
+"""The manifest of a batch run: one line per input, appended as it finishes, locked while written.
 
 The manifest (``manifest.jsonl``, or ``manifest-K-of-N.jsonl`` for shard K of N, so that shards
 never write the same file) has one JSON object per line and per input, with the fields of
 :class:`ImageRecord`. During a run each record is appended as soon as its image is finished (a
-journal that survives a kill); when the run ends the file is rewritten, atomically, with one
-line per input, the latest record winning. :func:`read_manifest` reads it and
-:func:`verify_output_folder` checks a whole output folder.
+journal that survives a kill, :class:`ManifestWriter`, which also holds a lock so that two runs
+never write one manifest); when the run ends the file is rewritten, atomically
+(:func:`ig_tutorial.cache.atomic_file`), with one line per input, the latest record winning.
+:func:`read_manifest` reads and checks one manifest, :func:`read_output_folder` all of a folder.
 """
 
 from __future__ import annotations
 
-import io
 import json
 import math
 import os
-import re
-import socket
-import zipfile
 from collections.abc import Iterable, Mapping
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
-import numpy as np
-
-from ig_tutorial.cache import PARTIAL_MARK, atomic_file
+from ig_tutorial.cache import atomic_file
 
 #: The manifest's file name for an unsharded run.
 MANIFEST_NAME = "manifest.jsonl"
@@ -43,10 +29,6 @@ STATUSES: tuple[str, ...] = ("done", "skipped", "failed")
 
 #: Fields every manifest line must have.
 REQUIRED_FIELDS: tuple[str, ...] = ("input", "sha256", "status", "outputs", "error", "seconds")
-
-# A fixed time stamp (zip's earliest) makes the .npz bytes depend on the arrays only.
-_ZIP_DATE = (1980, 1, 1, 0, 0, 0)
-_PARTIAL = re.compile(re.escape(PARTIAL_MARK) + r"(?P<host>[^-]+)-(?P<pid>\d+)-[0-9a-f]+$")
 
 
 @dataclass(frozen=True)
@@ -114,103 +96,6 @@ def finite_or_none(value: float) -> float | None:
 def manifest_name(shard: tuple[int, int] | None = None) -> str:
     """``manifest.jsonl``, or ``manifest-K-of-N.jsonl`` for shard K of N."""
     return MANIFEST_NAME if shard is None else f"manifest-{shard[0]}-of-{shard[1]}.jsonl"
-
-
-def write_npz(path: str | os.PathLike[str], arrays: Mapping[str, Any]) -> None:
-    """Write arrays to a compressed ``.npz``, atomically and byte-for-byte reproducibly.
-
-    The file is what :func:`numpy.savez_compressed` writes (``numpy.load`` reads it), except
-    that members are sorted by name and carry a fixed time stamp, so equal arrays give equal
-    files.
-
-    Parameters
-    ----------
-    path : str or os.PathLike
-        The ``.npz`` file; replaced if it exists.
-    arrays : mapping of str to array-like
-        Member name -> array. Strings become 0-d unicode arrays; nothing needs pickle.
-    """
-    with atomic_file(Path(path)) as staging:
-        with zipfile.ZipFile(staging, "w", compression=zipfile.ZIP_DEFLATED) as archive:
-            for name in sorted(arrays):
-                buffer = io.BytesIO()
-                np.lib.format.write_array(buffer, np.asarray(arrays[name]), allow_pickle=False)
-                info = zipfile.ZipInfo(f"{name}.npy", date_time=_ZIP_DATE)
-                info.compress_type = zipfile.ZIP_DEFLATED
-                info.external_attr = 0o644 << 16
-                archive.writestr(info, buffer.getvalue())
-
-
-def load_npz(path: str | os.PathLike[str]) -> dict[str, np.ndarray]:
-    """Read every array of an output ``.npz`` (checking each member's CRC).
-
-    Returns
-    -------
-    dict of str to numpy.ndarray
-        E.g. ``attributions``, ``target``, ``label``, ``score_at_input``, ``settings`` (JSON
-        text); see ``docs/batch.md`` for the full list.
-
-    Raises
-    ------
-    ValueError
-        If the file is not a complete ``.npz`` (truncated, corrupt), naming the file.
-    """
-    try:
-        # Open the file here: numpy leaves it open when the archive is unreadable.
-        with open(path, "rb") as handle, np.load(handle, allow_pickle=False) as data:
-            return {name: data[name] for name in data.files}
-    except (OSError, ValueError, EOFError, KeyError, zipfile.BadZipFile) as error:
-        raise ValueError(f"{os.fspath(path)!r} is not a complete .npz file: {error}") from None
-
-
-def read_output_key(path: str | os.PathLike[str]) -> str | None:
-    """The key stored in an output ``.npz``, or ``None`` if the file is missing or unreadable."""
-    try:
-        with open(path, "rb") as handle, np.load(handle, allow_pickle=False) as data:
-            return str(data["key"])
-    except (OSError, ValueError, EOFError, KeyError, zipfile.BadZipFile):
-        return None
-
-
-def _process_is_alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True  # someone else's process
-    return True
-
-
-def remove_stale_partials(folder: str | os.PathLike[str]) -> list[Path]:
-    """Delete the temporary files that killed writers on this host left in ``folder``.
-
-    A temporary file's name says which host and process wrote it
-    (:func:`ig_tutorial.cache.atomic_file`); it is deleted only if that process no longer runs
-    on this host, so a concurrent run (another shard, another host on a shared disk) keeps its
-    files.
-
-    Returns
-    -------
-    list of pathlib.Path
-        The deleted files.
-    """
-    folder = Path(folder)
-    host = socket.gethostname().replace("-", "_")
-    removed = []
-    if not folder.is_dir():
-        return removed
-    for path in folder.iterdir():
-        match = _PARTIAL.search(path.name)
-        if (
-            match
-            and path.name.startswith(".")
-            and match["host"] == host
-            and not _process_is_alive(int(match["pid"]))
-        ):
-            path.unlink(missing_ok=True)
-            removed.append(path)
-    return removed
 
 
 def _parse_manifest(path: Path, *, strict: bool) -> tuple[list[dict], int]:
@@ -370,53 +255,3 @@ def read_output_folder(folder: str | os.PathLike[str]) -> dict[str, dict]:
                 raise ValueError(f"{name!r} is recorded in two manifests, one is {path}.")
             merged[name] = record
     return dict(sorted(merged.items()))
-
-
-def verify_output_folder(folder: str | os.PathLike[str]) -> list[str]:
-    """Check an output folder after a run; return the problems found (empty if none).
-
-    Checks that every manifest is valid JSON lines with the required fields
-    (:func:`read_manifest`, strict); that every output of a ``done`` or ``skipped`` record
-    exists and is complete (each ``.npz`` member's CRC is checked) and that each ``.npz`` holds
-    the input's content hash; and that no temporary ``.partial-`` file is left.
-
-    Parameters
-    ----------
-    folder : str or os.PathLike
-        A batch run's output folder.
-
-    Returns
-    -------
-    list of str
-        One sentence per problem.
-    """
-    folder = Path(folder)
-    problems = []
-    try:
-        records = read_output_folder(folder)
-        if not records:
-            problems.append(f"{folder} has no manifest records.")
-    except ValueError as error:
-        records = {}
-        problems.append(str(error))
-    for name, record in records.items():
-        if record["status"] == "failed":
-            continue
-        for output in record["outputs"]:
-            path = folder / output
-            if not path.is_file():
-                problems.append(f"{name}: output {output} is missing.")
-            elif path.suffix == ".npz":
-                try:
-                    arrays = load_npz(path)
-                except ValueError as error:
-                    problems.append(f"{name}: {error}")
-                    continue
-                if str(arrays.get("input_sha256")) != record["sha256"]:
-                    problems.append(f"{name}: {output} was computed from other bytes.")
-    problems += [
-        f"temporary file left behind: {path.name}"
-        for path in sorted(folder.iterdir())
-        if _PARTIAL.search(path.name)
-    ]
-    return problems
