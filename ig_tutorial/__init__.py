@@ -40,6 +40,8 @@ if TYPE_CHECKING:
         check_left_riemann,
         check_most_hidden,
         check_polynomial_rules,
+        check_strongest_token,
+        check_token_sums,
         check_top1_probability,
         check_toy_integrated_gradients,
     )
@@ -56,6 +58,7 @@ if TYPE_CHECKING:
         integrated_gradients_many,
     )
     from ig_tutorial.ig.integration_rules import INTEGRATION_RULES, integration_rule
+    from ig_tutorial.ig.layer_attribution import layer_integrated_gradients
     from ig_tutorial.ig.map_metrics import rank_correlation
     from ig_tutorial.ig.path_methods import blur_integrated_gradients
     from ig_tutorial.ig.paths import interpolate_images
@@ -67,6 +70,7 @@ if TYPE_CHECKING:
         model_randomization_check,
     )
     from ig_tutorial.ig.targets import resolve_target
+    from ig_tutorial.ig.token_attribution import token_attributions, valence_rank_correlation
     from ig_tutorial.images import read_image, resolve_image_source
     from ig_tutorial.models.classifier import Classifier
     from ig_tutorial.models.labels import ImageNetLabels
@@ -85,6 +89,7 @@ if TYPE_CHECKING:
     )
     from ig_tutorial.plotting.feature_attributions import plot_feature_attributions
     from ig_tutorial.plotting.sanity_plots import plot_randomization_maps, plot_rank_correlations
+    from ig_tutorial.plotting.token_figures import plot_token_attributions, token_attributions_html
     from ig_tutorial.plotting.tutorial_figures import (
         attribution_mask,
         plot_images,
@@ -94,6 +99,7 @@ if TYPE_CHECKING:
         plot_toy_saturation,
     )
     from ig_tutorial.running.notebook_setup import save_figure, setup_notebook
+    from ig_tutorial.text import make_sentiment_corpus, token_valences
 
 
 def _exports() -> dict[str, str]:

@@ -309,3 +309,44 @@ def shard_spec(value: Any, name: str = "shard") -> tuple[int, int]:
             f"{name} must be K/N with 1 <= K <= N (shard K of N, e.g. 2/3), got {value!r}."
         )
     return int(pair[0]), int(pair[1])
+
+
+def keras_model(model: Any, name: str = "model") -> Any:
+    """Return the Keras model of ``model``: a ``keras.Model``, or a Classifier wrapping one.
+
+    Attribution at a layer (taught in ``notebooks/12_text.py``) needs the model's layers, which
+    only a Keras model exposes; a TF-Hub model or a plain function has none.
+
+    Raises
+    ------
+    ValueError
+        Naming the type that was given and what to pass instead.
+    """
+    import keras
+
+    inner = getattr(model, "function", model)  # load_model's Classifier keeps the Keras model
+    if not isinstance(inner, keras.Model):
+        raise ValueError(
+            f"{name} must be a Keras model (keras.Model, or load_model of one) to attribute to "
+            f"one of its layers; got {type(model).__name__}. Build the model with Keras, or "
+            "attribute its inputs with integrated_gradients."
+        )
+    return inner
+
+
+def keras_layer(model: Any, layer: str) -> Any:
+    """Return the layer of the Keras ``model`` named ``layer``.
+
+    Raises
+    ------
+    ValueError
+        If ``layer`` is not a string or names no layer of the model; the message lists the
+        model's layer names.
+    """
+    names = [each.name for each in model.layers]
+    if not isinstance(layer, str) or layer not in names:
+        raise ValueError(
+            f"layer must be the name of one of the model's layers, got {layer!r}; the layers of "
+            f"{model.name!r} are: {', '.join(names)}."
+        )
+    return model.get_layer(layer)

@@ -276,7 +276,7 @@ for name in ("Integrated Gradients", "Gradient"):
 # %% [markdown]
 # ## Where next
 #
-# This is the last notebook of the series. To go further:
+# Next: [12. Text: explaining a sentiment classifier](12_text.ipynb). To go further:
 #
 # - Adebayo et al., 2018, [Sanity Checks for Saliency Maps](https://arxiv.org/abs/1810.03292)
 #   (NeurIPS): the data randomisation test (train on shuffled labels) and more methods.

@@ -30,7 +30,7 @@ SEAM = "ig_tutorial.ig.gradients"
 # The data flow, lowest layer first: a module may import its own layer and the layers before it.
 LAYERS = (
     ("ig_tutorial.checks", "ig_tutorial.cache", "ig_tutorial.progress", "ig_tutorial.sources"),
-    ("ig_tutorial.images", "ig_tutorial.models"),
+    ("ig_tutorial.images", "ig_tutorial.models", "ig_tutorial.text"),
     ("ig_tutorial.ig", "ig_tutorial.tutorial_reference"),
     ("ig_tutorial.plotting",),
     ("ig_tutorial.batch",),

