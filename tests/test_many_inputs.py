@@ -61,9 +61,7 @@ def test_top_1_is_resolved_per_input(rows):
 def test_one_baseline_per_input_or_one_for_all(rows, rng):
     model = RowModel()
     per_input = rng.normal(size=rows.shape).astype(np.float32)
-    results = integrated_gradients_many(
-        model, rows, 1, baseline=per_input, m_steps=6, batch_size=9
-    )
+    results = integrated_gradients_many(model, rows, 1, baseline=per_input, m_steps=6, batch_size=9)
     for row, result in enumerate(results):
         single = integrated_gradients(model, rows[row], 1, baseline=per_input[row], m_steps=6)
         np.testing.assert_allclose(result.attributions, single.attributions, rtol=2e-5, atol=1e-7)

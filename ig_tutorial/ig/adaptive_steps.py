@@ -434,9 +434,7 @@ class LocalRefinementState:
 
 #: ``evaluate_many(requests) -> [(gradients, scores), ...]``: for each request ``(input, alphas)``
 #: (one per input still refining, in the order of the inputs) the gradients and ``F`` there.
-EvaluateMany = Callable[
-    [list[tuple[int, np.ndarray]]], list[tuple[np.ndarray, np.ndarray]]
-]
+EvaluateMany = Callable[[list[tuple[int, np.ndarray]]], list[tuple[np.ndarray, np.ndarray]]]
 
 
 def refine_many(

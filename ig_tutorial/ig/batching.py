@@ -65,6 +65,7 @@ def candidate_batch_sizes(image_shape: Sequence[int]) -> tuple[int, ...]:
     largest = max(8, min(MAX_BATCH_SIZE, POINT_BUDGET // size))
     return tuple(2**power for power in range(3, int(np.log2(largest)) + 1))
 
+
 #: A batch size counts as fast as the best when its rate is within this fraction of it.
 THROUGHPUT_TOLERANCE = 0.05
 

@@ -111,12 +111,16 @@ def integrate_fixed_steps(
         ):
             stop = first + len(scores)
             path_scores[first:stop] = scores.numpy()
-            # The batch may end one input's nodes and start the next ones': each of its inputs
-            # gets its own weighted sum, all in one product with the weights laid out per input.
             lowest, highest = rows[first], rows[stop - 1]
-            weights = np.zeros((highest - lowest + 1, stop - first), np.float32)
-            weights[rows[first:stop] - lowest, np.arange(stop - first)] = point_weights[first:stop]
-            totals[lowest : highest + 1] += integral_approximation(gradients, weights).numpy()
+            if lowest == highest:  # one input's nodes (always so for a single input)
+                total = integral_approximation(gradients, point_weights[first:stop])
+                totals[lowest] += total.numpy()
+            else:  # the batch ends one input's nodes and starts the next ones'
+                weights = tf.reshape(
+                    point_weights[first:stop], [-1] + [1] * (gradients.shape.rank - 1)
+                )
+                per_input = tf.math.segment_sum(gradients * weights, rows[first:stop] - lowest)
+                totals[lowest : highest + 1] += per_input.numpy()
     # (x - x') * average gradient, every input in one product.
     attributions = ((line.images - line.baselines) * totals).numpy()
     return [
