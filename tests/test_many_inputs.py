@@ -166,3 +166,74 @@ class TestBadBatches:
     def test_a_target_out_of_range(self, rows):
         with pytest.raises(ValueError, match="target 7 is out of range for a model with 3"):
             integrated_gradients_many(RowModel(), rows, [0] * 10 + [7], m_steps=4)
+
+
+# --- Many inputs at a layer: sentences ----------------------------------------------------------
+
+
+def pooled_text_model(seed: int = 0):
+    """Token ids (6) -> Embedding (10 x 4) -> mean -> ReLU layer -> 3 logits."""
+    import keras
+
+    keras.utils.set_random_seed(seed)
+    return keras.Sequential(
+        [
+            keras.Input((6,), dtype="int32"),
+            keras.layers.Embedding(10, 4, name="embedding"),
+            keras.layers.GlobalAveragePooling1D(),
+            keras.layers.Dense(8, activation="relu"),
+            keras.layers.Dense(3, name="logits"),
+        ]
+    )
+
+
+@pytest.fixture
+def sentences(rng) -> np.ndarray:
+    ids = rng.integers(1, 10, size=(9, 6)).astype(np.int32)
+    ids[:, 4:] = 0  # two padding positions at the end of every sentence
+    ids[::3, 3] = 0
+    return ids
+
+
+@pytest.mark.parametrize("baseline", ["padding", "zero"])
+def test_sentences_equal_one_at_a_time(sentences, baseline):
+    from ig_tutorial.ig.token_attribution import token_attributions, token_attributions_many
+
+    model = pooled_text_model()
+    many = token_attributions_many(
+        model, sentences, "top-1", baseline=baseline, m_steps=8, batch_size=20
+    )
+    assert len(many) == len(sentences)
+    for ids, attributed in zip(sentences, many, strict=True):
+        single = token_attributions(model, ids, "top-1", baseline=baseline, m_steps=8)
+        assert attributed.result.target == single.result.target
+        np.testing.assert_allclose(attributed.values, single.values, rtol=2e-5, atol=1e-7)
+        assert np.all(attributed.values[ids == 0] == 0.0)
+        np.testing.assert_array_equal(attributed.token_ids, ids)
+
+
+def test_layer_attributions_of_many_equal_one_at_a_time_with_auto(sentences):
+    from ig_tutorial.ig.layer_attribution import (
+        layer_integrated_gradients,
+        layer_integrated_gradients_many,
+    )
+
+    model = pooled_text_model()
+    targets = [0, 1, 2] * 3
+    options = dict(layer="embedding", m_steps="auto", tolerance=0.01, batch_size=12)
+    results = layer_integrated_gradients_many(model, sentences, targets, **options)
+    for ids, target, result in zip(sentences, targets, results, strict=True):
+        single = layer_integrated_gradients(model, ids, target, **{**options, "batch_size": 8})
+        assert result.target == target and result.attributions.shape == (6, 4)
+        np.testing.assert_array_equal(result.alphas, single.alphas)
+        np.testing.assert_allclose(result.attributions, single.attributions, rtol=2e-5, atol=1e-7)
+        np.testing.assert_allclose(result.activations, single.activations, rtol=1e-6)
+
+
+def test_many_sentences_refuse_a_single_one_and_targets_of_another_length(sentences):
+    from ig_tutorial.ig.token_attribution import token_attributions_many
+
+    with pytest.raises(ValueError, match=r"shape \(n, seq_len\); got dtype int32 and shape \(6,\)"):
+        token_attributions_many(pooled_text_model(), sentences[0], 0, m_steps=2)
+    with pytest.raises(ValueError, match="got 2 targets for 9 inputs"):
+        token_attributions_many(pooled_text_model(), sentences, [0, 1], m_steps=2)

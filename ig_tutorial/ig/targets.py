@@ -92,7 +92,7 @@ def resolve_targets(
     ]
     for first in range(0, len(top_1), batch_size):
         rows = top_1[first : first + batch_size]
-        logits = model_logits(model, tf.stack([images[row] for row in rows]))
+        logits = model_logits(model, np.stack([np.asarray(images[row]) for row in rows]))
         for row, index in zip(rows, tf.argmax(logits, axis=-1).numpy(), strict=True):
             resolved[row] = int(index)
     return resolved
