@@ -42,10 +42,12 @@ unrelated signs, so the relative L2 error of the whole estimate is estimated as
 contract's ``2 * tolerance`` by the estimate's measured spread. Until then each round bisects
 the sub-intervals with the largest ``(e / (L2_STOP_FACTOR t ||IG||))^2 + (r / (t |F(x) -
 F(x')|))^2``, each term counted only while its criterion is unmet: each criterion's share of its
-own budget. A round adds ``batch_size`` midpoints, one full model call; a sub-interval that holds
+own budget. A round adds ``min(batch_size,`` :data:`ROUND_MIDPOINTS` ``)`` midpoints, one model
+call (for several inputs, :func:`refine_many` packs the rounds of all of them into calls of
+``batch_size`` points, and an input that is done drops out); a sub-interval that holds
 much of the error may be split into quarters within one round (:func:`choose_midpoints`).
 
-**Cost and memory.** The first grid has the smallest multiple of ``batch_size`` of at least
+**Cost and memory.** The first grid has the smallest multiple of a round's midpoints of at least
 :data:`INITIAL_NODES` nodes, so every model call is full except a last one that ``max_steps``
 cuts short. The gradient of every node is kept, because each may still be needed to bisect the
 sub-intervals next to it: memory grows with the evaluations, to at most ``max_steps + 1``

@@ -180,8 +180,8 @@ def integrated_gradients(
     batch_size : int or "auto", optional
         Gradient evaluations per model call; default :data:`DEFAULT_BATCH_SIZE`. ``"auto"``
         measures the fastest once per model (:func:`ig_tutorial.ig.batching.choose_batch_size`).
-        Fixed-step results do not depend on it; ``m_steps="auto"`` refines ``batch_size``
-        sub-intervals per round, so its grid does (its contract does not).
+        Fixed-step results do not depend on it; ``m_steps="auto"`` refines ``min(batch_size,
+        8)`` sub-intervals per round, so its grid does below 8 (its contract does not).
     output : {"probability", "logit"}, default "probability"
         The attributed score ``F``: the target's softmax probability (as in the tutorial) or logit.
     progress : bool, default False
@@ -218,10 +218,12 @@ def integrated_gradients(
     Notes
     -----
     ``m_steps="auto"`` refines the trapezoid rule locally
-    (:mod:`ig_tutorial.ig.adaptive_steps`): from a uniform grid of 16 nodes (a whole number of
-    batches) it bisects, ``batch_size`` at a time, the sub-intervals whose error indicator or
-    exact local completeness residual is largest, reusing every gradient evaluated, until the
-    estimate meets ``tolerance``.
+    (:mod:`ig_tutorial.ig.adaptive_steps`): from a uniform grid of 16 nodes it bisects, a round
+    of ``min(batch_size, 8)`` at a time
+    (:data:`~ig_tutorial.ig.adaptive_steps.ROUND_MIDPOINTS`), the sub-intervals whose error
+    indicator or exact local completeness residual is largest, reusing every gradient evaluated,
+    until the estimate meets ``tolerance``. (A larger ``batch_size`` fills its calls with the
+    rounds of several inputs, in :func:`integrated_gradients_many`.)
 
     **The contract of** ``tolerance`` ``t``. When ``m_steps="auto"`` returns without a warning,
 

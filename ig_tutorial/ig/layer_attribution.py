@@ -156,8 +156,8 @@ def layer_integrated_gradients_many(
 
     The layer's activations of all inputs and baselines come from batched passes of the model up
     to the layer; :func:`ig_tutorial.integrated_gradients_many` then attributes the model from
-    the layer on, the path points of several inputs sharing each model call. Taught in
-    ``notebooks/12_text.py``.
+    the layer on, the path points of several inputs sharing each model call (notebook 12 uses
+    it through :func:`ig_tutorial.ig.token_attribution.token_attributions_many`).
 
     Parameters
     ----------
