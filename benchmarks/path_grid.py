@@ -96,7 +96,7 @@ def build(photo: str, cache: Path = CACHE, batch_size: int = 8) -> PathGrid:
 
     from ig_tutorial import integrated_gradients, load_model, read_image
     from ig_tutorial.ig.gradients import gradients_in_batches
-    from ig_tutorial.ig.paths import StraightLine
+    from ig_tutorial.ig.paths import straight_line
     from ig_tutorial.sources import BUNDLED_MODEL
 
     paths = _paths(photo, cache)
@@ -114,7 +114,7 @@ def build(photo: str, cache: Path = CACHE, batch_size: int = 8) -> PathGrid:
     scores = np.empty(GRID_STEPS + 1)
     difference = (image - baseline).numpy()
     start = time.perf_counter()
-    line = StraightLine(baseline, image, alphas)
+    line = straight_line(baseline, image, alphas)
     for first, gradients, batch_scores in gradients_in_batches(
         model, line, target, "probability", batch_size
     ):

@@ -70,7 +70,11 @@ if TYPE_CHECKING:
         model_randomization_check,
     )
     from ig_tutorial.ig.targets import resolve_target
-    from ig_tutorial.ig.token_attribution import token_attributions, valence_rank_correlation
+    from ig_tutorial.ig.token_attribution import (
+        token_attributions,
+        token_attributions_many,
+        valence_rank_correlation,
+    )
     from ig_tutorial.images import read_image, resolve_image_source
     from ig_tutorial.models.classifier import Classifier
     from ig_tutorial.models.labels import ImageNetLabels

@@ -186,6 +186,33 @@ def one_input(value: Any, name: str = "image") -> tf.Tensor:
     return _finite(tensor, name)
 
 
+def input_batch(values: Any, name: str = "images") -> tf.Tensor:
+    """Return several finite model inputs of one shape as one ``float32`` tensor ``(n, ...)``.
+
+    Each input must be what :func:`one_input` accepts; the checks run once on the whole batch.
+
+    Raises
+    ------
+    ValueError
+        If the inputs differ in shape, one is not an input :func:`one_input` accepts, or any
+        holds NaN or infinite values.
+    """
+    import numpy as np
+    import tensorflow as tf
+
+    arrays = [np.asarray(value, np.float32) for value in values]
+    for row, array in enumerate(arrays[1:], start=1):
+        if array.shape != arrays[0].shape:
+            raise ValueError(
+                f"{name}[{row}] has shape {array.shape} but {name}[0] has {arrays[0].shape}; "
+                f"inputs attributed together must share a shape (resize them, or pass a list: "
+                f"integrated_gradients_many then attributes inputs of different sizes one at a "
+                f"time)."
+            )
+    one_input(arrays[0], f"{name}[0]")
+    return _finite(tf.constant(np.stack(arrays)), name)
+
+
 def same_shape(baseline: tf.Tensor, image: tf.Tensor) -> None:
     """Check that a baseline has the shape of the image it is the baseline of.
 

@@ -5,7 +5,12 @@ import pytest
 import tensorflow as tf
 
 from ig_tutorial import integrated_gradients
-from ig_tutorial.ig.batching import choose_batch_size, measure_evaluations_per_second
+from ig_tutorial.ig.batching import (
+    CANDIDATE_BATCH_SIZES,
+    candidate_batch_sizes,
+    choose_batch_size,
+    measure_evaluations_per_second,
+)
 
 
 class ClockedModel(tf.Module):
@@ -56,8 +61,17 @@ def test_prefers_the_smallest_batch_within_tolerance():
     model = ClockedModel()
     choice = choose_batch_size(model, SHAPE, tolerance=0.5, timer=model.time)
     # Every rate is within 50% of the best, so all are tried and the smallest (least memory) wins.
-    assert list(choice.evaluations_per_second) == [8, 16, 32, 64, 128, 256]
+    assert list(choice.evaluations_per_second) == list(candidate_batch_sizes(SHAPE))
     assert choice.batch_size == 8
+
+
+def test_candidates_grow_as_inputs_shrink():
+    # A photo keeps the measured range; small inputs try batches up to 16384 points a call.
+    assert candidate_batch_sizes((224, 224, 3)) == CANDIDATE_BATCH_SIZES
+    assert candidate_batch_sizes((30,)) == tuple(2**k for k in range(3, 15))
+    assert candidate_batch_sizes((8, 8, 1))[-1] == 2**14
+    # Never fewer than 8, even for an input too large for the budget.
+    assert candidate_batch_sizes((4096, 4096, 3)) == (8,)
 
 
 def test_measures_once_per_model_and_shape():

@@ -62,7 +62,9 @@ def test_many_images_equal_one_call_each(conv_net, rng):
     results = integrated_gradients_many(conv_net, images, [0, 1, 2], m_steps=8)
     for image, target, result in zip(images, [0, 1, 2], results, strict=True):
         single = integrated_gradients(conv_net, image, target, m_steps=8)
-        np.testing.assert_array_equal(result.attributions, single.attributions)
+        # One vectorised call: the points of several images share model calls, so the sums
+        # group differently and agree to float rounding (tests/test_many_inputs.py has more).
+        np.testing.assert_allclose(result.attributions, single.attributions, rtol=1e-5, atol=1e-8)
         assert result.target == target
 
 

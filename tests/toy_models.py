@@ -66,10 +66,13 @@ class CallCounter(tf.Module):
         self.model = model
         self.calls = tf.Variable(0, dtype=tf.int64, trainable=False)
         self.images_seen = tf.Variable(0, dtype=tf.int64, trainable=False)
+        self.largest_call = tf.Variable(0, dtype=tf.int64, trainable=False)
 
     def __call__(self, images: tf.Tensor) -> tf.Tensor:
         self.calls.assign_add(1)
-        self.images_seen.assign_add(tf.cast(tf.shape(images)[0], tf.int64))
+        seen = tf.cast(tf.shape(images)[0], tf.int64)
+        self.images_seen.assign_add(seen)
+        self.largest_call.assign(tf.maximum(self.largest_call, seen))
         return self.model(images)
 
 

@@ -42,10 +42,12 @@ unrelated signs, so the relative L2 error of the whole estimate is estimated as
 contract's ``2 * tolerance`` by the estimate's measured spread. Until then each round bisects
 the sub-intervals with the largest ``(e / (L2_STOP_FACTOR t ||IG||))^2 + (r / (t |F(x) -
 F(x')|))^2``, each term counted only while its criterion is unmet: each criterion's share of its
-own budget. A round adds ``batch_size`` midpoints, one full model call; a sub-interval that holds
+own budget. A round adds ``min(batch_size,`` :data:`ROUND_MIDPOINTS` ``)`` midpoints, one model
+call (for several inputs, :func:`refine_many` packs the rounds of all of them into calls of
+``batch_size`` points, and an input that is done drops out); a sub-interval that holds
 much of the error may be split into quarters within one round (:func:`choose_midpoints`).
 
-**Cost and memory.** The first grid has the smallest multiple of ``batch_size`` of at least
+**Cost and memory.** The first grid has the smallest multiple of a round's midpoints of at least
 :data:`INITIAL_NODES` nodes, so every model call is full except a last one that ``max_steps``
 cuts short. The gradient of every node is kept, because each may still be needed to bisect the
 sub-intervals next to it: memory grows with the evaluations, to at most ``max_steps + 1``
@@ -58,7 +60,7 @@ from __future__ import annotations
 import bisect
 import heapq
 import warnings
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Protocol
 
@@ -69,6 +71,7 @@ from ig_tutorial.checks import positive_integer, positive_number
 from ig_tutorial.ig.gradients import gradients_in_batches
 from ig_tutorial.ig.integration_rules import canonical_rule_name, trapezoid_weights
 from ig_tutorial.ig.path_integral import PathEnds, build_result
+from ig_tutorial.ig.paths import StraightLines
 from ig_tutorial.ig.results import (
     ConvergenceStep,
     IntegratedGradientsResult,
@@ -84,8 +87,13 @@ DEFAULT_TOLERANCE = 0.01
 #: The default ``max_steps`` of ``m_steps="auto"``: at most 1024 sub-intervals.
 DEFAULT_MAX_STEPS = 1024
 
-#: Nodes of the first uniform grid, rounded up to a multiple of the batch size.
+#: Nodes of the first uniform grid, rounded up to a multiple of the midpoints of a round.
 INITIAL_NODES = 16
+
+#: At most this many midpoints per input per round (fewer when ``batch_size`` is smaller): a
+#: round's batch of midpoints, while a model call packs the rounds of several inputs up to
+#: ``batch_size`` points. Finer rounds spend evaluations where the error is.
+ROUND_MIDPOINTS = 8
 
 #: ``c``: the error indicator of a sub-interval is ``c`` times the L2 norm of the surplus
 #: contribution of the bisection that created it. 0.4 makes it unbiased on the bundled model
@@ -135,6 +143,11 @@ def check_adaptive_settings(method: str, tolerance: float, max_steps: int) -> No
 def initial_node_count(batch_size: int, max_steps: int) -> int:
     """Nodes of the first uniform grid: whole batches, at least :data:`INITIAL_NODES` of them."""
     return min(batch_size * -(-INITIAL_NODES // batch_size), max_steps + 1)
+
+
+def midpoints_per_round(batch_size: int) -> int:
+    """Midpoints one input adds a round: ``batch_size``, at most :data:`ROUND_MIDPOINTS`."""
+    return min(batch_size, ROUND_MIDPOINTS)
 
 
 def choose_midpoints(
@@ -375,6 +388,41 @@ class LocalRefinementState:
             judged = relative_error(abs(total), float(np.abs(attributions).sum()))
         return completeness, estimated, norm, judged
 
+    def next_midpoints(
+        self,
+        *,
+        batch_size: int,
+        tolerance: float,
+        max_steps: int,
+        min_width: float,
+        l2_factor: float,
+    ) -> np.ndarray | None:
+        """Judge the estimate (a row of ``history``); the next round's midpoints, or ``None``.
+
+        ``None`` when the estimate meets ``tolerance`` (``converged`` is then set) or when
+        ``max_steps`` or ``min_width`` leave nothing to bisect. Otherwise the round spends its
+        midpoints on what is not met yet: each criterion's share of its own budget.
+        """
+        completeness, estimated, norm, judged = self.measures()
+        self.history.append(
+            ConvergenceStep(len(self.alphas) - 1, len(self.alphas), completeness, estimated)
+        )
+        l2_tolerance = l2_factor * tolerance
+        if judged <= tolerance and estimated <= l2_tolerance:
+            self.converged = True
+            return None
+        widths = np.diff(self.alphas)
+        room = max_steps + 1 - len(self.alphas)
+        count = min(batch_size, room, int(np.count_nonzero(widths >= 2.0 * min_width)))
+        if count <= 0:
+            return None
+        priority = np.zeros(widths.size)
+        if estimated > l2_tolerance:
+            priority += _squared_shares(self.indicators, l2_tolerance * norm)
+        if judged > tolerance:
+            priority += _squared_shares(self.residuals(), tolerance * abs(self.score_difference))
+        return choose_midpoints(self.alphas, priority, count, min_width)
+
     def refinement(self, tolerance: float) -> LocalRefinement:
         """Where the nodes went, for the result (:attr:`IntegratedGradientsResult.refinement`)."""
         return LocalRefinement(
@@ -384,6 +432,79 @@ class LocalRefinementState:
             tolerance=float(tolerance),
             converged=self.converged,
         )
+
+
+#: ``evaluate_many(requests) -> [(gradients, scores), ...]``: for each request ``(input, alphas)``
+#: (one per input still refining, in the order of the inputs) the gradients and ``F`` there.
+EvaluateMany = Callable[[list[tuple[int, np.ndarray]]], list[tuple[np.ndarray, np.ndarray]]]
+
+
+def refine_many(
+    evaluate_many: EvaluateMany,
+    differences: list[np.ndarray],
+    score_differences: list[float],
+    *,
+    batch_size: int,
+    tolerance: float,
+    max_steps: int,
+    min_width: float = MIN_WIDTH,
+    indicator: ErrorIndicator | None = None,
+    l2_factor: float = L2_STOP_FACTOR,
+) -> list[LocalRefinementState]:
+    """Refine the trapezoid rule of several inputs at once, each until its own ``tolerance``.
+
+    Every round asks ``evaluate_many`` for the midpoints of all the inputs still refining, so
+    one model call can hold the points of several of them; an input that meets its tolerance
+    (or runs out of ``max_steps``) drops out. Each input's grid is the one
+    :func:`refine_locally` gives it alone.
+
+    Parameters
+    ----------
+    evaluate_many : callable
+        ``evaluate_many(requests)``: for each request ``(input, alphas)``, the gradients and
+        ``F`` at the alphas of that input's path.
+    differences, score_differences : list
+        Per input: ``x - x'`` and ``F(x) - F(x')``.
+    batch_size, tolerance, max_steps, min_width, indicator, l2_factor
+        As for :func:`refine_locally`; ``batch_size`` is the midpoints of an input's round.
+
+    Returns
+    -------
+    list of LocalRefinementState
+        One per input, in order.
+    """
+    states = [
+        LocalRefinementState(
+            np.asarray(difference, np.float32),
+            float(score_difference),
+            indicator=SurplusIndicator() if indicator is None else indicator,
+        )
+        for difference, score_difference in zip(differences, score_differences, strict=True)
+    ]
+    first = np.linspace(0.0, 1.0, initial_node_count(batch_size, max_steps))
+    answers = evaluate_many([(row, first) for row in range(len(states))])
+    for state, (gradients, scores) in zip(states, answers, strict=True):
+        state.start(first, gradients, scores)
+    settings = dict(
+        batch_size=batch_size,
+        tolerance=tolerance,
+        max_steps=max_steps,
+        min_width=min_width,
+        l2_factor=l2_factor,
+    )
+    refining = list(range(len(states)))
+    round_ = 0
+    while refining:
+        requests = [(row, states[row].next_midpoints(**settings)) for row in refining]
+        requests = [(row, midpoints) for row, midpoints in requests if midpoints is not None]
+        if not requests:
+            break
+        round_ += 1
+        answers = evaluate_many(requests)
+        for (row, midpoints), (gradients, scores) in zip(requests, answers, strict=True):
+            states[row].bisect(midpoints, gradients, scores, round_)
+        refining = [row for row, _ in requests]
+    return states
 
 
 def refine_locally(
@@ -428,94 +549,85 @@ def refine_locally(
         The final nodes, estimate and ``history``; ``converged`` is ``False`` when
         ``max_steps`` (or ``min_width``) ran out first.
     """
-    state = LocalRefinementState(
-        np.asarray(difference, np.float32),
-        float(score_difference),
-        indicator=SurplusIndicator() if indicator is None else indicator,
+    (state,) = refine_many(
+        lambda requests: [evaluate(alphas) for _, alphas in requests],
+        [difference],
+        [score_difference],
+        batch_size=batch_size,
+        tolerance=tolerance,
+        max_steps=max_steps,
+        min_width=min_width,
+        indicator=indicator,
+        l2_factor=l2_factor,
     )
-    l2_tolerance = l2_factor * tolerance
-    score_norm = abs(state.score_difference)
-    first = np.linspace(0.0, 1.0, initial_node_count(batch_size, max_steps))
-    gradients, scores = evaluate(first)
-    state.start(first, gradients, scores)
-    round_ = 0
-    while True:
-        completeness, estimated, norm, judged = state.measures()
-        state.history.append(
-            ConvergenceStep(len(state.alphas) - 1, len(state.alphas), completeness, estimated)
-        )
-        if judged <= tolerance and estimated <= l2_tolerance:
-            state.converged = True
-            break
-        widths = np.diff(state.alphas)
-        room = max_steps + 1 - len(state.alphas)
-        count = min(batch_size, room, int(np.count_nonzero(widths >= 2.0 * min_width)))
-        if count <= 0:
-            break
-        # Spend the round on what is not met yet: each criterion's share of its own budget.
-        priority = np.zeros(widths.size)
-        if estimated > l2_tolerance:
-            priority += _squared_shares(state.indicators, l2_tolerance * norm)
-        if judged > tolerance:
-            priority += _squared_shares(state.residuals(), tolerance * score_norm)
-        midpoints = choose_midpoints(state.alphas, priority, count, min_width)
-        round_ += 1
-        gradients, scores = evaluate(midpoints)
-        state.bisect(midpoints, gradients, scores, round_)
     return state
 
 
 def integrate_adaptively(
-    path: PathEnds, tolerance: float, max_steps: int, *, progress: bool = False
-) -> IntegratedGradientsResult:
-    """Integrated Gradients by the locally refined trapezoid rule (the module's description).
+    paths: Sequence[PathEnds], tolerance: float, max_steps: int, *, progress: bool = False
+) -> list[IntegratedGradientsResult]:
+    """Integrated Gradients of each input by the locally refined trapezoid rule (module doc).
+
+    Each round packs the midpoints of every input still refining into model calls of
+    ``batch_size`` points (the inputs share the model, score and batch size of their paths).
 
     Parameters
     ----------
-    path : PathEnds
-        The prepared ends (see :func:`ig_tutorial.ig.path_integral.prepare_path`).
+    paths : sequence of PathEnds
+        The prepared ends, one per input (see :func:`ig_tutorial.ig.path_integral.prepare_paths`).
     tolerance : float
-        Bound on the relative completeness error and on the estimated relative L2 error.
+        Bound on each input's relative completeness error and estimated relative L2 error.
     max_steps : int
-        At most ``max_steps`` sub-intervals (``max_steps + 1`` gradient evaluations).
+        At most ``max_steps`` sub-intervals per input (``max_steps + 1`` gradient evaluations).
     progress : bool, default False
         Show a progress bar over batches.
 
     Returns
     -------
-    IntegratedGradientsResult
-        With one :class:`~ig_tutorial.ig.results.ConvergenceStep` per round and the
-        :class:`~ig_tutorial.ig.results.LocalRefinement`.
+    list of IntegratedGradientsResult
+        One per input, each with one :class:`~ig_tutorial.ig.results.ConvergenceStep` per round
+        it refined and its :class:`~ig_tutorial.ig.results.LocalRefinement`.
 
     Warns
     -----
     UserWarning
-        When ``max_steps`` is reached before ``tolerance`` is met; the message gives the errors.
+        When ``max_steps`` is reached before ``tolerance`` is met; the message gives the errors
+        (of the input, or which inputs).
     """
+    first = paths[0]
+    baselines = tf.stack([path.baseline for path in paths])
+    images = tf.stack([path.image for path in paths])
+    targets = np.asarray([path.target for path in paths])
     with progress_bar(desc="IG batches", unit="batch", disable=not progress, leave=False) as bar:
 
-        def evaluate(alphas: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        def evaluate_many(
+            requests: list[tuple[int, np.ndarray]],
+        ) -> list[tuple[np.ndarray, np.ndarray]]:
+            rows = np.concatenate([np.full(len(alphas), row) for row, alphas in requests])
+            alphas = np.concatenate([alphas for _, alphas in requests])
+            line = StraightLines(baselines, images, rows, alphas)
             batches = gradients_in_batches(
-                path.model,
-                path.straight_line(alphas),
-                path.target,
-                path.output,
-                path.batch_size,
-                bar=bar,
+                first.model, line, targets[rows], first.output, first.batch_size, bar=bar
             )
             gradients, scores = zip(*((g.numpy(), s.numpy()) for _, g, s in batches), strict=True)
-            return np.concatenate(gradients), np.concatenate(scores).astype(np.float64)
+            gradients, scores = np.concatenate(gradients), np.concatenate(scores)
+            ends = np.cumsum([len(alphas) for _, alphas in requests])[:-1]
+            return [
+                (g, s.astype(np.float64))
+                for g, s in zip(np.split(gradients, ends), np.split(scores, ends), strict=True)
+            ]
 
-        state = refine_locally(
-            evaluate,
-            (path.image - path.baseline).numpy(),
-            path.score_difference,
-            batch_size=path.batch_size,
+        states = refine_many(
+            evaluate_many,
+            [(path.image - path.baseline).numpy() for path in paths],
+            [path.score_difference for path in paths],
+            batch_size=midpoints_per_round(first.batch_size),
             tolerance=tolerance,
             max_steps=max_steps,
         )
-    last = state.history[-1]
-    if not state.converged:
+    unmet = [row for row, state in enumerate(states) if not state.converged]
+    if len(paths) == 1 and unmet:
+        last = states[0].history[-1]
         warnings.warn(
             f"m_steps='auto' did not meet tolerance {tolerance:g} within max_steps={max_steps}: "
             f"at {last.m_steps} steps ({last.num_evaluations} gradient evaluations) the "
@@ -525,13 +637,26 @@ def integrate_adaptively(
             UserWarning,
             stacklevel=3,
         )
-    return build_result(
-        path,
-        tf.constant(state.average_gradient, tf.float32),
-        method="riemann_trapezoid",
-        m_steps=last.m_steps,
-        alphas=np.asarray(state.alphas),
-        path_scores=np.asarray(state.scores),
-        history=tuple(state.history),
-        refinement=state.refinement(tolerance),
-    )
+    elif unmet:
+        warnings.warn(
+            f"m_steps='auto' did not meet tolerance {tolerance:g} within max_steps={max_steps} "
+            f"for {len(unmet)} of {len(paths)} inputs (indices {unmet[:10]}"
+            f"{', ...' if len(unmet) > 10 else ''}); their best estimates are returned, and each "
+            f"result's convergence_history gives its errors. Raise max_steps or tolerance for "
+            f"converged ones.",
+            UserWarning,
+            stacklevel=3,
+        )
+    return [
+        build_result(
+            path,
+            path.attributions(tf.constant(state.average_gradient, tf.float32)).numpy(),
+            method="riemann_trapezoid",
+            m_steps=state.history[-1].m_steps,
+            alphas=np.asarray(state.alphas),
+            path_scores=np.asarray(state.scores),
+            history=tuple(state.history),
+            refinement=state.refinement(tolerance),
+        )
+        for path, state in zip(paths, states, strict=True)
+    ]

@@ -23,16 +23,48 @@ import tensorflow as tf
 
 from ig_tutorial.checks import one_of, positive_integer
 from ig_tutorial.ig.gradients import TARGET_OUTPUTS, Model, gradients_in_batches
-from ig_tutorial.ig.paths import StraightLine
+from ig_tutorial.ig.paths import straight_line
 
 #: Gradient evaluations per model call when ``batch_size`` is not given: measured, not guessed.
 #: On the benchmark's 2-core CPU batch 8 ran about 30% faster per evaluation than the
 #: tutorial's 32 (``docs/benchmarks.md``); on a GPU pass ``batch_size="auto"`` or a larger size.
 DEFAULT_BATCH_SIZE = 8
 
-#: Batch sizes :func:`choose_batch_size` tries, in this order. Batches below 8 were never the
-#: fastest in the benchmark (batch 1 ran at half the rate of batch 8 on a 2-core CPU).
+#: Batch sizes :func:`choose_batch_size` tries for a photo, in this order. Batches below 8 were
+#: never the fastest in the benchmark (batch 1 ran at half the rate of batch 8 on a 2-core CPU).
 CANDIDATE_BATCH_SIZES: tuple[int, ...] = (8, 16, 32, 64, 128, 256)
+
+#: The most input values one model call's points may hold together, ``2**26`` float32 values
+#: (256 MiB): 256 photos of 224 x 224 x 3 (as :data:`CANDIDATE_BATCH_SIZES` allow), and
+#: :data:`MAX_BATCH_SIZE` rows of any table.
+POINT_BUDGET = 2**26
+
+#: The largest batch :func:`choose_batch_size` tries, however small the input: past it a call's
+#: fixed cost is long amortised (``docs/benchmarks.md``).
+MAX_BATCH_SIZE = 2**14
+
+
+def candidate_batch_sizes(image_shape: Sequence[int]) -> tuple[int, ...]:
+    """The batch sizes worth trying for inputs of ``image_shape``: 8, 16, 32, ... up to a bound.
+
+    The bound is :data:`POINT_BUDGET` values per call (at most :data:`MAX_BATCH_SIZE` points):
+    a photo tries 8 to 256 (:data:`CANDIDATE_BATCH_SIZES`), a table row of 30 features or a
+    digit of 8 x 8 goes up to 16384, where a call's fixed cost is spread over many points.
+
+    Parameters
+    ----------
+    image_shape : sequence of int
+        The shape of one input.
+
+    Returns
+    -------
+    tuple of int
+        Increasing powers of two, from 8.
+    """
+    size = max(1, int(np.prod(image_shape)))
+    largest = max(8, min(MAX_BATCH_SIZE, POINT_BUDGET // size))
+    return tuple(2**power for power in range(3, int(np.log2(largest)) + 1))
+
 
 #: A batch size counts as fast as the best when its rate is within this fraction of it.
 THROUGHPUT_TOLERANCE = 0.05
@@ -92,7 +124,7 @@ def measure_evaluations_per_second(
         Gradient evaluations per second.
     """
     image = tf.fill(tuple(image_shape), 0.5)
-    points = StraightLine(tf.zeros_like(image), image, np.linspace(0.0, 1.0, batch_size))
+    points = straight_line(tf.zeros_like(image), image, np.linspace(0.0, 1.0, batch_size))
 
     def one_call() -> None:
         for _, gradients, _ in gradients_in_batches(model, points, 0, output, batch_size):
@@ -114,7 +146,7 @@ def choose_batch_size(
     image_shape: Sequence[int],
     *,
     output: str = "probability",
-    candidates: Sequence[int] = CANDIDATE_BATCH_SIZES,
+    candidates: Sequence[int] | None = None,
     tolerance: float = THROUGHPUT_TOLERANCE,
     refresh: bool = False,
     timer: Callable[[], float] = time.perf_counter,
@@ -133,8 +165,8 @@ def choose_batch_size(
         ``(height, width, channels)`` of the images that will be attributed.
     output : {"probability", "logit"}, default "probability"
         The differentiated score.
-    candidates : sequence of int, default :data:`CANDIDATE_BATCH_SIZES`
-        Batch sizes to try, increasing.
+    candidates : sequence of int, optional
+        Batch sizes to try, increasing; default :func:`candidate_batch_sizes` of the shape.
     tolerance : float, default :data:`THROUGHPUT_TOLERANCE`
         How far below the best rate still counts as equally fast.
     refresh : bool, default False
@@ -159,7 +191,7 @@ def choose_batch_size(
             f"image_shape must be (height, width, channels), or (n_features,) for a tabular "
             f"model, got {image_shape}; pass the shape of one input, not of a batch."
         )
-    candidates = tuple(candidates)
+    candidates = tuple(candidate_batch_sizes(image_shape) if candidates is None else candidates)
     if (
         not candidates
         or any(isinstance(size, bool) or int(size) != size or size < 1 for size in candidates)

@@ -11,7 +11,7 @@ measurement) goes through it, so a new model type or a new device policy is one 
   ``notebooks/04_gradients_and_saturation.py``).
 - :func:`gradients_in_batches` is what every method runs: it walks the points of a path (any
   sequence of inputs that can be sliced, such as the straight line's
-  :class:`~ig_tutorial.ig.paths.StraightLine`, which computes its points a batch at a time, or
+  :class:`~ig_tutorial.ig.paths.StraightLines`, which computes its points a batch at a time, or
   the blur path's array) ``batch_size`` points per model call and yields each batch's gradients
   and scores. The caller reduces them at once (a weighted sum for a fixed rule, kept per node
   for ``m_steps="auto"``), so memory is bounded by one batch, not by the number of steps.
@@ -28,6 +28,7 @@ from __future__ import annotations
 import weakref
 from collections.abc import Callable, Iterator, Sequence
 
+import numpy as np
 import tensorflow as tf
 from tqdm import std
 
@@ -123,8 +124,30 @@ def compute_gradients(
 #: One compiled gradient function per model, score and input rank; keyed weakly on the model.
 _COMPILED: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
 
-#: ``(inputs, target) -> (gradients, scores)``, one model call.
+#: ``(inputs, targets) -> (gradients, scores)``, one model call; one target per input.
 CompiledGradients = Callable[[tf.Tensor, tf.Tensor], tuple[tf.Tensor, tf.Tensor]]
+
+
+def target_scores_of(logits: tf.Tensor, targets: tf.Tensor | np.ndarray, output: str) -> tf.Tensor:
+    """``F`` of each input's own target: :func:`target_scores` with one class index per row.
+
+    Parameters
+    ----------
+    logits : tf.Tensor
+        Shape ``(n, num_classes)``.
+    targets : tensor or array
+        Shape ``(n,)``: the class of each row (the points of several attributions in one call).
+    output : {"probability", "logit"}
+        Softmax probability or the raw logit.
+
+    Returns
+    -------
+    tf.Tensor
+        Shape ``(n,)``.
+    """
+    if output == "probability":
+        logits = tf.nn.softmax(logits, axis=-1)
+    return tf.gather(logits, targets, axis=1, batch_dims=1)
 
 
 def compiled_gradients(model: Model, output: str, rank: int) -> CompiledGradients:
@@ -145,8 +168,9 @@ def compiled_gradients(model: Model, output: str, rank: int) -> CompiledGradient
     Returns
     -------
     callable
-        ``(inputs, target) -> (gradients, scores)``: ``dF/dx`` at each input (same shape as
-        ``inputs``) and ``F`` at each, shape ``(n,)``.
+        ``(inputs, targets) -> (gradients, scores)``, with one class index per input:
+        ``dF/dx`` at each input (same shape as ``inputs``) and ``F`` at each, shape ``(n,)``.
+        The inputs of one call may belong to several attributions, each with its own target.
     """
     per_model = _COMPILED.setdefault(model, {})
     key = (output, rank)
@@ -158,14 +182,14 @@ def compiled_gradients(model: Model, output: str, rank: int) -> CompiledGradient
         @tf.function(
             input_signature=[
                 tf.TensorSpec([None] * (rank + 1), tf.float32),
-                tf.TensorSpec([], tf.int32),
+                tf.TensorSpec([None], tf.int32),
             ],
             reduce_retracing=True,
         )
-        def gradients_of_batch(inputs: tf.Tensor, target: tf.Tensor):
+        def gradients_of_batch(inputs: tf.Tensor, targets: tf.Tensor):
             with tf.GradientTape() as tape:
                 tape.watch(inputs)
-                scores = target_scores(model_ref()(inputs), target, output)
+                scores = target_scores_of(model_ref()(inputs), targets, output)
             return tape.gradient(scores, inputs), scores
 
         per_model[key] = gradients_of_batch
@@ -202,13 +226,13 @@ def gradients_and_scores(
     compiled = compiled_gradients(
         model, one_of(output, TARGET_OUTPUTS, "output"), images.shape.rank - 1
     )
-    return compiled(images, tf.constant(target, tf.int32))
+    return compiled(images, tf.fill([tf.shape(images)[0]], tf.constant(target, tf.int32)))
 
 
 def gradients_in_batches(
     model: Model,
     points: Sequence,
-    target: int,
+    target: int | np.ndarray,
     output: str,
     batch_size: int,
     *,
@@ -222,10 +246,10 @@ def gradients_in_batches(
         Inputs -> logits.
     points : sequence of inputs
         The path: anything with ``len`` whose slices are batches of inputs, such as a
-        :class:`~ig_tutorial.ig.paths.StraightLine` (computed a batch at a time) or an array of
+        :class:`~ig_tutorial.ig.paths.StraightLines` (computed a batch at a time) or an array of
         shape ``(n, height, width, channels)``.
-    target : int
-        Class index.
+    target : int or numpy.ndarray
+        Class index of every point, or one per point (points of several attributions).
     output : {"probability", "logit"}
         The differentiated score.
     batch_size : int
@@ -245,12 +269,12 @@ def gradients_in_batches(
     if bar is None:
         bar = progress_bar(disable=True)
     compiled = None
-    target = tf.constant(target, tf.int32)
+    targets = np.broadcast_to(np.asarray(target, np.int32), (len(points),))
     for first in range(0, len(points), batch_size):
         batch = tf.convert_to_tensor(points[first : first + batch_size], tf.float32)
         if compiled is None:
             compiled = compiled_gradients(model, output, batch.shape.rank - 1)
-        gradients, scores = compiled(batch, target)
+        gradients, scores = compiled(batch, tf.constant(targets[first : first + len(batch)]))
         bar.update(1)
         yield first, gradients, scores
 

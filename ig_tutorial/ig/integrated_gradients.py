@@ -32,7 +32,8 @@ from ig_tutorial.ig.adaptive_steps import (
 )
 from ig_tutorial.ig.gradients import DEFAULT_OUTPUT, Model, gradients_in_batches
 from ig_tutorial.ig.integration_rules import DEFAULT_METHOD, IntegrationRule, integration_rule
-from ig_tutorial.ig.path_integral import PathEnds, build_result, prepare_path
+from ig_tutorial.ig.path_integral import PathEnds, build_result, prepare_path, prepare_paths
+from ig_tutorial.ig.paths import StraightLines
 from ig_tutorial.ig.results import IntegratedGradientsResult
 from ig_tutorial.progress import progress_bar
 
@@ -49,29 +50,32 @@ def integral_approximation(gradients: tf.Tensor, weights: tf.Tensor) -> tf.Tenso
     gradients : tf.Tensor
         Shape ``(n, ...)``, one gradient per alpha.
     weights : tf.Tensor
-        Shape ``(n,)``, the rule's weights.
+        Shape ``(n,)``, the rule's weights (or ``(k, n)``: ``k`` weighted sums at once).
 
     Returns
     -------
     tf.Tensor
-        Shape ``(...)``: the average gradient along the path.
+        Shape ``(...)`` (or ``(k, ...)``): the average gradient along the path.
     """
     weights = tf.convert_to_tensor(weights, gradients.dtype)
     return tf.tensordot(weights, gradients, axes=1)
 
 
 def integrate_fixed_steps(
-    path: PathEnds, rule: IntegrationRule, *, progress: bool = False
-) -> IntegratedGradientsResult:
+    paths: Sequence[PathEnds], rule: IntegrationRule, *, progress: bool = False
+) -> list[IntegratedGradientsResult]:
     """Integrated Gradients by one quadrature rule: every node, in batches, as a running sum.
 
-    Each batch's gradients are weighed and added at once, so memory holds one batch of
-    gradients however many nodes the rule has.
+    The nodes of all the inputs are walked in order, ``batch_size`` points a model call (one
+    call may end one input's nodes and start the next one's), and each batch's gradients are
+    weighed and added to their input's sum at once, so memory holds one batch of gradients
+    however many nodes and inputs there are.
 
     Parameters
     ----------
-    path : PathEnds
-        The prepared ends (see :func:`ig_tutorial.ig.path_integral.prepare_path`).
+    paths : sequence of PathEnds
+        The prepared ends, one per input (see :func:`ig_tutorial.ig.path_integral.prepare_paths`),
+        sharing the model, score and batch size.
     rule : IntegrationRule
         The nodes and weights.
     progress : bool, default False
@@ -79,33 +83,57 @@ def integrate_fixed_steps(
 
     Returns
     -------
-    IntegratedGradientsResult
+    list of IntegratedGradientsResult
+        One per input.
     """
-    total = tf.zeros_like(path.image)
-    path_scores = []
-    batches = -(-rule.num_evaluations // path.batch_size)
+    first_path = paths[0]
+    nodes = rule.num_evaluations
+    rows = np.repeat(np.arange(len(paths)), nodes)
+    line = StraightLines(
+        tf.stack([path.baseline for path in paths]),
+        tf.stack([path.image for path in paths]),
+        rows,
+        np.tile(rule.alphas, len(paths)),
+    )
+    targets = np.asarray([path.target for path in paths])[rows]
+    point_weights = np.tile(rule.weights, len(paths)).astype(np.float32)
+    totals = np.zeros((len(paths), *first_path.image.shape), np.float32)
+    path_scores = np.empty(rows.size, np.float32)
     with progress_bar(
-        total=batches, desc="IG batches", unit="batch", disable=not progress, leave=False
+        total=-(-rows.size // first_path.batch_size),
+        desc="IG batches",
+        unit="batch",
+        disable=not progress,
+        leave=False,
     ) as bar:
         for first, gradients, scores in gradients_in_batches(
-            path.model,
-            path.straight_line(rule.alphas),
-            path.target,
-            path.output,
-            path.batch_size,
-            bar=bar,
+            first_path.model, line, targets, first_path.output, first_path.batch_size, bar=bar
         ):
-            weights = rule.weights[first : first + len(scores)]
-            total += integral_approximation(gradients, weights)
-            path_scores.append(scores.numpy())
-    return build_result(
-        path,
-        total,
-        method=rule.name,
-        m_steps=rule.m_steps,
-        alphas=rule.alphas.copy(),
-        path_scores=np.concatenate(path_scores),
-    )
+            stop = first + len(scores)
+            path_scores[first:stop] = scores.numpy()
+            lowest, highest = rows[first], rows[stop - 1]
+            if lowest == highest:  # one input's nodes (always so for a single input)
+                total = integral_approximation(gradients, point_weights[first:stop])
+                totals[lowest] += total.numpy()
+            else:  # the batch ends one input's nodes and starts the next ones'
+                weights = tf.reshape(
+                    point_weights[first:stop], [-1] + [1] * (gradients.shape.rank - 1)
+                )
+                per_input = tf.math.segment_sum(gradients * weights, rows[first:stop] - lowest)
+                totals[lowest : highest + 1] += per_input.numpy()
+    # (x - x') * average gradient, every input in one product.
+    attributions = ((line.images - line.baselines) * totals).numpy()
+    return [
+        build_result(
+            path,
+            attributions[row],
+            method=rule.name,
+            m_steps=rule.m_steps,
+            alphas=rule.alphas.copy(),
+            path_scores=path_scores[row * nodes : (row + 1) * nodes],
+        )
+        for row, path in enumerate(paths)
+    ]
 
 
 def integrated_gradients(
@@ -152,8 +180,8 @@ def integrated_gradients(
     batch_size : int or "auto", optional
         Gradient evaluations per model call; default :data:`DEFAULT_BATCH_SIZE`. ``"auto"``
         measures the fastest once per model (:func:`ig_tutorial.ig.batching.choose_batch_size`).
-        Fixed-step results do not depend on it; ``m_steps="auto"`` refines ``batch_size``
-        sub-intervals per round, so its grid does (its contract does not).
+        Fixed-step results do not depend on it; ``m_steps="auto"`` refines ``min(batch_size,
+        8)`` sub-intervals per round, so its grid does below 8 (its contract does not).
     output : {"probability", "logit"}, default "probability"
         The attributed score ``F``: the target's softmax probability (as in the tutorial) or logit.
     progress : bool, default False
@@ -190,10 +218,12 @@ def integrated_gradients(
     Notes
     -----
     ``m_steps="auto"`` refines the trapezoid rule locally
-    (:mod:`ig_tutorial.ig.adaptive_steps`): from a uniform grid of 16 nodes (a whole number of
-    batches) it bisects, ``batch_size`` at a time, the sub-intervals whose error indicator or
-    exact local completeness residual is largest, reusing every gradient evaluated, until the
-    estimate meets ``tolerance``.
+    (:mod:`ig_tutorial.ig.adaptive_steps`): from a uniform grid of 16 nodes it bisects, a round
+    of ``min(batch_size, 8)`` at a time
+    (:data:`~ig_tutorial.ig.adaptive_steps.ROUND_MIDPOINTS`), the sub-intervals whose error
+    indicator or exact local completeness residual is largest, reusing every gradient evaluated,
+    until the estimate meets ``tolerance``. (A larger ``batch_size`` fills its calls with the
+    rounds of several inputs, in :func:`integrated_gradients_many`.)
 
     **The contract of** ``tolerance`` ``t``. When ``m_steps="auto"`` returns without a warning,
 
@@ -237,8 +267,10 @@ def integrated_gradients(
         model, image, target, baseline=baseline, output=output, batch_size=batch_size
     )
     if automatic:
-        return integrate_adaptively(path, tolerance, max_steps, progress=progress)
-    return integrate_fixed_steps(path, rule, progress=progress)
+        (result,) = integrate_adaptively([path], tolerance, max_steps, progress=progress)
+    else:
+        (result,) = integrate_fixed_steps([path], rule, progress=progress)
+    return result
 
 
 def integrated_gradients_many(
@@ -246,28 +278,47 @@ def integrated_gradients_many(
     images: Sequence[tf.Tensor | np.ndarray] | np.ndarray | tf.Tensor,
     targets: int | str | Sequence[int | str] = "top-1",
     *,
+    baseline: tf.Tensor | np.ndarray | Sequence[tf.Tensor | np.ndarray] | None = None,
+    m_steps: int | Literal["auto"] = 50,
+    method: str = DEFAULT_METHOD,
+    batch_size: int | str | None = None,
+    output: str = DEFAULT_OUTPUT,
     progress: bool = False,
-    **options,
+    tolerance: float = DEFAULT_TOLERANCE,
+    max_steps: int = DEFAULT_MAX_STEPS,
 ) -> list[IntegratedGradientsResult]:
-    """Integrated Gradients of several images in one call, one result per image.
+    """Integrated Gradients of several inputs in one call, one result per input.
 
-    Taught in ``notebooks/09_toolkit.py``.
+    Taught in ``notebooks/09_toolkit.py`` and ``notebooks/10_your_own_model.py``. Inputs of one
+    shape (an array ``(n, ...)``, or a list of equal-sized images) are attributed together: the
+    path points of several inputs share each model call, ``batch_size`` points a call whatever
+    ``m_steps`` is, so a table's rows or small images cost little more than their arithmetic.
+    Each result equals :func:`integrated_gradients` on its input alone, to float rounding.
+    Inputs of different sizes (a list) are attributed one at a time.
 
     Parameters
     ----------
     model : callable
         The classifier, as for :func:`integrated_gradients`.
-    images : sequence of images, or an array of shape ``(n, height, width, 3)``
-        The inputs; their sizes may differ when given as a sequence.
+    images : sequence of inputs, or an array of shape ``(n, ...)``
+        The inputs: images ``(n, height, width, channels)`` or table rows ``(n, n_features)``;
+        their sizes may differ when given as a sequence.
     targets : int, str, or sequence of them, default "top-1"
-        One target for all images (a class index, a label name or ``"top-1"``, which is resolved
-        per image), or one per image.
+        One target for all inputs (a class index, a label name or ``"top-1"``, which is
+        resolved per input), or one per input.
+    baseline : tensor, array or sequence, optional
+        One baseline for every input (the shape of one input), or one per input (a sequence, or
+        an array ``(n, ...)``). Default: black (all zeros) for each.
+    m_steps, method, output, tolerance, max_steps
+        As for :func:`integrated_gradients`. With ``m_steps="auto"`` each input refines until its
+        own ``tolerance`` is met, and inputs that are done drop out of the model calls.
+    batch_size : int or "auto", optional
+        Points per model call, taken from any inputs; default
+        :data:`~ig_tutorial.ig.batching.DEFAULT_BATCH_SIZE`. ``"auto"`` measures the fastest for
+        the inputs' size (:func:`ig_tutorial.ig.batching.choose_batch_size`): a table row wants
+        thousands, a photo on a CPU about 8.
     progress : bool, default False
-        Show a progress bar over images.
-    **options
-        Passed to :func:`integrated_gradients` (``baseline``, ``m_steps``, ``method``,
-        ``batch_size``, ``output``, ``tolerance``, ``max_steps``). A ``baseline`` array must fit
-        every image; the default black baseline always does.
+        Show a progress bar over batches (over inputs, for inputs of different sizes).
 
     Returns
     -------
@@ -277,8 +328,20 @@ def integrated_gradients_many(
     Raises
     ------
     ValueError
-        If ``targets`` is a sequence whose length differs from the number of images, and as
-        :func:`integrated_gradients` for each image.
+        If ``targets`` or ``baseline`` is a sequence whose length differs from the number of
+        inputs, a baseline's shape differs from its input's, and as :func:`integrated_gradients`
+        for each input.
+
+    Warns
+    -----
+    UserWarning
+        With ``m_steps="auto"``, when inputs reach ``max_steps`` before ``tolerance``.
+
+    Notes
+    -----
+    **Memory.** Fixed steps hold one batch of gradients and one running sum per input.
+    ``"auto"`` keeps every node's gradient of every input still refining, as for one input
+    (:func:`integrated_gradients`, Notes).
 
     References
     ----------
@@ -288,24 +351,62 @@ def integrated_gradients_many(
     --------
     >>> photos = [read_image(name) for name in ("coffee", "chelsea")]
     >>> results = integrated_gradients_many(model, photos, ["espresso", "Egyptian cat"])
+    >>> rows = integrated_gradients_many(table_model, x_test, "top-1", batch_size="auto")
     """
     images = list(images)
-    if isinstance(targets, (str, int, np.integer)):
-        targets = [targets] * len(images)
-    else:
-        targets = list(targets)
-        if len(targets) != len(images):
-            raise ValueError(
-                f"got {len(targets)} targets for {len(images)} images; give one target per "
-                f"image, or a single target (e.g. 'top-1') for all of them."
+    targets = _one_per_input(
+        targets, len(images), "targets", "target (e.g. 'top-1')", single=(str, int, np.integer)
+    )
+    baselines = _baselines_per_input(baseline, images)
+    options = dict(m_steps=m_steps, method=method, output=output)
+    options.update(tolerance=tolerance, max_steps=max_steps)
+    if not images:
+        return []
+    if len({tuple(np.shape(image)) for image in images}) > 1:
+        return [
+            integrated_gradients(
+                model, image, target, baseline=each, batch_size=batch_size, **options
             )
-    return [
-        integrated_gradients(model, image, target, **options)
-        for image, target in progress_bar(
-            list(zip(images, targets, strict=True)),
-            desc="IG images",
-            unit="image",
-            disable=not progress,
-            leave=False,
+            for image, target, each in progress_bar(
+                list(zip(images, targets, baselines, strict=True)),
+                desc="IG images",
+                unit="image",
+                disable=not progress,
+                leave=False,
+            )
+        ]
+    automatic = isinstance(m_steps, str) and m_steps == "auto"
+    if automatic:
+        check_adaptive_settings(method, tolerance, max_steps)
+    else:
+        rule = integration_rule(method, m_steps)
+    paths = prepare_paths(
+        model, images, targets, baselines=baselines, output=output, batch_size=batch_size
+    )
+    if automatic:
+        return integrate_adaptively(paths, tolerance, max_steps, progress=progress)
+    return integrate_fixed_steps(paths, rule, progress=progress)
+
+
+def _one_per_input(values, count: int, name: str, singular: str, single: tuple) -> list:
+    """``values`` for each of ``count`` inputs: one value repeated, or a sequence of ``count``."""
+    if isinstance(values, single) or values is None:
+        return [values] * count
+    values = list(values)
+    if len(values) != count:
+        raise ValueError(
+            f"got {len(values)} {name} for {count} images; give one {singular.split()[0]} per "
+            f"image, or a single {singular} for all of them."
         )
-    ]
+    return values
+
+
+def _baselines_per_input(baseline, images: list) -> list:
+    """One baseline per input: ``None`` (black), one for all, or one per input."""
+    if baseline is None:
+        return [None] * len(images)
+    if not isinstance(baseline, (list, tuple)):
+        baseline = tf.convert_to_tensor(baseline, tf.float32)
+        if images and baseline.shape.rank != len(np.shape(images[0])) + 1:
+            return [baseline] * len(images)
+    return _one_per_input(baseline, len(images), "baselines", "baseline", single=())

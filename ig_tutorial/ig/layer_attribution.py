@@ -20,6 +20,7 @@ completeness check are those of the input attributions.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any, Literal
 
@@ -27,9 +28,9 @@ import numpy as np
 import tensorflow as tf
 
 from ig_tutorial.ig.gradients import split_at_layer
-from ig_tutorial.ig.integrated_gradients import integrated_gradients
+from ig_tutorial.ig.integrated_gradients import integrated_gradients_many
 from ig_tutorial.ig.results import IntegratedGradientsResult
-from ig_tutorial.ig.targets import resolve_target
+from ig_tutorial.ig.targets import resolve_targets
 
 
 @dataclass(frozen=True)
@@ -123,39 +124,132 @@ def layer_integrated_gradients(
     (12, 16)
     >>> per_token = result.attributions.sum(axis=-1)
     """
+    (result,) = layer_integrated_gradients_many(
+        model,
+        np.asarray(inputs)[np.newaxis],
+        [target],
+        layer=layer,
+        baseline=None if baseline is None else np.asarray(baseline)[np.newaxis],
+        layer_baseline=None if layer_baseline is None else [layer_baseline],
+        m_steps=m_steps,
+        **options,
+    )
+    return result
+
+
+#: Inputs the encoder (the model up to the layer) takes in one call.
+ENCODER_BATCH = 256
+
+
+def layer_integrated_gradients_many(
+    model: Any,
+    inputs: tf.Tensor | np.ndarray,
+    targets: int | str | Sequence[int | str] = "top-1",
+    *,
+    layer: str,
+    baseline: tf.Tensor | np.ndarray | None = None,
+    layer_baseline: tf.Tensor | np.ndarray | Sequence | None = None,
+    m_steps: int | Literal["auto"] = 50,
+    **options: Any,
+) -> list[LayerIntegratedGradientsResult]:
+    """:func:`layer_integrated_gradients` of many inputs in one vectorised call.
+
+    The layer's activations of all inputs and baselines come from batched passes of the model up
+    to the layer; :func:`ig_tutorial.integrated_gradients_many` then attributes the model from
+    the layer on, the path points of several inputs sharing each model call (notebook 12 uses
+    it through :func:`ig_tutorial.ig.token_attribution.token_attributions_many`).
+
+    Parameters
+    ----------
+    model, layer, m_steps
+        As for :func:`layer_integrated_gradients`.
+    inputs : tensor or array
+        The inputs, ``(n, ...)``: images, or the token ids of ``n`` sentences ``(n, seq_len)``.
+    targets : int, str or sequence of them, default "top-1"
+        One target for all inputs, or one per input; resolved on the whole model.
+    baseline : tensor or array, optional
+        Baseline inputs: one shaped like an input, or one per input ``(n, ...)``. Default: all
+        zeros.
+    layer_baseline : tensor, array or sequence, optional
+        The path's start in the layer's space instead: one for all inputs, or one per input.
+    **options
+        ``method``, ``batch_size``, ``output``, ``progress``, ``tolerance``, ``max_steps``, as
+        for :func:`ig_tutorial.integrated_gradients_many`.
+
+    Returns
+    -------
+    list of LayerIntegratedGradientsResult
+        In the order of ``inputs``.
+
+    Raises
+    ------
+    ValueError
+        As :func:`layer_integrated_gradients`, and if ``targets`` or a sequence of baselines has
+        another length than ``inputs``.
+    """
     if baseline is not None and layer_baseline is not None:
         raise ValueError(
             "give baseline (an input, whose activations start the path) or layer_baseline (the "
             "start in the layer's space), not both."
         )
     inputs = np.asarray(inputs)
-    baseline = np.zeros_like(inputs) if baseline is None else np.asarray(baseline)
+    count = len(inputs)
+    if baseline is None:
+        baseline = np.zeros_like(inputs)
+    baseline = np.asarray(baseline)
+    if baseline.shape == inputs.shape[1:]:
+        baseline = np.broadcast_to(baseline, inputs.shape)
     if baseline.shape != inputs.shape:
+        shape = baseline.shape[1:] if baseline.ndim == inputs.ndim else baseline.shape
         raise ValueError(
-            f"baseline shape {baseline.shape} does not match the input's shape {inputs.shape}."
+            f"baseline shape {shape} does not match the input's shape {inputs.shape[1:]}."
         )
-    target = resolve_target(model, inputs, target)
-    activations, head = split_at_layer(model, layer, np.stack([baseline, inputs]))
-    start, end = activations[0], activations[1]
+    if isinstance(targets, (str, int, np.integer)):
+        targets = [targets] * count
+    targets = list(targets)
+    if len(targets) != count:
+        raise ValueError(
+            f"got {len(targets)} targets for {count} inputs; give one target per input, or a "
+            f"single target (e.g. 'top-1') for all of them."
+        )
+    targets = resolve_targets(model, list(inputs), targets, ENCODER_BATCH)
+    both = np.concatenate([baseline, inputs])
+    pieces = [
+        split_at_layer(model, layer, both[first : first + ENCODER_BATCH])
+        for first in range(0, len(both), ENCODER_BATCH)
+    ]
+    head = pieces[0][1]
+    activations = tf.concat([piece[0] for piece in pieces], axis=0)
+    starts, ends = activations[:count], activations[count:]
     if layer_baseline is not None:
-        start = tf.convert_to_tensor(layer_baseline, tf.float32)
-        if tuple(start.shape) != tuple(end.shape):
+        if not isinstance(layer_baseline, (list, tuple)):
+            layer_baseline = [layer_baseline] * count
+        if len(layer_baseline) != count:
             raise ValueError(
-                f"layer_baseline shape {tuple(start.shape)} does not match the shape of layer "
-                f"{layer!r}'s output for one input, {tuple(end.shape)}."
+                f"got {len(layer_baseline)} layer baselines for {count} inputs; give one per "
+                f"input, or one for all of them."
             )
-    result = integrated_gradients(
+        starts = tf.stack([tf.convert_to_tensor(each, tf.float32) for each in layer_baseline])
+        if tuple(starts.shape[1:]) != tuple(ends.shape[1:]):
+            raise ValueError(
+                f"layer_baseline shape {tuple(starts.shape[1:])} does not match the shape of "
+                f"layer {layer!r}'s output for one input, {tuple(ends.shape[1:])}."
+            )
+    results = integrated_gradients_many(
         head,
-        tf.reshape(end, [-1]),
-        target,
-        baseline=tf.reshape(start, [-1]),
+        tf.reshape(ends, [count, -1]),
+        targets,
+        baseline=tf.reshape(starts, [count, -1]),
         m_steps=m_steps,
         **options,
     )
-    shape = tuple(end.shape)
-    return LayerIntegratedGradientsResult(
-        **{**vars(result), "attributions": result.attributions.reshape(shape)},
-        layer=layer,
-        activations=end.numpy(),
-        baseline_activations=start.numpy(),
-    )
+    shape = tuple(ends.shape[1:])
+    return [
+        LayerIntegratedGradientsResult(
+            **{**vars(result), "attributions": result.attributions.reshape(shape)},
+            layer=layer,
+            activations=end.numpy(),
+            baseline_activations=start.numpy(),
+        )
+        for result, start, end in zip(results, tf.unstack(starts), tf.unstack(ends), strict=True)
+    ]

@@ -19,17 +19,18 @@ turns a straight-line estimate into an :class:`~ig_tutorial.ig.results.Integrate
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
 import tensorflow as tf
 
-from ig_tutorial.checks import class_index, one_input, one_of, same_shape
+from ig_tutorial.checks import class_index, input_batch, one_input, one_of, same_shape
 from ig_tutorial.ig.batching import resolve_batch_size
-from ig_tutorial.ig.gradients import TARGET_OUTPUTS, Model, model_logits, target_scores
-from ig_tutorial.ig.paths import StraightLine
+from ig_tutorial.ig.gradients import TARGET_OUTPUTS, Model, model_logits, target_scores_of
+from ig_tutorial.ig.paths import StraightLines, straight_line
 from ig_tutorial.ig.results import ConvergenceStep, IntegratedGradientsResult, LocalRefinement
-from ig_tutorial.ig.targets import resolve_target
+from ig_tutorial.ig.targets import resolve_targets
 
 
 @dataclass(frozen=True)
@@ -66,9 +67,9 @@ class PathEnds:
         """``F(x) - F(x')``: what the attributions add up to."""
         return self.score_at_input - self.score_at_baseline
 
-    def straight_line(self, alphas: np.ndarray) -> StraightLine:
+    def straight_line(self, alphas: np.ndarray) -> StraightLines:
         """The points ``x' + alpha (x - x')`` at ``alphas``, computed a batch at a time."""
-        return StraightLine(self.baseline, self.image, alphas)
+        return straight_line(self.baseline, self.image, alphas)
 
     def attributions(self, average_gradient: tf.Tensor) -> tf.Tensor:
         """``(x - x') * average gradient``: IG from the integral's estimate."""
@@ -101,31 +102,106 @@ def prepare_path(
     ValueError
         As :func:`ig_tutorial.integrated_gradients`.
     """
-    one_of(output, TARGET_OUTPUTS, "output")
-    image = one_input(image, "image")
-    baseline = tf.zeros_like(image) if baseline is None else one_input(baseline, "baseline")
-    same_shape(baseline, image)
-    batch_size = resolve_batch_size(model, batch_size, tuple(image.shape), output)
-    target = resolve_target(model, image, target)
-    # F at both ends, one forward pass: it also tells the number of classes for validation.
-    end_logits = model_logits(model, tf.stack([baseline, image]))
-    class_index(target, int(end_logits.shape[-1]))
-    score_at_baseline, score_at_input = target_scores(end_logits, target, output).numpy().tolist()
-    return PathEnds(
-        model,
-        baseline,
-        image,
-        target,
-        output,
-        batch_size,
-        float(score_at_baseline),
-        float(score_at_input),
+    (path,) = prepare_paths(
+        model, [image], [target], baselines=[baseline], output=output, batch_size=batch_size
     )
+    return path
+
+
+def prepare_paths(
+    model: Model,
+    images: Sequence[tf.Tensor | np.ndarray],
+    targets: Sequence[int | str],
+    *,
+    baselines: Sequence[tf.Tensor | np.ndarray | None],
+    output: str,
+    batch_size: int | str | None,
+) -> list[PathEnds]:
+    """:func:`prepare_path` for several inputs of one shape, with batched forward passes.
+
+    The ``"top-1"`` targets are resolved in one pass over their inputs, and ``F`` at both ends
+    of every path in another, ``batch_size`` inputs a call (for one input: one call each).
+
+    Parameters
+    ----------
+    model, output, batch_size
+        As for :func:`ig_tutorial.integrated_gradients`.
+    images, targets, baselines : sequences of equal length
+        Per input: the input, its target (class index, label or ``"top-1"``) and its baseline
+        (``None`` for black).
+
+    Returns
+    -------
+    list of PathEnds
+        One per input, in order.
+
+    Raises
+    ------
+    ValueError
+        As :func:`ig_tutorial.integrated_gradients`, for the first input at fault; and if the
+        inputs differ in shape.
+    """
+    one_of(output, TARGET_OUTPUTS, "output")
+    images, baselines = _checked_ends(images, baselines)
+    batch_size = resolve_batch_size(model, batch_size, tuple(images[0].shape), output)
+    targets = resolve_targets(model, images, targets, batch_size)
+    # F at both ends, batch_size inputs a forward pass: it also tells the number of classes.
+    ends = tf.stack([end for pair in zip(baselines, images, strict=True) for end in pair])
+    logits = tf.concat(
+        [
+            model_logits(model, ends[first : first + max(batch_size, 2)])
+            for first in range(0, len(ends), max(batch_size, 2))
+        ],
+        axis=0,
+    )
+    for target in targets:
+        class_index(target, int(logits.shape[-1]))
+    scores = target_scores_of(logits, np.repeat(targets, 2), output).numpy().tolist()
+    return [
+        PathEnds(
+            model,
+            baseline,
+            image,
+            target,
+            output,
+            batch_size,
+            float(scores[2 * row]),
+            float(scores[2 * row + 1]),
+        )
+        for row, (baseline, image, target) in enumerate(
+            zip(baselines, images, targets, strict=True)
+        )
+    ]
+
+
+def _checked_ends(
+    images: Sequence[tf.Tensor | np.ndarray], baselines: Sequence[tf.Tensor | np.ndarray | None]
+) -> tuple[list[tf.Tensor], list[tf.Tensor]]:
+    """Each input and its baseline, checked: one by one for one input, as a batch for more."""
+    if len(images) == 1:
+        (image,), (baseline,) = images, baselines
+        image = one_input(image, "image")
+        baseline = tf.zeros_like(image) if baseline is None else one_input(baseline, "baseline")
+        same_shape(baseline, image)
+        return [image], [baseline]
+    batch = input_batch(images)
+    if all(baseline is None for baseline in baselines):
+        baseline_batch = tf.zeros_like(batch)
+    elif all(baseline is baselines[0] for baseline in baselines):
+        shared = one_input(baselines[0], "baseline")
+        same_shape(shared, batch[0])
+        baseline_batch = tf.broadcast_to(shared, batch.shape)
+    else:
+        baseline_batch = input_batch(
+            [tf.zeros_like(batch[0]) if b is None else b for b in baselines], "baselines"
+        )
+        same_shape(baseline_batch[0], batch[0])
+    return tf.unstack(batch), tf.unstack(baseline_batch)
 
 
 def build_result(
     path: PathEnds,
-    average_gradient: tf.Tensor,
+    attributions: np.ndarray,
     *,
     method: str,
     m_steps: int,
@@ -140,8 +216,9 @@ def build_result(
     ----------
     path : PathEnds
         The prepared ends.
-    average_gradient : tf.Tensor
-        The quadrature of the gradient over ``alpha`` in ``[0, 1]``.
+    attributions : numpy.ndarray
+        ``(x - x')`` times the quadrature of the gradient over ``alpha`` in ``[0, 1]``
+        (:meth:`PathEnds.attributions`).
     method : str
         Canonical name of the rule.
     m_steps : int
@@ -158,7 +235,7 @@ def build_result(
     IntegratedGradientsResult
     """
     return IntegratedGradientsResult(
-        attributions=path.attributions(average_gradient).numpy(),
+        attributions=attributions,
         target=path.target,
         method=method,
         m_steps=m_steps,

@@ -51,30 +51,54 @@ def interpolate_images(baseline: tf.Tensor, image: tf.Tensor, alphas: tf.Tensor)
 
 
 @dataclass(frozen=True)
-class StraightLine:
-    """The points ``x' + alpha_k (x - x')`` of the straight line, computed a batch at a time.
+class StraightLines:
+    """Points ``x'_r + alpha (x_r - x'_r)`` on the straight lines of one or more inputs.
 
-    A sequence of inputs for :func:`ig_tutorial.ig.gradients.gradients_in_batches`: slicing it
-    interpolates only the sliced alphas, so memory holds one batch of points however many alphas
-    there are.
+    A sequence of inputs for :func:`ig_tutorial.ig.gradients.gradients_in_batches`: point ``k``
+    lies on the line of input ``rows[k]`` at ``alphas[k]``, and slicing interpolates only the
+    sliced points, so memory holds one batch of points however many there are. One batch may
+    hold the points of several inputs: that is how many small inputs share a model call.
 
     Attributes
     ----------
-    baseline, image : tf.Tensor
-        The line's ends ``x'`` (alpha 0) and ``x`` (alpha 1).
+    baselines, images : tf.Tensor
+        The lines' ends ``x'`` (alpha 0) and ``x`` (alpha 1), shape ``(n, ...)``.
+    rows : numpy.ndarray
+        Shape ``(p,)``: the input each point belongs to.
     alphas : numpy.ndarray
-        Shape ``(n,)``: where the points lie.
+        Shape ``(p,)``: where on its line each point lies.
     """
 
-    baseline: tf.Tensor
-    image: tf.Tensor
+    baselines: tf.Tensor
+    images: tf.Tensor
+    rows: np.ndarray
     alphas: np.ndarray
 
     def __len__(self) -> int:
         return len(self.alphas)
 
     def __getitem__(self, batch: slice) -> tf.Tensor:
-        return interpolate_images(self.baseline, self.image, self.alphas[batch])
+        rows = self.rows[batch]
+        if rows.size and rows[0] == rows[-1]:
+            # All of one input (always so for one input): the plain interpolation.
+            row = int(rows[0])
+            return interpolate_images(self.baselines[row], self.images[row], self.alphas[batch])
+        baselines = tf.gather(self.baselines, rows)
+        images = tf.gather(self.images, rows)
+        alphas = tf.reshape(
+            tf.constant(self.alphas[batch], tf.float32), [-1] + [1] * (baselines.shape.rank - 1)
+        )
+        return baselines + alphas * (images - baselines)
+
+
+def straight_line(baseline: tf.Tensor, image: tf.Tensor, alphas: np.ndarray) -> StraightLines:
+    """The points ``x' + alpha (x - x')`` at ``alphas`` of one input's line, a batch at a time."""
+    return StraightLines(
+        tf.convert_to_tensor(baseline, tf.float32)[tf.newaxis],
+        tf.convert_to_tensor(image, tf.float32)[tf.newaxis],
+        np.zeros(len(alphas), np.int64),
+        np.asarray(alphas),
+    )
 
 
 def blur_path(

@@ -43,7 +43,7 @@ def resolve_target(model: Model, image: tf.Tensor, target: int | str) -> int:
         return int(target)
     if not isinstance(target, str):
         raise ValueError(f"target must be a class index or a label, got {target!r}.")
-    if target.lower() in TOP_1_NAMES:
+    if is_top_1(target):
         logits = model_logits(model, tf.expand_dims(tf.convert_to_tensor(image, tf.float32), 0))
         return int(tf.argmax(logits[0]))
     labels = getattr(model, "labels", None)
@@ -52,3 +52,47 @@ def resolve_target(model: Model, image: tf.Tensor, target: int | str) -> int:
             f"target {target!r} is a label, but the model has no labels; pass a class index."
         )
     return labels.index(target)
+
+
+def is_top_1(target: object) -> bool:
+    """Whether ``target`` asks for the most probable class (``"top-1"``, any case)."""
+    return isinstance(target, str) and target.lower() in TOP_1_NAMES
+
+
+def resolve_targets(
+    model: Model, images: list[tf.Tensor], targets: list[int | str], batch_size: int
+) -> list[int]:
+    """:func:`resolve_target` for several inputs, their ``"top-1"`` in batched forward passes.
+
+    Parameters
+    ----------
+    model : callable
+        The classifier.
+    images : list of tf.Tensor
+        The inputs, of one shape.
+    targets : list of int or str
+        One target per input.
+    batch_size : int
+        Inputs per forward pass.
+
+    Returns
+    -------
+    list of int
+        One class index per input.
+
+    Raises
+    ------
+    ValueError
+        As :func:`resolve_target`.
+    """
+    top_1 = [row for row, target in enumerate(targets) if is_top_1(target)]
+    resolved = [
+        None if is_top_1(target) else resolve_target(model, image, target)
+        for image, target in zip(images, targets, strict=True)
+    ]
+    for first in range(0, len(top_1), batch_size):
+        rows = top_1[first : first + batch_size]
+        logits = model_logits(model, np.stack([np.asarray(images[row]) for row in rows]))
+        for row, index in zip(rows, tf.argmax(logits, axis=-1).numpy(), strict=True):
+            resolved[row] = int(index)
+    return resolved

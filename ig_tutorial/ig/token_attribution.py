@@ -20,6 +20,7 @@ padded sentence is explained by its words only.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -30,7 +31,7 @@ from ig_tutorial.checks import one_of
 from ig_tutorial.ig.gradients import split_at_layer
 from ig_tutorial.ig.layer_attribution import (
     LayerIntegratedGradientsResult,
-    layer_integrated_gradients,
+    layer_integrated_gradients_many,
 )
 
 #: The baselines a token attribution can start from (see the module's docstring).
@@ -125,29 +126,89 @@ def token_attributions(
         If ``baseline`` is unknown, ``token_ids`` is not one sentence of integer ids, and as
         :func:`ig_tutorial.ig.layer_attribution.layer_integrated_gradients`.
     """
-    one_of(baseline, TOKEN_BASELINES, "baseline")
     token_ids = np.asarray(token_ids)
     if token_ids.ndim != 1 or not np.issubdtype(token_ids.dtype, np.integer):
         raise ValueError(
             f"token_ids must be one sentence of integer ids, shape (seq_len,); got dtype "
-            f"{token_ids.dtype} and shape {token_ids.shape}. Attribute sentences one at a time."
+            f"{token_ids.dtype} and shape {token_ids.shape}. For many sentences use "
+            f"token_attributions_many."
+        )
+    (attributed,) = token_attributions_many(
+        model,
+        token_ids[np.newaxis],
+        [target],
+        embedding_layer=embedding_layer,
+        baseline=baseline,
+        padding_id=padding_id,
+        **options,
+    )
+    return attributed
+
+
+def token_attributions_many(
+    model: Any,
+    token_ids: np.ndarray,
+    targets: int | str | Sequence[int | str] = "top-1",
+    *,
+    embedding_layer: str = "embedding",
+    baseline: str = "padding",
+    padding_id: int = 0,
+    **options: Any,
+) -> list[TokenAttributions]:
+    """:func:`token_attributions` of many sentences in one vectorised call.
+
+    Taught in ``notebooks/12_text.py``. The sentences' path points share the model calls
+    (:func:`ig_tutorial.ig.layer_attribution.layer_integrated_gradients_many`).
+
+    Parameters
+    ----------
+    model, embedding_layer, baseline, padding_id
+        As for :func:`token_attributions`.
+    token_ids : array
+        The sentences' ids, ``(n, seq_len)``, padded with ``padding_id``.
+    targets : int, str or sequence of them, default "top-1"
+        One target for all sentences, or one per sentence.
+    **options
+        ``m_steps``, ``method``, ``batch_size``, ``output``, ``tolerance``, ``max_steps``, as for
+        :func:`ig_tutorial.integrated_gradients_many`.
+
+    Returns
+    -------
+    list of TokenAttributions
+        In the order of the sentences.
+
+    Raises
+    ------
+    ValueError
+        If ``baseline`` is unknown, ``token_ids`` is not a batch of sentences of integer ids,
+        and as :func:`ig_tutorial.ig.layer_attribution.layer_integrated_gradients_many`.
+    """
+    one_of(baseline, TOKEN_BASELINES, "baseline")
+    token_ids = np.asarray(token_ids)
+    if token_ids.ndim != 2 or not np.issubdtype(token_ids.dtype, np.integer):
+        raise ValueError(
+            f"token_ids must be sentences of integer ids, shape (n, seq_len); got dtype "
+            f"{token_ids.dtype} and shape {token_ids.shape}."
         )
     padding = np.full_like(token_ids, padding_id)
     if baseline == "padding":
-        result = layer_integrated_gradients(
-            model, token_ids, target, layer=embedding_layer, baseline=padding, **options
+        results = layer_integrated_gradients_many(
+            model, token_ids, targets, layer=embedding_layer, baseline=padding, **options
         )
     else:
         # Zero at the words; at padding positions the sentence's own (padding) embedding, so
         # that padding carries nothing here either.
-        activations, _ = split_at_layer(model, embedding_layer, token_ids[np.newaxis])
-        is_token = (token_ids != padding_id)[:, np.newaxis]
-        start = np.where(is_token, 0.0, activations.numpy()[0]).astype(np.float32)
-        result = layer_integrated_gradients(
-            model, token_ids, target, layer=embedding_layer, layer_baseline=start, **options
-        )
-    values = result.attributions.sum(axis=-1)
-    return TokenAttributions(token_ids, values, padding_id, baseline, result)
+        activations, _ = split_at_layer(model, embedding_layer, token_ids)
+        is_token = (token_ids != padding_id)[..., np.newaxis]
+        starts = np.where(is_token, 0.0, activations.numpy()).astype(np.float32)
+        results = layer_integrated_gradients_many(
+            model, token_ids, targets, layer=embedding_layer, layer_baseline=list(starts),
+            **options,
+        )  # fmt: skip
+    return [
+        TokenAttributions(ids, result.attributions.sum(axis=-1), padding_id, baseline, result)
+        for ids, result in zip(token_ids, results, strict=True)
+    ]
 
 
 def _per_sentence(values: list[np.ndarray] | np.ndarray) -> list[np.ndarray]:

@@ -1,0 +1,252 @@
+"""Many inputs at once: vectorised IG against one input at a time, and against the ceiling.
+
+Issue 22's benchmark. For each kind of input, measured side by side in one run:
+
+* **one at a time**: ``integrated_gradients`` on each input in turn, at its default batch size
+  (8 points a model call), as a loop over a test set is written;
+* **vectorised**: one ``integrated_gradients_many`` call over all the inputs with
+  ``batch_size="auto"`` (the path points of several inputs share each model call);
+* **ceiling**: a plain compiled forward and backward pass of the same model on random inputs at
+  the batch size "auto" chose, in gradient evaluations per second: what the hardware does with
+  no Integrated Gradients around it.
+
+The kinds are notebook 10's two models, retrained here with its seeds and layers (its digits CNN
+on the 450 test digits, its breast-cancer network on the 143 test rows, against the feature
+means), and the six bundled photos on the bundled EfficientNet-Lite0 (black baseline, top-1),
+all at 64 steps. The photos also compare ``m_steps="auto"`` (tolerance 0.01) with the fixed
+64 steps in seconds per gradient evaluation. The largest relative L2 difference between the two
+ways shows that they compute the same attributions. ``uptime`` is printed before and after: the
+ratios are measured side by side, the absolute times only as good as the machine was quiet.
+
+Run from the repository root (about 3 minutes on 2 CPU cores)::
+
+    PYTHONPATH=$PWD python -m benchmarks.many_inputs
+    PYTHONPATH=$PWD python -m benchmarks.many_inputs --kinds table digits   # no photos
+"""
+
+from __future__ import annotations
+
+import argparse
+import subprocess
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import numpy as np
+import tensorflow as tf
+
+from ig_tutorial import integrated_gradients, integrated_gradients_many, load_model, read_image
+from ig_tutorial.ig.gradients import compiled_gradients
+from ig_tutorial.sources import BUNDLED_IMAGES, BUNDLED_MODEL
+
+M_STEPS = 64
+SEED = 0
+EPOCHS = 10
+
+
+@dataclass
+class Workload:
+    """Inputs to explain with one model: what a loop over a test set would attribute."""
+
+    name: str
+    model: Callable
+    inputs: np.ndarray
+    targets: list
+    baseline: np.ndarray | None
+
+
+def digits_workload() -> Workload:
+    """Notebook 10's digits CNN (seed 0, 10 epochs) and its 450 test digits, true labels."""
+    import keras
+    from sklearn.datasets import load_digits
+    from sklearn.model_selection import train_test_split
+
+    digits = load_digits()
+    images = (digits.images / 16.0).astype("float32")[..., np.newaxis]
+    x_train, x_test, y_train, y_test = train_test_split(
+        images, digits.target, test_size=0.25, random_state=SEED, stratify=digits.target
+    )
+    keras.utils.set_random_seed(SEED)
+    network = keras.Sequential(
+        [
+            keras.Input(shape=(8, 8, 1)),
+            keras.layers.Rescaling(2.0, offset=-1.0),
+            keras.layers.Conv2D(16, 3, padding="same", activation="relu"),
+            keras.layers.Conv2D(32, 3, padding="same", activation="relu"),
+            keras.layers.MaxPooling2D(),
+            keras.layers.Flatten(),
+            keras.layers.Dense(10),
+        ]
+    )
+    network.compile(
+        optimizer="adam",
+        loss=keras.losses.SparseCategoricalCrossentropy(from_logits=True),
+    )
+    network.fit(x_train, y_train, epochs=EPOCHS, batch_size=32, verbose=0)
+    return Workload("digits (8 x 8 x 1)", load_model(network), x_test, list(y_test), None)
+
+
+def table_workload() -> Workload:
+    """Notebook 10's breast-cancer network (seed 0, 30 epochs), its 143 test rows, the means."""
+    import keras
+    from sklearn.datasets import load_breast_cancer
+    from sklearn.model_selection import train_test_split
+
+    cancer = load_breast_cancer()
+    features = cancer.data.astype("float32")
+    f_train, f_test, c_train, _ = train_test_split(
+        features, cancer.target, test_size=0.25, random_state=SEED, stratify=cancer.target
+    )
+    keras.utils.set_random_seed(SEED)
+    standardise = keras.layers.Normalization()
+    standardise.adapt(f_train)
+    network = keras.Sequential(
+        [
+            keras.Input(shape=(features.shape[1],)),
+            standardise,
+            keras.layers.Dense(16, activation="relu"),
+            keras.layers.Dense(2),
+        ]
+    )
+    network.compile(
+        optimizer="adam",
+        loss=keras.losses.SparseCategoricalCrossentropy(from_logits=True),
+    )
+    network.fit(f_train, c_train, epochs=3 * EPOCHS, batch_size=32, verbose=0)
+    return Workload(
+        "table (30 features)", load_model(network), f_test, [0] * len(f_test), f_train.mean(0)
+    )
+
+
+def photos_workload() -> Workload:
+    """The six bundled photos on the bundled model, black baseline, top-1."""
+    photos = np.stack([read_image(name).numpy() for name in BUNDLED_IMAGES])
+    return Workload(
+        "photos (224 x 224 x 3)", load_model(BUNDLED_MODEL), photos, ["top-1"] * 6, None
+    )
+
+
+def ceiling_rate(model: Callable, shape: tuple[int, ...], batch_size: int) -> float:
+    """Gradient evaluations per second of a plain compiled forward and backward pass."""
+    gradients_of_batch = compiled_gradients(model, "probability", len(shape))
+    inputs = tf.random.stateless_uniform((batch_size, *shape), seed=(0, batch_size))
+    targets = tf.zeros([batch_size], tf.int32)
+    gradients_of_batch(inputs, targets)[0].numpy()  # the first call at a shape builds kernels
+    calls = max(3, -(-2048 // batch_size))
+    start = time.perf_counter()
+    for _ in range(calls):
+        gradients_of_batch(inputs, targets)[0].numpy()
+    return calls * batch_size / (time.perf_counter() - start)
+
+
+def largest_difference(a: list, b: list) -> float:
+    """The largest relative L2 difference between two lists of results, input by input."""
+    return max(
+        float(np.linalg.norm(x.attributions - y.attributions))
+        / max(float(np.linalg.norm(y.attributions)), 1e-30)
+        for x, y in zip(a, b, strict=True)
+    )
+
+
+def measure(work: Workload) -> dict:
+    """One at a time, vectorised and the ceiling, side by side (each traced before it is timed).
+
+    The ceiling is measured right before and right after the two runs, and the higher rate is
+    kept, so that a change of load during the runs does not flatter "of ceiling".
+    """
+    options = dict(baseline=work.baseline, m_steps=M_STEPS)
+    integrated_gradients_many(work.model, work.inputs[:2], work.targets[:2], **options)
+    integrated_gradients(work.model, work.inputs[0], work.targets[0], **options)
+    start = time.perf_counter()
+    vectorised = integrated_gradients_many(
+        work.model, work.inputs, work.targets, batch_size="auto", **options
+    )
+    vectorised_seconds = time.perf_counter() - start
+    batch_size = vectorised[0].batch_size
+    ceiling_before = ceiling_rate(work.model, work.inputs.shape[1:], batch_size)
+    # A second vectorised run: the first includes batch_size="auto"'s one-off measurement.
+    start = time.perf_counter()
+    vectorised = integrated_gradients_many(
+        work.model, work.inputs, work.targets, batch_size=vectorised[0].batch_size, **options
+    )
+    warm_seconds = time.perf_counter() - start
+    start = time.perf_counter()
+    loop = [
+        integrated_gradients(work.model, x, target, **options)
+        for x, target in zip(work.inputs, work.targets, strict=True)
+    ]
+    loop_seconds = time.perf_counter() - start
+    evaluations = sum(result.num_evaluations for result in vectorised)
+    ceiling = max(ceiling_before, ceiling_rate(work.model, work.inputs.shape[1:], batch_size))
+    return {
+        "kind": work.name,
+        "inputs": len(work.inputs),
+        "batch_size": batch_size,
+        "loop_seconds": loop_seconds,
+        "vectorised_seconds": vectorised_seconds,
+        "warm_seconds": warm_seconds,
+        "speedup": loop_seconds / warm_seconds,
+        "rate": evaluations / warm_seconds,
+        "ceiling": ceiling,
+        "difference": largest_difference(vectorised, loop),
+    }
+
+
+def auto_against_fixed(work: Workload) -> dict:
+    """Seconds per gradient evaluation of ``m_steps="auto"`` and of 64 fixed steps, photos."""
+    rows = {}
+    for name, steps in (("fixed 64", M_STEPS), ("auto", "auto")):
+        start = time.perf_counter()
+        results = integrated_gradients_many(work.model, work.inputs, work.targets, m_steps=steps)
+        seconds = time.perf_counter() - start
+        evaluations = sum(result.num_evaluations for result in results)
+        rows[name] = (seconds, evaluations)
+    (fixed_s, fixed_n), (auto_s, auto_n) = rows["fixed 64"], rows["auto"]
+    return {
+        "fixed_per_evaluation": fixed_s / fixed_n,
+        "auto_per_evaluation": auto_s / auto_n,
+        "fixed_evaluations": fixed_n,
+        "auto_evaluations": auto_n,
+        "overhead": (auto_s / auto_n) / (fixed_s / fixed_n) - 1.0,
+    }
+
+
+WORKLOADS = {"digits": digits_workload, "table": table_workload, "photos": photos_workload}
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--kinds", nargs="+", choices=tuple(WORKLOADS), default=tuple(WORKLOADS))
+    args = parser.parse_args()
+    print("before:", subprocess.run(["uptime"], capture_output=True, text=True).stdout.strip())
+    rows, auto = [], None
+    for kind in args.kinds:
+        work = WORKLOADS[kind]()
+        rows.append(measure(work))
+        if kind == "photos":
+            auto = auto_against_fixed(work)
+    print("after: ", subprocess.run(["uptime"], capture_output=True, text=True).stdout.strip())
+    print(
+        f"\n| inputs at {M_STEPS} steps | n | one at a time (batch 8) | vectorised (auto) "
+        f"| speed-up | points a call | evaluations/s | ceiling | of ceiling | max L2 difference |"
+    )
+    print("|---|---|---|---|---|---|---|---|---|---|")
+    for row in rows:
+        print(
+            f"| {row['kind']} | {row['inputs']} | {row['loop_seconds']:.2f} s "
+            f"| {row['warm_seconds']:.2f} s ({row['vectorised_seconds']:.2f} s with the "
+            f"batch-size measurement) | {row['speedup']:.1f}x | {row['batch_size']} "
+            f"| {row['rate']:.0f} | {row['ceiling']:.0f} | {row['rate'] / row['ceiling']:.0%} "
+            f"| {row['difference']:.1e} |"
+        )
+    if auto is not None:
+        print(
+            f"\nphotos, seconds per gradient evaluation: fixed 64 steps "
+            f"{1e3 * auto['fixed_per_evaluation']:.1f} ms ({auto['fixed_evaluations']} "
+            f"evaluations), auto {1e3 * auto['auto_per_evaluation']:.1f} ms "
+            f"({auto['auto_evaluations']} evaluations): auto's overhead {auto['overhead']:+.1%}"
+        )
+
+
+if __name__ == "__main__":
+    main()
