@@ -30,3 +30,26 @@ def progress_bar(iterable: Iterable[Any] | None = None, **options: Any) -> std.t
         it as a context manager).
     """
     return _tqdm(iterable, **options)
+
+
+def batches_bar(points: int | None, batch_size: int, *, desc: str, progress: bool) -> std.tqdm:
+    """A bar over the model calls of ``points`` path points, ``batch_size`` a call.
+
+    Parameters
+    ----------
+    points : int or None
+        How many points will be evaluated; ``None`` when not known in advance (``"auto"``).
+    batch_size : int
+        Points per model call.
+    desc : str
+        The bar's label, e.g. ``"IG batches"``.
+    progress : bool
+        Draw it; when ``False`` the bar is disabled and costs nothing.
+
+    Returns
+    -------
+    tqdm.std.tqdm
+        Advanced once per call; it disappears when closed (``leave=False``).
+    """
+    total = None if points is None else -(-points // batch_size)
+    return progress_bar(total=total, desc=desc, unit="batch", disable=not progress, leave=False)

@@ -79,7 +79,7 @@ from ig_tutorial.ig.results import (
     relative_completeness_error,
     relative_error,
 )
-from ig_tutorial.progress import progress_bar
+from ig_tutorial.progress import batches_bar
 
 #: The default ``tolerance`` of ``m_steps="auto"``: 1% relative completeness error.
 DEFAULT_TOLERANCE = 0.01
@@ -598,7 +598,7 @@ def integrate_adaptively(
     baselines = tf.stack([path.baseline for path in paths])
     images = tf.stack([path.image for path in paths])
     targets = np.asarray([path.target for path in paths])
-    with progress_bar(desc="IG batches", unit="batch", disable=not progress, leave=False) as bar:
+    with batches_bar(None, first.batch_size, desc="IG batches", progress=progress) as bar:
 
         def evaluate_many(
             requests: list[tuple[int, np.ndarray]],

@@ -35,7 +35,7 @@ from ig_tutorial.ig.integration_rules import DEFAULT_METHOD, IntegrationRule, in
 from ig_tutorial.ig.path_integral import PathEnds, build_result, prepare_path, prepare_paths
 from ig_tutorial.ig.paths import StraightLines
 from ig_tutorial.ig.results import IntegratedGradientsResult
-from ig_tutorial.progress import progress_bar
+from ig_tutorial.progress import batches_bar, progress_bar
 
 
 def integral_approximation(gradients: tf.Tensor, weights: tf.Tensor) -> tf.Tensor:
@@ -99,13 +99,7 @@ def integrate_fixed_steps(
     point_weights = np.tile(rule.weights, len(paths)).astype(np.float32)
     totals = np.zeros((len(paths), *first_path.image.shape), np.float32)
     path_scores = np.empty(rows.size, np.float32)
-    with progress_bar(
-        total=-(-rows.size // first_path.batch_size),
-        desc="IG batches",
-        unit="batch",
-        disable=not progress,
-        leave=False,
-    ) as bar:
+    with batches_bar(rows.size, first_path.batch_size, desc="IG batches", progress=progress) as bar:
         for first, gradients, scores in gradients_in_batches(
             first_path.model, line, targets, first_path.output, first_path.batch_size, bar=bar
         ):
@@ -258,19 +252,30 @@ def integrated_gradients(
     >>> auto.relative_completeness_error <= 0.01, auto.estimated_error <= 0.015
     (True, True)
     """
-    automatic = isinstance(m_steps, str) and m_steps == "auto"
-    if automatic:
-        check_adaptive_settings(method, tolerance, max_steps)
-    else:
-        rule = integration_rule(method, m_steps)
+    rule = fixed_rule_or_auto(m_steps, method, tolerance, max_steps)
     path = prepare_path(
         model, image, target, baseline=baseline, output=output, batch_size=batch_size
     )
-    if automatic:
-        (result,) = integrate_adaptively([path], tolerance, max_steps, progress=progress)
-    else:
-        (result,) = integrate_fixed_steps([path], rule, progress=progress)
-    return result
+    if rule is None:
+        return integrate_adaptively([path], tolerance, max_steps, progress=progress)[0]
+    return integrate_fixed_steps([path], rule, progress=progress)[0]
+
+
+def fixed_rule_or_auto(
+    m_steps: int | str, method: str, tolerance: float, max_steps: int
+) -> IntegrationRule | None:
+    """The quadrature rule of a fixed ``m_steps``, or ``None`` for ``"auto"`` (settings checked).
+
+    Raises
+    ------
+    ValueError
+        As :func:`integrated_gradients` for ``m_steps``, ``method``, ``tolerance`` and
+        ``max_steps``.
+    """
+    if isinstance(m_steps, str) and m_steps == "auto":
+        check_adaptive_settings(method, tolerance, max_steps)
+        return None
+    return integration_rule(method, m_steps)
 
 
 def integrated_gradients_many(
@@ -375,15 +380,11 @@ def integrated_gradients_many(
                 leave=False,
             )
         ]
-    automatic = isinstance(m_steps, str) and m_steps == "auto"
-    if automatic:
-        check_adaptive_settings(method, tolerance, max_steps)
-    else:
-        rule = integration_rule(method, m_steps)
+    rule = fixed_rule_or_auto(m_steps, method, tolerance, max_steps)
     paths = prepare_paths(
         model, images, targets, baselines=baselines, output=output, batch_size=batch_size
     )
-    if automatic:
+    if rule is None:
         return integrate_adaptively(paths, tolerance, max_steps, progress=progress)
     return integrate_fixed_steps(paths, rule, progress=progress)
 

@@ -54,6 +54,7 @@ def rank_correlation(
     Returns
     -------
     float
+        Spearman's rank correlation of the two per-pixel maps, from -1 to 1 (1: the same order).
 
     Raises
     ------
@@ -106,6 +107,7 @@ def map_similarity(first: np.ndarray | tf.Tensor, second: np.ndarray | tf.Tensor
     Returns
     -------
     float
+        The structural similarity of the two clipped absolute maps, 1 when they are equal.
 
     Raises
     ------

@@ -33,7 +33,7 @@ from ig_tutorial.ig.gradients import TARGET_OUTPUTS, Model, gradients_in_batches
 from ig_tutorial.ig.path_integral import prepare_path
 from ig_tutorial.ig.paths import blur_path
 from ig_tutorial.ig.results import CompletenessCheck
-from ig_tutorial.progress import progress_bar
+from ig_tutorial.progress import batches_bar
 
 
 @dataclass(frozen=True)
@@ -151,13 +151,7 @@ def integrate_gradients_along_path(
     total = tf.zeros(path.shape[1:], tf.float32)
     path_scores = []
     num_points = path.shape[0]
-    with progress_bar(
-        total=-(-num_points // ends.batch_size),
-        desc="path batches",
-        unit="batch",
-        disable=not progress,
-        leave=False,
-    ) as bar:
+    with batches_bar(num_points, ends.batch_size, desc="path batches", progress=progress) as bar:
         for first, gradients, scores in gradients_in_batches(
             model, path, ends.target, output, ends.batch_size, bar=bar
         ):

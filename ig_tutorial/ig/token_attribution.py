@@ -236,6 +236,8 @@ def valence_rank_correlation(
     Returns
     -------
     float
+        Spearman's rank correlation of every token's attribution with its valence, pooled
+        over the sentences, from -1 to 1.
 
     Raises
     ------

@@ -131,6 +131,7 @@ def token_attributions_html(
     Returns
     -------
     str
+        One ``<div>`` per sentence, each token a ``<span>`` on its colour, and a legend.
 
     Raises
     ------
