@@ -24,6 +24,9 @@ OFFLINE_PROFILE = Path(__file__).resolve().parents[1] / "notebooks" / "offline.y
 #: Set to a number to build the site with fewer integration steps than the profile's. CI does
 #: (64, as the notebook tests do) to keep its run short; the published site uses the profile.
 M_STEPS_OVERRIDE = "IG_TUTORIAL_DOCS_M_STEPS"
+#: Likewise for the tolerance of ``m_steps="auto"``: CI builds the site at the notebook tests'
+#: 0.05 instead of the profile's 0.01.
+TOLERANCE_OVERRIDE = "IG_TUTORIAL_DOCS_TOLERANCE"
 # Notebooks link to each other's .ipynb (right in Jupyter and on Colab); on the site the pages
 # are built from the .py sources, so the links must name those.
 _NOTEBOOK_LINK = re.compile(r"\]\((\d\d_\w+)\.ipynb\)")
@@ -52,6 +55,8 @@ def read_offline_notebook(text: str, **kwargs: object) -> nbformat.NotebookNode:
     parameters = yaml.safe_load(OFFLINE_PROFILE.read_text())
     if os.environ.get(M_STEPS_OVERRIDE):
         parameters["M_STEPS"] = int(os.environ[M_STEPS_OVERRIDE])
+    if os.environ.get(TOLERANCE_OVERRIDE):
+        parameters["TOLERANCE"] = float(os.environ[TOLERANCE_OVERRIDE])
     own = parameters_for(notebook, parameters)  # each notebook declares only what it uses
     notebook = parameterize_notebook(notebook, own, kernel_name="python3", language="python")
     # papermill's bookkeeping is not part of the page.
