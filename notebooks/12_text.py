@@ -280,7 +280,7 @@ wrong_attributed = list(explained.values())[1]
 # Store the token (a string) in `strongest_negative`.
 
 # %% nbgrader={"grade": false, "grade_id": "ex12_2", "locked": false, "schema_version": 3, "solution": true, "task": false} tags=["hide-input"]
-# Hint: np.argmin of wrong_attributed.token_values, then that token of .tokens(vocabulary).
+# Hint: .token_values and .tokens(vocabulary) line up, one value per word: which is lowest?
 strongest_negative = None
 ### BEGIN SOLUTION
 tokens = wrong_attributed.tokens(vocabulary)
