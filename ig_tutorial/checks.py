@@ -213,6 +213,49 @@ def input_batch(values: Any, name: str = "images") -> tf.Tensor:
     return _finite(tf.constant(np.stack(arrays)), name)
 
 
+def one_per_input(
+    values: Any,
+    count: int,
+    name: str,
+    *,
+    single: tuple[type, ...],
+    hint: str,
+    inputs: str = "images",
+) -> list:
+    """``values`` for each of ``count`` inputs: one value repeated, or a sequence of ``count``.
+
+    Parameters
+    ----------
+    values : object or sequence
+        One value (an instance of ``single``, or ``None``) or one per input.
+    count : int
+        The number of inputs.
+    name : str
+        What the values are, plural, e.g. ``"targets"``.
+    single : tuple of type
+        The types of a single value.
+    hint : str
+        How one value is called in the message, e.g. ``"target (e.g. 'top-1')"``.
+    inputs : str, default "images"
+        How the inputs are called in the message.
+
+    Raises
+    ------
+    ValueError
+        ``"got <n> <name> for <count> <inputs>; give one ... per ..., or a single ..."``.
+    """
+    if isinstance(values, single) or values is None:
+        return [values] * count
+    values = list(values)
+    if len(values) != count:
+        one = name.removesuffix("s")
+        raise ValueError(
+            f"got {len(values)} {name} for {count} {inputs}; give one {one} per "
+            f"{inputs.removesuffix('s')}, or a single {hint} for all of them."
+        )
+    return values
+
+
 def same_shape(baseline: tf.Tensor, image: tf.Tensor) -> None:
     """Check that a baseline has the shape of the image it is the baseline of.
 

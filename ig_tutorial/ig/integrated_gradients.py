@@ -24,6 +24,7 @@ from typing import Literal
 import numpy as np
 import tensorflow as tf
 
+from ig_tutorial.checks import one_per_input
 from ig_tutorial.ig.adaptive_steps import (
     DEFAULT_MAX_STEPS,
     DEFAULT_TOLERANCE,
@@ -36,6 +37,9 @@ from ig_tutorial.ig.path_integral import PathEnds, build_result, prepare_path, p
 from ig_tutorial.ig.paths import StraightLines
 from ig_tutorial.ig.results import IntegratedGradientsResult
 from ig_tutorial.progress import batches_bar, progress_bar
+
+#: How a single target is called in the messages of the many-input calls.
+TARGET_HINT = "target (e.g. 'top-1')"
 
 
 def integral_approximation(gradients: tf.Tensor, weights: tf.Tensor) -> tf.Tensor:
@@ -359,8 +363,8 @@ def integrated_gradients_many(
     >>> rows = integrated_gradients_many(table_model, x_test, "top-1", batch_size="auto")
     """
     images = list(images)
-    targets = _one_per_input(
-        targets, len(images), "targets", "target (e.g. 'top-1')", single=(str, int, np.integer)
+    targets = one_per_input(
+        targets, len(images), "targets", single=(str, int, np.integer), hint=TARGET_HINT
     )
     baselines = _baselines_per_input(baseline, images)
     options = dict(m_steps=m_steps, method=method, output=output)
@@ -389,19 +393,6 @@ def integrated_gradients_many(
     return integrate_fixed_steps(paths, rule, progress=progress)
 
 
-def _one_per_input(values, count: int, name: str, singular: str, single: tuple) -> list:
-    """``values`` for each of ``count`` inputs: one value repeated, or a sequence of ``count``."""
-    if isinstance(values, single) or values is None:
-        return [values] * count
-    values = list(values)
-    if len(values) != count:
-        raise ValueError(
-            f"got {len(values)} {name} for {count} images; give one {singular.split()[0]} per "
-            f"image, or a single {singular} for all of them."
-        )
-    return values
-
-
 def _baselines_per_input(baseline, images: list) -> list:
     """One baseline per input: ``None`` (black), one for all, or one per input."""
     if baseline is None:
@@ -410,4 +401,4 @@ def _baselines_per_input(baseline, images: list) -> list:
         baseline = tf.convert_to_tensor(baseline, tf.float32)
         if images and baseline.shape.rank != len(np.shape(images[0])) + 1:
             return [baseline] * len(images)
-    return _one_per_input(baseline, len(images), "baselines", "baseline", single=())
+    return one_per_input(baseline, len(images), "baselines", single=(), hint="baseline")

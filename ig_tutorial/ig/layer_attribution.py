@@ -27,8 +27,9 @@ from typing import Any, Literal
 import numpy as np
 import tensorflow as tf
 
+from ig_tutorial.checks import one_per_input
 from ig_tutorial.ig.gradients import split_at_layer
-from ig_tutorial.ig.integrated_gradients import integrated_gradients_many
+from ig_tutorial.ig.integrated_gradients import TARGET_HINT, integrated_gradients_many
 from ig_tutorial.ig.results import IntegratedGradientsResult
 from ig_tutorial.ig.targets import resolve_targets
 
@@ -204,14 +205,9 @@ def layer_integrated_gradients_many(
         raise ValueError(
             f"baseline shape {shape} does not match the input's shape {inputs.shape[1:]}."
         )
-    if isinstance(targets, (str, int, np.integer)):
-        targets = [targets] * count
-    targets = list(targets)
-    if len(targets) != count:
-        raise ValueError(
-            f"got {len(targets)} targets for {count} inputs; give one target per input, or a "
-            f"single target (e.g. 'top-1') for all of them."
-        )
+    targets = one_per_input(
+        targets, count, "targets", single=(str, int, np.integer), hint=TARGET_HINT, inputs="inputs"
+    )
     targets = resolve_targets(model, list(inputs), targets, ENCODER_BATCH)
     both = np.concatenate([baseline, inputs])
     pieces = [
