@@ -64,3 +64,11 @@ def bundled_model():
     from ig_tutorial.sources import BUNDLED_MODEL
 
     return load_model(BUNDLED_MODEL)
+
+
+@pytest.fixture(scope="session")
+def execute_offline(tmp_path_factory):
+    """Execute a notebook on the test profile, once per session (tests/notebook_runs.py)."""
+    from tests.notebook_runs import offline_executions
+
+    return offline_executions(tmp_path_factory)

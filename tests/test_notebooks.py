@@ -4,7 +4,8 @@ Every ``notebooks/NN_*.py`` is picked up automatically. Each is executed once wi
 the offline profile (``notebooks/offline.yaml``) with fewer integration steps (see
 :data:`FAST_M_STEPS`), checked (no error cells, its figures written, its numbers right), and then
 re-executed by nbval, which compares every output not marked ``nbval-ignore-output`` with the
-first run: the printed numbers repeat.
+first run: the printed numbers repeat. The same executions are the site's pages
+(``tests/test_docs.py``); ``tests/notebook_runs.py`` holds the fixture and the test profile.
 """
 
 from __future__ import annotations
@@ -16,7 +17,6 @@ import socket
 import subprocess
 import sys
 import time
-from dataclasses import dataclass
 from pathlib import Path
 
 import nbformat
@@ -24,31 +24,24 @@ import pytest
 import yaml
 
 from ig_tutorial.running.runner import (
-    OFFLINE_PROFILE,
     NotebookFailure,
     execute_notebook,
-    find_notebooks,
     load_parameters,
     parameter_names,
-    parameters_for,
     read_notebook,
 )
 from ig_tutorial.sources import BUNDLED_IMAGES, BUNDLED_MODEL, TUTORIAL_MODEL
+from tests.notebook_runs import (
+    FAST_M_STEPS,
+    FAST_TOLERANCE,
+    NOTEBOOK_DIR,
+    NOTEBOOKS,
+    OFFLINE,
+    ROOT,
+    TEST_PARAMETERS,
+)
 from tests.test_colab import colab_badge, install_target
 from tests.test_runner import noise_in_notebook
-
-ROOT = Path(__file__).resolve().parents[1]
-NOTEBOOK_DIR = ROOT / "notebooks"
-NOTEBOOKS = find_notebooks(NOTEBOOK_DIR)
-OFFLINE = NOTEBOOK_DIR / OFFLINE_PROFILE
-
-#: Integration steps of the test profile. The completeness error at 64 trapezoid steps is 1.4%
-#: (coffee) and 0.7% (grace_hopper), inside :data:`FAST_TOLERANCE`; at 32 it is 16% for coffee.
-FAST_M_STEPS = 64
-#: The paper's suggestion: add steps until the completeness error is within 5%. Also the
-#: tolerance of ``m_steps="auto"`` in the notebooks that use it (6, 7, 9) on the test profile.
-FAST_TOLERANCE = 0.05
-TEST_PARAMETERS = load_parameters([OFFLINE], {"M_STEPS": FAST_M_STEPS, "TOLERANCE": FAST_TOLERANCE})
 
 #: The parameters the notebooks share, in this order, with the tutorial's values.
 ONLINE_DEFAULTS = {
@@ -231,39 +224,6 @@ def test_readme_documents_the_conventions():
 
 
 # --- Execution: papermill once per notebook, nbval once per notebook ----------------------------
-
-
-@dataclass
-class Executed:
-    notebook: Path
-    path: Path
-    output_dir: Path
-    node: nbformat.NotebookNode
-    seconds: float
-
-
-@pytest.fixture(scope="session")
-def execute_offline(tmp_path_factory):
-    """Execute a notebook on the fast offline profile, once per session."""
-    done: dict[Path, Executed | NotebookFailure] = {}
-
-    def execute(notebook: Path) -> Executed:
-        if notebook not in done:
-            output_dir = tmp_path_factory.mktemp(notebook.stem)
-            try:
-                own = parameters_for(read_notebook(notebook), TEST_PARAMETERS)
-                run = execute_notebook(notebook, output_dir, own)
-            except NotebookFailure as failure:
-                done[notebook] = failure
-            else:
-                node = nbformat.read(run.executed, as_version=4)
-                done[notebook] = Executed(notebook, run.executed, output_dir, node, run.seconds)
-        result = done[notebook]
-        if isinstance(result, NotebookFailure):
-            pytest.fail(str(result))
-        return result
-
-    return execute
 
 
 def run_nbval(executed_notebook: Path) -> subprocess.CompletedProcess:
