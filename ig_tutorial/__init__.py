@@ -52,6 +52,8 @@ if TYPE_CHECKING:
         smoothgrad_integrated_gradients,
     )
     from ig_tutorial.ig.gradients import compute_gradients, target_scores
+    from ig_tutorial.ig.guided_ig import guided_integrated_gradients
+    from ig_tutorial.ig.idgi import idgi
     from ig_tutorial.ig.integrated_gradients import (
         integral_approximation,
         integrated_gradients,

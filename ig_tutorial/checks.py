@@ -105,6 +105,38 @@ def positive_number(value: Any, name: str, hint: str = "", *, allow_zero: bool =
     return float(value)
 
 
+def unit_fraction(value: Any, name: str, hint: str = "", *, allow_zero: bool = False) -> float:
+    """Return ``value`` as a ``float`` if it is a fraction in ``(0, 1]`` (or ``[0, 1]``).
+
+    Parameters
+    ----------
+    value : object
+        The number to check, e.g. Guided IG's ``fraction``.
+    name, hint : str
+        The argument's name and, optionally, what the number means (e.g. ``"of the features
+        moved at once"``); both go into the message.
+    allow_zero : bool, default False
+        Accept 0 too.
+
+    Returns
+    -------
+    float
+
+    Raises
+    ------
+    ValueError
+        If ``value`` is a boolean, not a real number, or outside the interval.
+    """
+    number = isinstance(value, (int, float, np.integer, np.floating)) and not isinstance(
+        value, bool
+    )
+    if not number or not (0 <= value <= 1) or (value == 0 and not allow_zero):
+        interval = "[0, 1]" if allow_zero else "(0, 1]"
+        what = f" ({hint})" if hint else ""
+        raise ValueError(f"{name} must be a number in {interval}{what}, got {value!r}.")
+    return float(value)
+
+
 def percentile(value: Any, name: str = "clip_percentile") -> float:
     """Return ``value`` if it is a percentile in ``(0, 100]``.
 

@@ -19,6 +19,8 @@ from ig_tutorial.ig.ensembles import (
     integrated_gradients_over_baselines,
     smoothgrad_integrated_gradients,
 )
+from ig_tutorial.ig.guided_ig import guided_integrated_gradients
+from ig_tutorial.ig.idgi import idgi
 from ig_tutorial.ig.integrated_gradients import integrated_gradients
 from ig_tutorial.ig.path_methods import blur_integrated_gradients
 from ig_tutorial.tutorial_reference import make_tutorial_integrated_gradients
@@ -143,6 +145,9 @@ def test_every_method_calls_the_model_only_through_the_seam():
         "convergence": lambda m: convergence_study(
             m, image, 3, methods=("riemann_left",), steps=(2,), reference_steps=4
         ),
+        "guided ig": lambda m: guided_integrated_gradients(m, image, "top-1", steps=3),
+        "idgi": lambda m: idgi(m, image, 1, m_steps=3, batch_size=2),
+        "idgi guided": lambda m: idgi(m, image, 1, m_steps=3, path="guided"),
     }
     for name, call in calls.items():
         model = CallerRecordingModel()  # fresh, so nothing compiled for another model is reused

@@ -130,3 +130,32 @@ def make_baseline(name: str, image: tf.Tensor, seed: int = 0) -> tf.Tensor:
     if name in SEEDED_BASELINES:
         return BASELINES[name](image, seed=seed)
     return BASELINES[name](image)
+
+
+def baseline_for(
+    baseline: str | tf.Tensor | np.ndarray | None, image: tf.Tensor, seed: int = 0
+) -> tf.Tensor | np.ndarray | None:
+    """The baseline an attribution was given: a name is built for ``image``, the rest passes.
+
+    Parameters
+    ----------
+    baseline : str, tensor, array or None
+        A name of :data:`BASELINES`, an image, or ``None`` (black, filled in by the caller).
+    image : tf.Tensor
+        The input, for the named baselines.
+    seed : int, default 0
+        Seed of the random baselines.
+
+    Returns
+    -------
+    tensor, array or None
+        ``baseline`` itself unless it is a name.
+
+    Raises
+    ------
+    ValueError
+        As :func:`make_baseline` for an unknown name.
+    """
+    if isinstance(baseline, str):
+        return make_baseline(baseline, image, seed=seed)
+    return baseline

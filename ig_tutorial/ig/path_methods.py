@@ -47,7 +47,8 @@ class PathIntegratedGradientsResult(CompletenessCheck):
     target : int
         The attributed class index.
     method : str
-        ``"blur_ig"`` or ``"path"``.
+        ``"blur_ig"`` or ``"path"``; ``"guided_ig"``, ``"idgi"`` or ``"idgi_guided"`` from
+        :mod:`ig_tutorial.ig.guided_ig` and :mod:`ig_tutorial.ig.idgi`.
     num_evaluations : int
         Gradient evaluations: one per path image.
     batch_size : int
@@ -58,11 +59,12 @@ class PathIntegratedGradientsResult(CompletenessCheck):
         ``F`` at the end of the path (the input) and at its start (for Blur IG, the most
         blurred image).
     path_parameters : numpy.ndarray
-        What indexes the path: Blur IG's sigmas (descending to 0), else ``0, 1, ..., N``.
+        What indexes the path: Blur IG's sigmas (descending to 0), Guided IG's share of the L1
+        distance covered, IDGI's alphas, else ``0, 1, ..., N``.
     path_scores : numpy.ndarray
         ``F`` at each path image, in path order.
     path_start : numpy.ndarray
-        The first path image (for Blur IG, the maximally blurred input).
+        The first path image (for Blur IG, the maximally blurred input; else the baseline).
     """
 
     attributions: np.ndarray
