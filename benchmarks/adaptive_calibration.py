@@ -36,7 +36,13 @@ from benchmarks.path_grid import (
     load,
     uniform_sweep,
 )
-from ig_tutorial.ig.adaptive_steps import ErrorIndicator, Norm, SurplusIndicator, refine_locally
+from ig_tutorial.ig.adaptive_steps import (
+    Bisection,
+    ErrorIndicator,
+    Norm,
+    SurplusIndicator,
+    refine_locally,
+)
 
 TOLERANCE = 0.01
 BATCH_SIZE = 8
@@ -60,13 +66,11 @@ class ChangeIndicator:
             for k in range(len(widths))
         ]
 
-    def halves(
-        self, width: float, left: np.ndarray, middle: np.ndarray, right: np.ndarray, norm: Norm
-    ) -> tuple[float, float]:
-        half = width / 2.0
+    def halves(self, bisection: Bisection, norm: Norm) -> tuple[float, float]:
+        half = bisection.width / 2.0
         return (
-            CHANGE_FACTOR * half / 2.0 * norm(middle - left),
-            CHANGE_FACTOR * half / 2.0 * norm(right - middle),
+            CHANGE_FACTOR * half / 2.0 * norm(bisection.middle - bisection.left),
+            CHANGE_FACTOR * half / 2.0 * norm(bisection.right - bisection.middle),
         )
 
 

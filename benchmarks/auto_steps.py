@@ -23,6 +23,16 @@ Run from the repository root (about 20 minutes on 2 CPU cores with cached grids)
 
     PYTHONPATH=$PWD python -m benchmarks.auto_steps
     PYTHONPATH=$PWD python -m benchmarks.auto_steps --photos coffee --no-memory   # a smoke run
+
+Issue 22 added two more measurements::
+
+    PYTHONPATH=$PWD python -m benchmarks.auto_steps --unseen [--quick]  # cases no run had used
+    PYTHONPATH=$PWD python -m benchmarks.auto_steps --overhead --photos coffee chelsea --repeats 5
+
+``--unseen``: "auto" against the tutorial's 240 steps on second-ranked targets, a white
+baseline, mirrored photos and three photos of scikit-image's data no benchmark had used (their
+Gauss-Legendre references are cached in the results folder). ``--overhead``: "auto" against
+fixed steps at the same number of evaluations, alternately, with the time in model calls apart.
 """
 
 from __future__ import annotations
@@ -44,6 +54,8 @@ os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 ROOT = Path(__file__).resolve().parents[1]
 PHOTOS = ("coffee", "grace_hopper", "chelsea", "astronaut", "rocket", "motorcycle")
 TUTORIAL_STEPS = 240
+#: Nodes of the Gauss-Legendre reference, as in ``benchmarks/path_grid.py``.
+REFERENCE_NODES = 512
 PEER_STEPS = (24, 32, 40, 48, 56, 64, 80, 96, 112, 128, 160, 192, 240, 320, 480)
 DEFAULT_RESULTS = ROOT / "benchmarks" / "results" / "auto_steps"
 
@@ -149,7 +161,18 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--results", type=Path, default=DEFAULT_RESULTS)
     parser.add_argument("--no-memory", action="store_true")
     parser.add_argument("--repeats", type=int, default=2, help="best of N wall times")
+    parser.add_argument(
+        "--unseen", action="store_true", help="the cases no benchmark had used (issue 22)"
+    )
+    parser.add_argument("--quick", action="store_true", help="with --unseen: one case a kind")
+    parser.add_argument(
+        "--overhead", action="store_true", help="auto against fixed steps, same evaluations"
+    )
     args = parser.parse_args(argv)
+    if args.unseen:
+        return run_unseen(args)
+    if args.overhead:
+        return run_overhead(args)
     tolerance = args.tolerance
 
     from benchmarks import path_grid
@@ -415,6 +438,264 @@ def plot(rows, tolerance: float, path: Path) -> None:
     fig.tight_layout()
     fig.savefig(path, dpi=110)
     plt.close(fig)
+
+
+# --- issue 22: cases the benchmark has not used ----------------------------------------------
+
+#: Photos of scikit-image's data folder (installed, offline) that no benchmark had used.
+OTHER_PHOTOS = ("hubble_deep_field.jpg", "ihc.png", "retina.jpg")
+#: ``(name, photo, kind)``: second-ranked targets, a white baseline, mirrored and other photos,
+#: the kinds in turn (a run cut short has some of each).
+UNSEEN_CASES = (
+    ("coffee, 2nd class", "coffee", "second"),
+    ("rocket, white baseline", "rocket", "white"),
+    ("astronaut, mirrored", "astronaut", "mirrored"),
+    ("retina", "retina.jpg", "other"),
+    ("grace_hopper, 2nd class", "grace_hopper", "second"),
+    ("ihc", "ihc.png", "other"),
+    ("motorcycle, mirrored", "motorcycle", "mirrored"),
+    ("coffee, white baseline", "coffee", "white"),
+    ("chelsea, 2nd class", "chelsea", "second"),
+    ("hubble_deep_field", "hubble_deep_field.jpg", "other"),
+    ("grace_hopper, mirrored", "grace_hopper", "mirrored"),
+    ("rocket, 2nd class", "rocket", "second"),
+)
+#: ``--quick``: one case of each kind.
+QUICK_CASES = ("coffee, 2nd class", "rocket, white baseline", "astronaut, mirrored", "retina")
+
+
+def unseen_case(model, photo: str, kind: str):
+    """The image, baseline and target of one unseen case (top-1 unless ``kind`` is "second")."""
+    import skimage.data
+    import tensorflow as tf
+
+    from ig_tutorial import read_image
+
+    if photo in OTHER_PHOTOS:
+        image = read_image(Path(skimage.data.__file__).parent / photo)
+    else:
+        image = read_image(photo)
+    if kind == "mirrored":
+        image = tf.constant(np.flip(image.numpy(), axis=1))
+    baseline = tf.ones_like(image) if kind == "white" else tf.zeros_like(image)
+    ranked = np.argsort(-model(image[tf.newaxis]).numpy()[0])
+    return image, baseline, int(ranked[1] if kind == "second" else ranked[0])
+
+
+def unseen_reference(model, name, image, baseline, target, folder: Path):
+    """The 512-node Gauss-Legendre attributions (as ``path_grid``'s), cached in ``folder``."""
+    from ig_tutorial import integrated_gradients
+
+    path = folder / (name.replace(", ", "_").replace(" ", "_") + f"_gl{REFERENCE_NODES}.npz")
+    if not path.is_file():
+        reference = integrated_gradients(
+            model, image, target, baseline=baseline, m_steps=REFERENCE_NODES, method="gausslegendre"
+        )
+        folder.mkdir(parents=True, exist_ok=True)
+        np.savez(
+            path,
+            attributions=reference.attributions.astype(np.float64),
+            score_difference=reference.score_difference,
+        )
+    stored = np.load(path)
+    return stored["attributions"], float(stored["score_difference"])
+
+
+def run_unseen(args) -> int:
+    """``--unseen``: auto against the tutorial's 240 steps on cases no benchmark has used."""
+    from benchmarks.implementations import TUTORIAL_BATCH_SIZE, implementations
+    from ig_tutorial import integrated_gradients, load_model
+    from ig_tutorial.sources import BUNDLED_MODEL
+
+    tolerance = args.tolerance
+    start_load = uptime()
+    print(f"uptime at start: {start_load}", flush=True)
+    started = time.perf_counter()
+    model = load_model(BUNDLED_MODEL)
+    tutorial = next(entry for entry in implementations() if entry.name == "tutorial")
+    cases = [case for case in UNSEEN_CASES if not args.quick or case[0] in QUICK_CASES]
+    rows = []
+    for name, photo, kind in cases:
+        image, baseline, target = unseen_case(model, photo, kind)
+        reference, score_difference = unseen_reference(
+            model, name, image, baseline, target, args.results / "unseen_reference"
+        )
+
+        options = dict(baseline=baseline, m_steps="auto")
+        integrated_gradients(model, image, target, **options, tolerance=0.5)
+        tutorial.prepare(model, image, baseline, target, TUTORIAL_STEPS)
+        # Alternately, best of --repeats each.
+        auto_seconds, tutorial_seconds = math.inf, math.inf
+        for _ in range(args.repeats):
+            auto, seconds, auto_warnings = timed(
+                integrated_gradients, model, image, target, **options, tolerance=tolerance
+            )
+            auto_seconds = min(auto_seconds, seconds)
+            tutorial_run, seconds, _ = timed(
+                tutorial.attribute, model, image, baseline, target, TUTORIAL_STEPS
+            )
+            tutorial_seconds = min(tutorial_seconds, seconds)
+        row = {"case": name, "kind": kind, "target": target, "score_difference": score_difference}
+        for run, attributions, evaluations, seconds in (
+            ("auto", auto.attributions, auto.num_evaluations, auto_seconds),
+            ("tutorial", tutorial_run.attributions, tutorial_run.num_evaluations, tutorial_seconds),
+        ):
+            attributions = np.asarray(attributions, np.float64)
+            completeness = abs(attributions.sum() - score_difference) / abs(score_difference)
+            l2 = float(np.linalg.norm(attributions - reference) / np.linalg.norm(reference))
+            row[run] = {
+                "evaluations": int(evaluations),
+                "seconds": seconds,
+                "completeness": float(completeness),
+                "l2": l2,
+                "meets": bool(meets(completeness, l2, tolerance)),
+            }
+        row["auto"]["estimated_l2"] = float(auto.estimated_error)
+        row["auto"]["converged"] = not auto_warnings
+        # A false stop: "auto" says it met the tolerance, and the truth does not.
+        row["false_stop"] = row["auto"]["converged"] and not row["auto"]["meets"]
+        rows.append(row)
+        a, t = row["auto"], row["tutorial"]
+        print(
+            f"{name:>26} target {target:4d}: auto {a['evaluations']:4d} evals "
+            f"{a['seconds']:6.1f} s completeness {a['completeness']:6.2%} L2 {a['l2']:6.2%} "
+            f"(est. {a['estimated_l2']:.2%}){' FALSE STOP' if row['false_stop'] else ''} | "
+            f"tutorial {t['evaluations']} evals {t['seconds']:6.1f} s L2 {t['l2']:6.2%} | "
+            f"ratio {a['seconds'] / t['seconds']:.2f}",
+            flush=True,
+        )
+        # Written after every case, so that a long run interrupted keeps what it measured.
+        summary = {
+            "tolerance": tolerance,
+            "uptime_start": start_load,
+            "uptime_end": uptime(),
+            "seconds": time.perf_counter() - started,
+            "repeats": args.repeats,
+            "tutorial_batch_size": TUTORIAL_BATCH_SIZE,
+        }
+        args.results.mkdir(parents=True, exist_ok=True)
+        (args.results / "unseen.json").write_text(json.dumps({"summary": summary, "rows": rows}))
+        table = unseen_markdown(rows, summary)
+        (args.results / "unseen.md").write_text(table)
+    print(f"uptime at end: {summary['uptime_end']}", flush=True)
+    print("\n" + table)
+    return 0
+
+
+def unseen_markdown(rows, summary) -> str:
+    """The unseen cases' table and the target's ratios, from the measurements only."""
+    t = summary["tolerance"]
+    lines = [
+        f"Tolerance {t:g}: the bar is completeness <= {t:.0%} and L2 <= {2 * t:.0%} against "
+        f"Gauss-Legendre {REFERENCE_NODES}. Tutorial batch {summary['tutorial_batch_size']}, "
+        f"ours 8. Wall times: best of {summary['repeats']}, the two alternately.",
+        "",
+        f"- uptime at start: `{summary['uptime_start']}`",
+        f"- uptime at end: `{summary['uptime_end']}`",
+        f"- benchmark time: {summary['seconds']:.0f} s",
+        "",
+        "| case | auto: evaluations | completeness | L2 (est.) | false stop | tutorial 240: "
+        "L2 | auto / tutorial: wall time | evaluations | time per evaluation |",
+        "|---|---|---|---|---|---|---|---|---|",
+    ]
+    for row in rows:
+        a, u = row["auto"], row["tutorial"]
+        per_evaluation = (a["seconds"] / a["evaluations"]) / (u["seconds"] / u["evaluations"])
+        lines.append(
+            f"| {row['case']} | {a['evaluations']} | {a['completeness']:.2%} "
+            f"| {a['l2']:.2%} ({a['estimated_l2']:.2%}) "
+            f"| {'**yes**' if row['false_stop'] else 'no'} | {u['l2']:.2%} "
+            f"| {a['seconds'] / u['seconds']:.2f} | {a['evaluations'] / u['evaluations']:.2f} "
+            f"| {per_evaluation:.2f} |"
+        )
+    time_mean = _geometric_mean(r["auto"]["seconds"] / r["tutorial"]["seconds"] for r in rows)
+    count_mean = _geometric_mean(
+        r["auto"]["evaluations"] / r["tutorial"]["evaluations"] for r in rows
+    )
+    false_stops = [r["case"] for r in rows if r["false_stop"]]
+    lines += [
+        "",
+        f"- wall time, auto / tutorial 240: geometric mean **{time_mean:.2f}x** (target <= 0.45x: "
+        f"{'MET' if time_mean <= 0.45 else 'MISSED'}) = evaluations {count_mean:.2f}x times "
+        f"time per evaluation {time_mean / count_mean:.2f}x",
+        f"- false stops: {len(false_stops)} of {len(rows)}"
+        + (f" ({', '.join(false_stops)})" if false_stops else "")
+        + (" -> MET" if not false_stops else " -> MISSED"),
+    ]
+    return "\n".join(lines) + "\n"
+
+
+# --- issue 22: the refinement's overhead per evaluation ---------------------------------------
+
+
+def run_overhead(args) -> int:
+    """``--overhead``: "auto" against fixed steps at the same evaluations, alternately.
+
+    Per photo (top-1, black baseline), fixed steps take exactly as many evaluations as "auto"
+    does, so both make the same model calls in number and size. Each run's time is split into
+    the model calls (the seam's batches, gradients ready) and the rest, the bookkeeping
+    around them; the ratios are the medians over ``--repeats`` alternate pairs.
+    """
+    from ig_tutorial import integrated_gradients, load_model, read_image
+    from ig_tutorial.ig import adaptive_steps
+    from ig_tutorial.ig import integrated_gradients as fixed_module
+    from ig_tutorial.sources import BUNDLED_MODEL
+
+    model_seconds = [0.0]
+    seam = adaptive_steps.gradients_in_batches
+
+    def timed_batches(*a, **k):
+        batches = seam(*a, **k)
+        while True:
+            start = time.perf_counter()
+            batch = next(batches, None)
+            if batch is None:
+                return
+            np.asarray(batch[1])  # the gradients are ready
+            model_seconds[0] += time.perf_counter() - start
+            yield batch
+
+    adaptive_steps.gradients_in_batches = timed_batches
+    fixed_module.gradients_in_batches = timed_batches
+    model = load_model(BUNDLED_MODEL)
+    print(f"uptime at start: {uptime()}", flush=True)
+    lines = []
+    for photo in args.photos:
+        image = read_image(photo)
+        target = int(np.argmax(model(image[None]).numpy()[0]))
+        evaluations = integrated_gradients(
+            model, image, target, m_steps="auto", tolerance=args.tolerance
+        ).num_evaluations
+        runs = {
+            "fixed": dict(m_steps=evaluations - 1),
+            "auto": dict(m_steps="auto", tolerance=args.tolerance),
+        }
+        integrated_gradients(model, image, target, **runs["fixed"])
+        measured = {name: [] for name in runs}
+        for _ in range(args.repeats):
+            for name, options in runs.items():
+                model_seconds[0] = 0.0
+                start = time.perf_counter()
+                integrated_gradients(model, image, target, **options)
+                measured[name].append((time.perf_counter() - start, model_seconds[0]))
+        fixed, auto = np.asarray(measured["fixed"]), np.asarray(measured["auto"])
+        total = np.median(auto[:, 0] / fixed[:, 0]) - 1.0
+        calls = np.median(auto[:, 1] / fixed[:, 1]) - 1.0
+        rest = np.median(((auto[:, 0] - auto[:, 1]) - (fixed[:, 0] - fixed[:, 1])) / fixed[:, 0])
+        lines.append(
+            f"| {photo} | {evaluations} | {total:+.1%} | {calls:+.1%} | {rest:+.1%} "
+            f"| {1e3 * np.median(auto[:, 0] - auto[:, 1]) / evaluations:.2f} "
+            f"| {1e3 * np.median(fixed[:, 0] - fixed[:, 1]) / evaluations:.2f} |"
+        )
+        print(lines[-1], flush=True)
+    print(f"uptime at end: {uptime()}", flush=True)
+    print(
+        f"\nMedians of {args.repeats} alternate pairs; auto against fixed steps at the same "
+        "evaluations.\n\n| photo | evaluations | time per evaluation | in model calls | outside "
+        "them (of the fixed run's time) | outside, auto (ms per evaluation) | outside, fixed |\n"
+        "|---|---|---|---|---|---|---|\n" + "\n".join(lines)
+    )
+    return 0
 
 
 if __name__ == "__main__":

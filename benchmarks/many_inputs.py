@@ -13,8 +13,9 @@ Issue 22's benchmark. For each kind of input, measured side by side in one run:
 The kinds are notebook 10's two models, retrained here with its seeds and layers (its digits CNN
 on the 450 test digits, its breast-cancer network on the 143 test rows, against the feature
 means), and the six bundled photos on the bundled EfficientNet-Lite0 (black baseline, top-1),
-all at 64 steps. The photos also compare ``m_steps="auto"`` (tolerance 0.01) with the fixed
-64 steps in seconds per gradient evaluation. The largest relative L2 difference between the two
+all at 64 steps. The photos also compare ``m_steps="auto"`` (tolerance 0.01) with fixed steps
+(as many evaluations as "auto" takes on average) in seconds per gradient evaluation, the two
+alternately ``--repeats`` times. The largest relative L2 difference between the two
 ways shows that they compute the same attributions. ``uptime`` is printed before and after: the
 ratios are measured side by side, the absolute times only as good as the machine was quiet.
 
@@ -192,22 +193,35 @@ def measure(work: Workload) -> dict:
     }
 
 
-def auto_against_fixed(work: Workload) -> dict:
-    """Seconds per gradient evaluation of ``m_steps="auto"`` and of 64 fixed steps, photos."""
-    rows = {}
-    for name, steps in (("fixed 64", M_STEPS), ("auto", "auto")):
+def auto_against_fixed(work: Workload, repeats: int = 3) -> dict:
+    """Seconds per gradient evaluation of ``m_steps="auto"`` and of fixed steps, photos.
+
+    The fixed run takes as many evaluations per photo as "auto" takes on average, so both make
+    about as many model calls; the two run alternately ``repeats`` times and each ratio is the
+    median of the pairs, so a change of load hits both alike.
+    """
+
+    def run(steps):
         start = time.perf_counter()
         results = integrated_gradients_many(work.model, work.inputs, work.targets, m_steps=steps)
-        seconds = time.perf_counter() - start
-        evaluations = sum(result.num_evaluations for result in results)
-        rows[name] = (seconds, evaluations)
-    (fixed_s, fixed_n), (auto_s, auto_n) = rows["fixed 64"], rows["auto"]
+        return time.perf_counter() - start, sum(result.num_evaluations for result in results)
+
+    _, auto_n = run("auto")
+    fixed_steps = round(auto_n / len(work.inputs)) - 1
+    run(fixed_steps)
+    pairs = []
+    for _ in range(repeats):
+        (fixed_s, fixed_n), (auto_s, auto_n) = run(fixed_steps), run("auto")
+        pairs.append((fixed_s / fixed_n, auto_s / auto_n))
+    fixed_per, auto_per = np.median(np.asarray(pairs), axis=0)
     return {
-        "fixed_per_evaluation": fixed_s / fixed_n,
-        "auto_per_evaluation": auto_s / auto_n,
+        "fixed_steps": fixed_steps,
+        "fixed_per_evaluation": fixed_per,
+        "auto_per_evaluation": auto_per,
         "fixed_evaluations": fixed_n,
         "auto_evaluations": auto_n,
-        "overhead": (auto_s / auto_n) / (fixed_s / fixed_n) - 1.0,
+        "overhead": float(np.median([auto / fixed for fixed, auto in pairs])) - 1.0,
+        "repeats": repeats,
     }
 
 
@@ -217,6 +231,9 @@ WORKLOADS = {"digits": digits_workload, "table": table_workload, "photos": photo
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--kinds", nargs="+", choices=tuple(WORKLOADS), default=tuple(WORKLOADS))
+    parser.add_argument(
+        "--repeats", type=int, default=3, help="alternate fixed and auto N times (photos)"
+    )
     args = parser.parse_args()
     print("before:", subprocess.run(["uptime"], capture_output=True, text=True).stdout.strip())
     rows, auto = [], None
@@ -224,7 +241,7 @@ def main() -> None:
         work = WORKLOADS[kind]()
         rows.append(measure(work))
         if kind == "photos":
-            auto = auto_against_fixed(work)
+            auto = auto_against_fixed(work, args.repeats)
     print("after: ", subprocess.run(["uptime"], capture_output=True, text=True).stdout.strip())
     print(
         f"\n| inputs at {M_STEPS} steps | n | one at a time (batch 8) | vectorised (auto) "
@@ -241,7 +258,8 @@ def main() -> None:
         )
     if auto is not None:
         print(
-            f"\nphotos, seconds per gradient evaluation: fixed 64 steps "
+            f"\nphotos, seconds per gradient evaluation (median of {auto['repeats']} alternate "
+            f"runs): fixed {auto['fixed_steps']} steps "
             f"{1e3 * auto['fixed_per_evaluation']:.1f} ms ({auto['fixed_evaluations']} "
             f"evaluations), auto {1e3 * auto['auto_per_evaluation']:.1f} ms "
             f"({auto['auto_evaluations']} evaluations): auto's overhead {auto['overhead']:+.1%}"

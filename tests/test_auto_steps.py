@@ -315,6 +315,40 @@ def test_smooth_net_stops_early_and_meets_the_contract(conv_net, small_image):
     assert result.num_evaluations <= 64
 
 
+def test_the_bookkeeping_matches_each_node_computed_afresh():
+    # The refinement computes each node's projection, surplus and indicator in reused work
+    # arrays: every kept gradient must still be the one evaluated, and every number the same as
+    # computed from the final nodes alone (here x - x' is not 1, so the weighting counts).
+    integrand = RandomWalkIntegrand(pixels=48, seed=4)
+    difference = np.random.default_rng(5).uniform(0.5, 2.0, 48).astype(np.float32)
+    state = refine_locally(
+        integrand.evaluate,
+        difference,
+        float((integrand.exact * difference).sum()),
+        batch_size=8,
+        tolerance=0.002,
+        max_steps=256,
+    )
+    alphas, rounds = np.asarray(state.alphas), np.asarray(state.rounds)
+    assert rounds.max() > 2
+    fresh = integrand.evaluate(alphas)[0]
+    np.testing.assert_array_equal(np.stack(state.gradients), fresh)
+    np.testing.assert_allclose(state.projected, fresh @ difference.astype(np.float64), rtol=1e-6)
+    checked = 0
+    for k, (a, b) in enumerate(zip(alphas[:-1], alphas[1:], strict=True)):
+        if rounds[k] == rounds[k + 1]:
+            continue  # which end came last is not known from the rounds alone
+        # The newer end bisected a sub-interval twice this one's width; this is one half of it.
+        newer, older = (k + 1, k) if rounds[k + 1] > rounds[k] else (k, k + 1)
+        other = alphas[newer] + (alphas[newer] - alphas[older])
+        (far,) = np.flatnonzero(np.isclose(alphas, other, rtol=0, atol=1e-12))
+        surplus = fresh[newer] - (fresh[older].astype(np.float64) + fresh[far]) / 2.0
+        expected = adaptive_steps.SURPLUS_FACTOR * (b - a) * np.linalg.norm(surplus * difference)
+        np.testing.assert_allclose(state.errors[k], expected, rtol=1e-5)
+        checked += 1
+    assert checked > len(alphas) // 2
+
+
 def test_choose_midpoints_splits_a_dominant_sub_interval_into_quarters():
     alphas = [0.0, 0.25, 0.5, 0.75, 1.0]
     chosen = choose_midpoints(alphas, np.array([100.0, 10.0, 0.0, 0.0]), count=4)

@@ -52,7 +52,10 @@ much of the error may be split into quarters within one round (:func:`choose_mid
 cuts short. The gradient of every node is kept, because each may still be needed to bisect the
 sub-intervals next to it: memory grows with the evaluations, to at most ``max_steps + 1``
 image-sized ``float32`` arrays (617 MB for ``max_steps=1024`` at 224 x 224 x 3), plus one
-``float64`` running sum.
+``float64`` running sum. Between two model calls each new node costs ten passes over an
+image-sized array (its surplus, its share of the sum, its projection on ``x - x'``, the surplus's
+norm), made node by node into a few work arrays that stay in the CPU's cache: about 1% of the
+time of a gradient evaluation on a photo (``docs/benchmarks.md``).
 """
 
 from __future__ import annotations
@@ -195,14 +198,15 @@ def choose_midpoints(
     return np.sort(np.asarray(chosen, dtype=np.float64))
 
 
-def _sum_of_products(a: np.ndarray, b: np.ndarray) -> float:
+def _sum_of_products(a: np.ndarray, b: np.ndarray, scratch: np.ndarray | None = None) -> float:
     """``sum(a * b)`` in float64, by numpy's own pairwise sum and not by BLAS.
 
     The bookkeeping between two model calls must not call BLAS (``np.dot``, ``np.linalg.norm``,
     ``np.tensordot``): OpenBLAS's worker threads keep spinning for a while after a call and take
-    cores from the next model call (measured in ``docs/benchmarks.md``).
+    cores from the next model call (measured in ``docs/benchmarks.md``). ``scratch``, an array
+    of the product's shape and type, holds the product instead of a new one.
     """
-    return float(np.sum(a * b, dtype=np.float64))
+    return float(np.sum(np.multiply(a, b, out=scratch), dtype=np.float64))
 
 
 def _squared_shares(values: np.ndarray, budget: float) -> np.ndarray:
@@ -217,6 +221,28 @@ def _squared_shares(values: np.ndarray, budget: float) -> np.ndarray:
 Norm = Callable[[np.ndarray], float]
 
 
+@dataclass(frozen=True)
+class Bisection:
+    """One sub-interval bisected: what an :class:`ErrorIndicator` may judge its halves by.
+
+    Attributes
+    ----------
+    width : float
+        The sub-interval's width ``h``.
+    left, middle, right : numpy.ndarray
+        The gradients at its ends and at its midpoint.
+    surplus_norm : float
+        ``||(x - x') * (middle - (left + right) / 2)||``: the surplus in attribution units,
+        computed once by the refinement, which needs the surplus for the estimate anyway.
+    """
+
+    width: float
+    left: np.ndarray
+    middle: np.ndarray
+    right: np.ndarray
+    surplus_norm: float
+
+
 class ErrorIndicator(Protocol):
     """How :func:`refine_locally` estimates the L2 error ``e`` of each sub-interval.
 
@@ -228,10 +254,8 @@ class ErrorIndicator(Protocol):
         """``e`` of each sub-interval of the first grid, from its nodes' gradients."""
         ...
 
-    def halves(
-        self, width: float, left: np.ndarray, middle: np.ndarray, right: np.ndarray, norm: Norm
-    ) -> tuple[float, float]:
-        """``e`` of the two halves of a bisected sub-interval of ``width``, from its three nodes."""
+    def halves(self, bisection: Bisection, norm: Norm) -> tuple[float, float]:
+        """``e`` of the two halves of a bisected sub-interval."""
         ...
 
 
@@ -244,22 +268,28 @@ class SurplusIndicator:
         As if each inner node had bisected ``[alpha_{k-1}, alpha_{k+1}]``: each first-grid
         sub-interval takes the root mean square of its inner end nodes' surpluses.
         """
+        alphas = np.asarray(alphas, np.float64)
         inner = np.zeros(len(alphas))
+        # Two float64 work arrays for every inner node (the weights are float64 scalars).
+        surplus = np.empty(gradients.shape[1:], np.float64)
+        term = np.empty_like(surplus)
         for k in range(1, len(alphas) - 1):
             left, right = alphas[k] - alphas[k - 1], alphas[k + 1] - alphas[k]
-            interpolated = (right * gradients[k - 1] + left * gradients[k + 1]) / (left + right)
-            inner[k] = (left + right) / 2.0 * norm(gradients[k] - interpolated)
+            # surplus = g_k - (right g_{k-1} + left g_{k+1}) / (left + right)
+            np.multiply(right, gradients[k - 1], out=surplus)
+            surplus += np.multiply(left, gradients[k + 1], out=term)
+            surplus /= left + right
+            np.subtract(gradients[k], surplus, out=surplus)
+            inner[k] = (left + right) / 2.0 * norm(surplus)
         errors = []
         for k in range(len(alphas) - 1):
             ends = [inner[j] for j in (k, k + 1) if 0 < j < len(alphas) - 1]
             errors.append(SURPLUS_FACTOR * float(np.sqrt(np.mean(np.square(ends)))))
         return errors
 
-    def halves(
-        self, width: float, left: np.ndarray, middle: np.ndarray, right: np.ndarray, norm: Norm
-    ) -> tuple[float, float]:
+    def halves(self, bisection: Bisection, norm: Norm) -> tuple[float, float]:
         """Both halves get ``c * width / 2 * ||(x - x') * surplus||`` of the bisection."""
-        child = SURPLUS_FACTOR * width / 2.0 * norm(middle - (left + right) / 2.0)
+        child = SURPLUS_FACTOR * bisection.width / 2.0 * bisection.surplus_norm
         return child, child
 
 
@@ -303,14 +333,36 @@ class LocalRefinementState:
     average_gradient: np.ndarray | None = None
     history: list[ConvergenceStep] = field(default_factory=list)
     converged: bool = False
+    _work: dict = field(default_factory=dict, init=False, repr=False)
+
+    def _scratch(self, name: str, dtype: type) -> np.ndarray:
+        """A work array of the input's shape, made once: the bookkeeping allocates nothing.
+
+        A round's work on each node runs through these few arrays (0.6 MB each for a photo in
+        ``float32``), which stay in the CPU's cache between one operation and the next; a stack
+        of the round's nodes would not (``docs/benchmarks.md``).
+        """
+        key = (name, np.dtype(dtype))
+        if key not in self._work:
+            self._work[key] = np.empty(self.difference.shape, dtype)
+        return self._work[key]
 
     def _project(self, gradient: np.ndarray) -> float:
-        return _sum_of_products(gradient, self.difference)
+        """``g . (x - x')``."""
+        return _sum_of_products(
+            gradient,
+            self.difference,
+            self._scratch("product", np.result_type(gradient, self.difference)),
+        )
 
     def _norm(self, gradient_like: np.ndarray) -> float:
         """``||(x - x') * v||``: the L2 norm in attribution units."""
-        weighted = gradient_like * self.difference
-        return float(np.sqrt(_sum_of_products(weighted, weighted)))
+        weighted = np.multiply(
+            gradient_like,
+            self.difference,
+            out=self._scratch("product", np.result_type(gradient_like, self.difference)),
+        )
+        return float(np.sqrt(_sum_of_products(weighted, weighted, weighted)))
 
     def start(self, alphas: np.ndarray, gradients: np.ndarray, scores: np.ndarray) -> None:
         """Take the first, uniform grid: the trapezoid sum and its sub-intervals' indicators."""
@@ -320,8 +372,9 @@ class LocalRefinementState:
         self.gradients = list(gradients)
         self.projected = [self._project(gradient) for gradient in gradients]
         self.average_gradient = np.zeros(gradients.shape[1:])
+        term = self._scratch("term", np.float64)
         for weight, gradient in zip(trapezoid_weights(alphas), gradients, strict=True):
-            self.average_gradient += weight * gradient
+            self.average_gradient += np.multiply(weight, gradient, out=term)
         self.errors = self.indicator.first_grid(alphas, gradients, self._norm)
 
     @property
@@ -341,7 +394,8 @@ class LocalRefinementState:
         """Insert new nodes, each the midpoint of a sub-interval once those before it are in.
 
         A round may split a sub-interval into quarters: a quarter point waits for its parent's
-        midpoint, whose surplus must be counted first.
+        midpoint, whose surplus must be counted first. Each node's surplus is computed once,
+        into a work array, and serves the estimate and the error indicator alike.
 
         Raises
         ------
@@ -357,16 +411,21 @@ class LocalRefinementState:
                 if (a + b) / 2.0 != alpha:
                     waiting.append((alpha, gradient, score))
                     continue
-                surplus = gradient - (self.gradients[k] + self.gradients[k + 1]) / 2.0
-                self.average_gradient += (b - a) / 2.0 * surplus
+                left, right = self.gradients[k], self.gradients[k + 1]
+                # surplus = g(m) - (g(a) + g(b)) / 2, and the estimate gains (b - a) / 2 of it.
+                surplus = np.add(left, right, out=self._scratch("surplus", gradient.dtype))
+                np.divide(surplus, 2.0, out=surplus)
+                np.subtract(gradient, surplus, out=surplus)
+                self.average_gradient += np.multiply(
+                    (b - a) / 2.0, surplus, out=self._scratch("product", surplus.dtype)
+                )
                 self.alphas.insert(k + 1, float(alpha))
                 self.scores.insert(k + 1, float(score))
                 self.rounds.insert(k + 1, round_)
                 self.gradients.insert(k + 1, gradient)
                 self.projected.insert(k + 1, self._project(gradient))
-                self.errors[k : k + 1] = self.indicator.halves(
-                    b - a, self.gradients[k], gradient, self.gradients[k + 2], self._norm
-                )
+                bisection = Bisection(b - a, left, gradient, right, self._norm(surplus))
+                self.errors[k : k + 1] = self.indicator.halves(bisection, self._norm)
             if len(waiting) == len(pending):
                 raise ValueError(f"alphas {[a for a, _, _ in waiting]} are not midpoints")
             pending = waiting
@@ -609,8 +668,13 @@ def integrate_adaptively(
             batches = gradients_in_batches(
                 first.model, line, targets[rows], first.output, first.batch_size, bar=bar
             )
-            gradients, scores = zip(*((g.numpy(), s.numpy()) for _, g, s in batches), strict=True)
-            gradients, scores = np.concatenate(gradients), np.concatenate(scores)
+            # np.asarray shares the tensors' memory (`.numpy()` would copy every gradient).
+            gradients, scores = zip(
+                *((np.asarray(g), np.asarray(s)) for _, g, s in batches), strict=True
+            )
+            # One call (a round of one input): its arrays as they are, without a copy.
+            gradients = gradients[0] if len(gradients) == 1 else np.concatenate(gradients)
+            scores = np.concatenate(scores)
             ends = np.cumsum([len(alphas) for _, alphas in requests])[:-1]
             return [
                 (g, s.astype(np.float64))
