@@ -19,6 +19,7 @@ from ig_tutorial.ig.ensembles import (
     integrated_gradients_over_baselines,
     smoothgrad_integrated_gradients,
 )
+from ig_tutorial.ig.faithfulness import deletion_and_insertion, information_curves, random_map
 from ig_tutorial.ig.integrated_gradients import integrated_gradients
 from ig_tutorial.ig.path_methods import blur_integrated_gradients
 from ig_tutorial.tutorial_reference import make_tutorial_integrated_gradients
@@ -142,6 +143,12 @@ def test_every_method_calls_the_model_only_through_the_seam():
         ),
         "convergence": lambda m: convergence_study(
             m, image, 3, methods=("riemann_left",), steps=(2,), reference_steps=4
+        ),
+        "deletion and insertion": lambda m: deletion_and_insertion(
+            m, image, "top-1", random_map(image), step=12, batch_size=2
+        ),
+        "information curves": lambda m: information_curves(
+            m, image, 1, random_map(image), thresholds=(0.2, 0.5), min_pred_value=0.0
         ),
     }
     for name, call in calls.items():
