@@ -51,6 +51,14 @@ if TYPE_CHECKING:
         integrated_gradients_over_baselines,
         smoothgrad_integrated_gradients,
     )
+    from ig_tutorial.ig.faithfulness import (
+        InformationCurveUndefined,
+        deletion_and_insertion,
+        deletion_curve,
+        information_curves,
+        insertion_curve,
+        random_map,
+    )
     from ig_tutorial.ig.gradients import compute_gradients, target_scores
     from ig_tutorial.ig.guided_ig import guided_integrated_gradients
     from ig_tutorial.ig.idgi import idgi

@@ -19,6 +19,7 @@ from ig_tutorial.ig.ensembles import (
     integrated_gradients_over_baselines,
     smoothgrad_integrated_gradients,
 )
+from ig_tutorial.ig.faithfulness import deletion_and_insertion, information_curves, random_map
 from ig_tutorial.ig.guided_ig import guided_integrated_gradients
 from ig_tutorial.ig.idgi import idgi
 from ig_tutorial.ig.integrated_gradients import integrated_gradients
@@ -148,6 +149,12 @@ def test_every_method_calls_the_model_only_through_the_seam():
         "guided ig": lambda m: guided_integrated_gradients(m, image, "top-1", steps=3),
         "idgi": lambda m: idgi(m, image, 1, m_steps=3, batch_size=2),
         "idgi guided": lambda m: idgi(m, image, 1, m_steps=3, path="guided"),
+        "deletion and insertion": lambda m: deletion_and_insertion(
+            m, image, "top-1", random_map(image), step=12, batch_size=2
+        ),
+        "information curves": lambda m: information_curves(
+            m, image, 1, random_map(image), thresholds=(0.2, 0.5), min_pred_value=0.0
+        ),
     }
     for name, call in calls.items():
         model = CallerRecordingModel()  # fresh, so nothing compiled for another model is reused

@@ -16,7 +16,9 @@ measurement) goes through it, so a new model type or a new device policy is one 
   and scores. The caller reduces them at once (a weighted sum for a fixed rule, kept per node
   for ``m_steps="auto"``), so memory is bounded by one batch, not by the number of steps.
 - :func:`gradients_and_scores` is one such call on a batch of inputs.
-- :func:`model_logits` is a forward pass only (the target's ``"top-1"``, the path's ends).
+- :func:`model_logits` is a forward pass only (the target's ``"top-1"``, the path's ends), and
+  :func:`logits_in_batches` walks a sequence of inputs with it, ``batch_size`` a call (the
+  perturbed images of the faithfulness metrics, :mod:`ig_tutorial.ig.faithfulness`).
 
 Both differentiate with one compiled function, built by :func:`compiled_gradients` once per
 model, score and input rank (3 for images, 1 for the feature vectors of a tabular model, taught
@@ -87,6 +89,35 @@ def model_logits(model: Model, images: tf.Tensor) -> tf.Tensor:
         Logits, shape ``(n, num_classes)``.
     """
     return model(tf.convert_to_tensor(images, tf.float32))
+
+
+def logits_in_batches(
+    model: Model, inputs: Sequence, batch_size: int, *, bar: std.tqdm | None = None
+) -> Iterator[tf.Tensor]:
+    """Forward passes over a sequence of inputs, ``batch_size`` inputs per model call.
+
+    Parameters
+    ----------
+    model : callable
+        Inputs -> logits.
+    inputs : sequence of inputs
+        Anything with ``len`` whose slices are batches of inputs, such as an array
+        ``(n, height, width, channels)`` or a sequence that builds its images a batch at a time.
+    batch_size : int
+        Inputs per model call.
+    bar : tqdm, optional
+        Advanced once per model call.
+
+    Yields
+    ------
+    tf.Tensor
+        The logits of each batch, shape ``(len(batch), num_classes)``, in order.
+    """
+    for first in range(0, len(inputs), batch_size):
+        logits = model_logits(model, inputs[first : first + batch_size])
+        if bar is not None:
+            bar.update(1)
+        yield logits
 
 
 def compute_gradients(
