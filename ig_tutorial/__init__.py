@@ -33,6 +33,8 @@ if TYPE_CHECKING:
     from ig_tutorial.course.self_checks import (
         check_clip_value,
         check_completeness_error,
+        check_curve_area,
+        check_deleted_pixels,
         check_enough_steps,
         check_explanation,
         check_hides_dark,
@@ -52,11 +54,9 @@ if TYPE_CHECKING:
         smoothgrad_integrated_gradients,
     )
     from ig_tutorial.ig.faithfulness import (
-        InformationCurveUndefined,
         deletion_and_insertion,
         deletion_curve,
         information_curves,
-        insertion_curve,
         random_map,
     )
     from ig_tutorial.ig.gradients import compute_gradients, target_scores
@@ -70,6 +70,7 @@ if TYPE_CHECKING:
     from ig_tutorial.ig.integration_rules import INTEGRATION_RULES, integration_rule
     from ig_tutorial.ig.layer_attribution import layer_integrated_gradients
     from ig_tutorial.ig.map_metrics import rank_correlation
+    from ig_tutorial.ig.method_comparison import compared_methods, score_methods, scores_table
     from ig_tutorial.ig.path_methods import blur_integrated_gradients
     from ig_tutorial.ig.paths import interpolate_images
     from ig_tutorial.ig.results import relative_l2_error
@@ -100,6 +101,10 @@ if TYPE_CHECKING:
         plot_completeness_vs_steps,
         plot_convergence,
         plot_refinement,
+    )
+    from ig_tutorial.plotting.faithfulness_plots import (
+        plot_perturbation_curves,
+        plot_scores_against_steps,
     )
     from ig_tutorial.plotting.feature_attributions import plot_feature_attributions
     from ig_tutorial.plotting.sanity_plots import plot_randomization_maps, plot_rank_correlations

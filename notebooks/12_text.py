@@ -429,5 +429,5 @@ save_figure(figure, output_dir, "12_digit_layer")
 #   additive shares.
 
 # %% [markdown]
-# This is the last notebook of the series. Next: the package's API reference (`docs/api.md`),
+# Next: [13. Evaluating attributions: is a map faithful?](13_evaluating_attributions.ipynb),
 # or [11. Sanity checks for attributions](11_sanity_checks.ipynb) if you skipped it.

@@ -224,3 +224,33 @@ def test_auto_steps_report_catches_a_false_stop():
     text = markdown(_auto_rows(auto_l2=0.025), _summary())
     assert "| 2.50% (est. 1.40%) | **no** |" in text
     assert "no false stop: 0 of 1 photos meet the bar (missed: a) -> MISSED" in text
+
+
+def test_faithfulness_benchmark_on_a_toy_model_writes_its_table_and_figure(tmp_path):
+    """Issue 21's benchmark end to end on two tiny images: scores, summary, table, docs, plot."""
+    from benchmarks import faithfulness
+    from tests.toy_models import SmallConvNet
+
+    model = SmallConvNet(num_classes=4, seed=0)  # not saturated: top-1 probability 0.58, 0.92
+    rng = np.random.default_rng(6)
+    images = {name: rng.uniform(size=(8, 8, 3)).astype(np.float32) for name in ("a", "b")}
+    results = faithfulness.measure(model, images, steps=4)
+    rows = faithfulness.summary_rows(results)
+    assert [row["method"] for row in rows] == [score.method for score in results[0].scores]
+    reference = next(row for row in rows if row["method"] == faithfulness.REFERENCE_METHOD)
+    assert reference["deletion wins"] == (0, 2)  # never better than itself
+    text = faithfulness.markdown(rows, results, "machine line")
+    assert text.splitlines()[0] == "machine line"
+    assert "| IG, black baseline |" in text and "(the reference)" in text
+    assert "9 forward passes" in text  # 8 x 8 image, one row a step: 8 steps + the start
+    docs = tmp_path / "benchmarks.md"
+    docs.write_text(f"before\n{faithfulness.DOCS_START}\nold\n{faithfulness.DOCS_END}\nafter\n")
+    faithfulness.write_docs("new table", docs)
+    assert docs.read_text() == (
+        f"before\n{faithfulness.DOCS_START}\nnew table\n{faithfulness.DOCS_END}\nafter\n"
+    )
+    (tmp_path / "unmarked.md").write_text("nothing to fill")
+    with pytest.raises(ValueError, match="no <!-- faithfulness:start -->"):
+        faithfulness.write_docs("x", tmp_path / "unmarked.md")
+    faithfulness.plot_mean_curves(results, tmp_path / "curves.png")
+    assert (tmp_path / "curves.png").stat().st_size > 0

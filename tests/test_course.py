@@ -303,7 +303,47 @@ def _text_cases():
     }
 
 
-CASES = _cases() | _text_cases()
+def _faithfulness_cases():
+    """Notebook 13's self-checks, on a small made-up map and curve."""
+    rng = np.random.default_rng(3)
+    image = rng.uniform(0.1, 1.0, size=(10, 10, 3))
+    attributions = rng.normal(size=(10, 10, 3))
+    signed = attributions.sum(axis=-1)
+
+    def deleting(values):
+        deleted = image.copy()
+        rows, columns = np.unravel_index(np.argsort(-values, axis=None)[:10], values.shape)
+        deleted[rows, columns] = 0.0
+        return deleted
+
+    by_channel = image.copy()
+    by_channel[attributions > np.quantile(attributions, 0.9)] = 0.0
+    probabilities = np.array([0.9, 0.5, 0.3, 0.2, 0.1])
+    curve = type("Curve", (), {"probabilities": probabilities, "auc": 0.375})()
+    return {
+        "check_deleted_pixels": (
+            (deleting(signed), image, attributions, 0.1),
+            [
+                ((deleting(np.abs(signed)),), "largest \\*absolute\\* values"),
+                ((deleting(-signed),), "\\*smallest\\* sums"),
+                ((by_channel,), "not black in all three channels"),
+                ((image.copy(),), "deleted equals the image"),
+                ((image[:5],), "must be a copy of the image"),
+            ],
+        ),
+        "check_curve_area": (
+            (0.375, curve),
+            [
+                ((probabilities.mean(),), "mean of the points"),
+                ((1.5,), "now divide by the number of steps"),
+                ((probabilities.sum() / 4,), "Count the two ends half"),
+                ((0.9,), "got 0.9000"),
+            ],
+        ),
+    }
+
+
+CASES = _cases() | _text_cases() | _faithfulness_cases()
 WRONG_ANSWERS = {name: wrong for name, (_, wrong) in CASES.items()}
 
 

@@ -685,3 +685,123 @@ def check_strongest_token(answer: Any, attributed: Any, vocabulary: Sequence[str
         f"'{answer}' has attribution {values[tokens.index(answer)]:+.4f}; another token of the "
         "sentence has a more negative one (np.argmin of token_values)."
     )
+
+
+# --- Notebook 13: evaluating attributions --------------------------------------------------------
+
+__all__ += ["check_deleted_pixels", "check_curve_area"]
+
+
+def _top_pixels(per_pixel: np.ndarray, fraction: float) -> np.ndarray:
+    """A boolean mask of the ``fraction`` of the pixels with the largest values (stable ties)."""
+    count = int(fraction * per_pixel.size)
+    chosen = np.zeros(per_pixel.size, bool)
+    chosen[np.argsort(-per_pixel, axis=None, kind="stable")[:count]] = True
+    return chosen.reshape(per_pixel.shape)
+
+
+def check_deleted_pixels(answer: Any, image: Any, attributions: Any, fraction: float) -> None:
+    """Check exercise 13.1: the image with the map's top ``fraction`` of pixels set to black.
+
+    Taught in ``notebooks/13_evaluating_attributions.py``. The pixels are ranked by the signed
+    sum of the attributions over the colour channels, as the deletion metric ranks them
+    (:mod:`ig_tutorial.ig.faithfulness`).
+
+    Parameters
+    ----------
+    answer : array
+        The learner's ``deleted``, shape ``(height, width, 3)``.
+    image : array
+        The input image.
+    attributions : array
+        The map, the image's shape.
+    fraction : float
+        The share of the pixels to delete.
+
+    Raises
+    ------
+    AssertionError
+        With a hint: not answered, wrong shape, the image unchanged, the channels ranked one by
+        one, the absolute map, the lowest pixels, or another number of pixels.
+    """
+    value = _as_array(_answered(answer, "deleted"), "deleted")
+    pixels = np.asarray(image, np.float64)
+    if value.shape != pixels.shape:
+        raise AssertionError(
+            f"deleted has shape {value.shape}; it must be a copy of the image, {pixels.shape}."
+        )
+    signed = np.asarray(attributions, np.float64).sum(axis=-1)
+    changed = np.any(value != pixels, axis=-1)
+    black = np.all(value == 0, axis=-1)
+    expected = _top_pixels(signed, fraction)
+    if not changed.any():
+        raise AssertionError("deleted equals the image: set the top pixels' three channels to 0.")
+    if np.any(changed & ~black):
+        raise AssertionError(
+            "Some changed pixels are not black in all three channels: a deleted pixel is "
+            "[0, 0, 0], so rank pixels (the channel sum), not single channel values."
+        )
+    # The image's own black pixels are deleted whether or not they are chosen.
+    deleted_now = black & ~np.all(pixels == 0, axis=-1)
+    wanted = expected & ~np.all(pixels == 0, axis=-1)
+    if np.array_equal(deleted_now, wanted):
+        _passed(
+            f"the {int(expected.sum())} pixels with the largest channel sum of the attributions "
+            f"({fraction:.0%} of {signed.size}) are black, the rest untouched."
+        )
+        return
+    if np.array_equal(
+        deleted_now, _top_pixels(np.abs(signed), fraction) & ~np.all(pixels == 0, axis=-1)
+    ):
+        raise AssertionError(
+            "Those are the largest *absolute* values: rank by the signed sum, so that the "
+            "pixels that raised the score come first and those that lowered it last."
+        )
+    if np.array_equal(deleted_now, _top_pixels(-signed, fraction) & ~np.all(pixels == 0, axis=-1)):
+        raise AssertionError(
+            "You deleted the pixels with the *smallest* sums: sort in descending order "
+            "(np.argsort of minus the map)."
+        )
+    raise AssertionError(
+        f"{int(black.sum())} pixels are black; expected the {int(expected.sum())} "
+        f"({fraction:.0%}) with the largest channel sum of the attributions."
+    )
+
+
+def check_curve_area(answer: Any, curve: Any) -> None:
+    """Check exercise 13.2: the normalised area under a deletion or insertion curve.
+
+    Taught in ``notebooks/13_evaluating_attributions.py``: RISE's score, the trapezoid rule over
+    the curve's ``n + 1`` points divided by ``n``
+    (:func:`ig_tutorial.ig.faithfulness.normalized_auc`).
+
+    Parameters
+    ----------
+    answer : float
+        The learner's ``area``.
+    curve : PerturbationCurve
+        The curve, with ``probabilities`` and ``auc``.
+
+    Raises
+    ------
+    AssertionError
+        With a hint: not answered, the plain mean, the sum without dividing, the ends counted
+        fully or another value.
+    """
+    value = _as_number(_answered(answer, "area"), "area")
+    p = np.asarray(curve.probabilities, np.float64)
+    if _close(value, curve.auc):
+        _passed(f"the area is {curve.auc:.4f}, {len(p)} points, {len(p) - 1} steps.")
+        return
+    if _close(value, p.mean()):
+        raise AssertionError(
+            "That is the mean of the points: the trapezoid rule counts the two ends half, and "
+            "divides by the number of steps, len(p) - 1."
+        )
+    if _close(value, p.sum() - p[0] / 2 - p[-1] / 2):
+        raise AssertionError("Right sum; now divide by the number of steps, len(p) - 1.")
+    if _close(value, p.sum() / (len(p) - 1)):
+        raise AssertionError("Count the two ends half: subtract p[0] / 2 and p[-1] / 2.")
+    raise AssertionError(
+        f"area should be (sum of the points - half of each end) / {len(p) - 1}; got {value:.4f}."
+    )

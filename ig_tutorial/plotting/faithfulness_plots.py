@@ -1,0 +1,145 @@
+"""Figures of the faithfulness metrics: deletion and insertion curves, and scores against steps.
+
+Taught in ``notebooks/13_evaluating_attributions.py``. A deletion curve that falls fast and an
+insertion curve that rises fast belong to a faithful map; the area under each is its score
+(:mod:`ig_tutorial.ig.faithfulness`). Drawing the curves of several methods on one pair of axes
+shows what one number per curve hides: where along the ranking two maps part.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import matplotlib.pyplot as plt
+import numpy as np
+from matplotlib.figure import Figure
+
+from ig_tutorial.ig.method_comparison import MethodScore
+
+#: The kinds of curve drawn, one panel each, with the direction that is better.
+PANELS = (("deletion", "lower area is better"), ("insertion", "higher area is better"))
+
+
+def _is_control(name: str) -> bool:
+    return "control" in name.lower()
+
+
+def plot_perturbation_curves(scores: Sequence[MethodScore], *, title: str | None = None) -> Figure:
+    """The deletion and insertion curves of several methods, side by side.
+
+    Each method is one line per panel: the target's probability against the fraction of the
+    pixels deleted (left) or inserted (right), its area in the legend. The controls (names with
+    "control") are drawn dashed in grey, so that what a method adds over them shows.
+
+    Parameters
+    ----------
+    scores : sequence of MethodScore
+        From :func:`ig_tutorial.ig.method_comparison.score_methods`.
+    title : str, optional
+        The figure's title.
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+
+    Raises
+    ------
+    ValueError
+        If ``scores`` is empty.
+    """
+    if len(scores) == 0:
+        raise ValueError("scores is empty; pass the list score_methods returns.")
+    fig, axes = plt.subplots(1, 2, figsize=(12, 4.6), sharey=True)
+    colours = plt.get_cmap("tab10")
+    coloured = 0
+    for score in scores:
+        if _is_control(score.method):
+            style = {"color": "0.55", "linestyle": "--", "linewidth": 1.2}
+        else:
+            style = {"color": colours(coloured % 10), "linewidth": 1.6}
+            coloured += 1
+        for ax, (kind, _) in zip(axes, PANELS, strict=True):
+            curve = getattr(score, kind)
+            ax.plot(
+                curve.fractions,
+                curve.probabilities,
+                label=f"{score.method} ({curve.auc:.3f})",
+                **style,
+            )
+    for ax, (kind, better) in zip(axes, PANELS, strict=True):
+        ax.set(
+            title=f"{kind.capitalize()} ({better})",
+            xlabel=f"fraction of pixels {'deleted' if kind == 'deletion' else 'inserted'}",
+            xlim=(0, 1),
+            ylim=(0, None),
+        )
+        ax.legend(fontsize=7, loc="upper right" if kind == "deletion" else "lower right")
+        ax.grid(alpha=0.3)
+    axes[0].set_ylabel("probability of the target")
+    if title:
+        fig.suptitle(title)
+    fig.tight_layout()
+    return fig
+
+
+def plot_scores_against_steps(
+    steps: Sequence[int | str],
+    deletion: Sequence[float],
+    insertion: Sequence[float],
+    *,
+    completeness_errors: Sequence[float] | None = None,
+    title: str | None = None,
+) -> Figure:
+    """Deletion and insertion areas of one method at several step counts.
+
+    With ``completeness_errors``, a second axis (logarithmic, on the right) shows how far the
+    integral was from converged at each setting, so that the figure answers "do the scores
+    need the integral to converge?" at a glance.
+
+    Parameters
+    ----------
+    steps : sequence of int or str
+        The settings, e.g. ``[16, 32, 64, 128, 256, "auto"]``; drawn evenly spaced, in order.
+    deletion, insertion : sequence of float
+        The areas at each setting.
+    completeness_errors : sequence of float, optional
+        The relative completeness error at each setting.
+    title : str, optional
+        The figure's title.
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+
+    Raises
+    ------
+    ValueError
+        If the sequences differ in length or are empty.
+    """
+    errors = [] if completeness_errors is None else list(completeness_errors)
+    lengths = {len(steps), len(deletion), len(insertion)} | ({len(errors)} if errors else set())
+    if not len(steps) or len(lengths) != 1:
+        raise ValueError(
+            f"steps, deletion, insertion (and completeness_errors) must be non-empty and of one "
+            f"length; got {len(steps)}, {len(deletion)}, {len(insertion)}"
+            + (f" and {len(errors)}." if errors else ".")
+        )
+    positions = np.arange(len(steps))
+    fig, ax = plt.subplots(figsize=(6.5, 3.8))
+    ax.plot(positions, deletion, "o-", label="deletion (lower is better)")
+    ax.plot(positions, insertion, "s-", label="insertion (higher is better)")
+    ax.set_xticks(positions, [str(step) for step in steps])
+    ax.set(xlabel="m_steps", ylabel="area under the curve", ylim=(0, None))
+    ax.grid(alpha=0.3)
+    handles, labels = ax.get_legend_handles_labels()
+    if errors:
+        right = ax.twinx()
+        right.semilogy(positions, errors, "^:", color="0.4", label="completeness error (right)")
+        right.set_ylabel("relative completeness error")
+        more_handles, more_labels = right.get_legend_handles_labels()
+        handles, labels = handles + more_handles, labels + more_labels
+    ax.legend(handles, labels, fontsize=8, loc="center right")
+    if title:
+        ax.set_title(title)
+    fig.tight_layout()
+    return fig
