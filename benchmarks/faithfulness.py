@@ -51,6 +51,7 @@ from ig_tutorial.ig.method_comparison import (  # noqa: E402
 )
 from ig_tutorial.ig.targets import resolve_target  # noqa: E402
 from ig_tutorial.models.classifier import class_label  # noqa: E402
+from ig_tutorial.plotting.faithfulness_plots import CONTROL_DASHES  # noqa: E402
 from ig_tutorial.sources import BUNDLED_IMAGES, BUNDLED_MODEL  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -214,9 +215,13 @@ def plot_mean_curves(results: Sequence[PhotoResult], path: Path) -> None:
     methods = [score.method for score in results[0].scores]
     fig, axes = plt.subplots(1, 2, figsize=(12, 4.6), sharey=True)
     colours = plt.get_cmap("tab10")
+    controls = 0
     for index, method in enumerate(methods):
-        control = "control" in method.lower()
-        style = {"color": "0.55", "linestyle": "--"} if control else {"color": colours(index % 10)}
+        if "control" in method.lower():
+            style = {"color": "0.45", "linestyle": CONTROL_DASHES[controls % len(CONTROL_DASHES)]}
+            controls += 1
+        else:
+            style = {"color": colours(index % 10)}
         for ax, kind in zip(axes, ("deletion", "insertion"), strict=True):
             curves = [
                 getattr(next(s for s in r.scores if s.method == method), kind) for r in results

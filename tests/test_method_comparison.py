@@ -117,8 +117,8 @@ def test_the_curves_figure_draws_one_line_per_method_and_panel(scored):
     figure = plot_perturbation_curves(scored, title="toy")
     deletion, insertion = figure.axes
     assert len(deletion.lines) == len(insertion.lines) == len(scored)
-    dashed = [line for line in deletion.lines if line.get_linestyle() == "--"]
-    assert len(dashed) == 2  # the two controls
+    styles = [line.get_linestyle() for line in deletion.lines]
+    assert styles[-2:] == ["--", ":"] and set(styles[:-2]) == {"-"}  # the controls, told apart
     plt.close(figure)
     with pytest.raises(ValueError, match="scores is empty"):
         plot_perturbation_curves([])

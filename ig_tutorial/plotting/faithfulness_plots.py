@@ -20,6 +20,10 @@ from ig_tutorial.ig.method_comparison import MethodScore
 PANELS = (("deletion", "lower area is better"), ("insertion", "higher area is better"))
 
 
+#: Line styles of the controls, one each, so that two grey lines can be told apart.
+CONTROL_DASHES = ("--", ":", "-.")
+
+
 def _is_control(name: str) -> bool:
     return "control" in name.lower()
 
@@ -29,7 +33,7 @@ def plot_perturbation_curves(scores: Sequence[MethodScore], *, title: str | None
 
     Each method is one line per panel: the target's probability against the fraction of the
     pixels deleted (left) or inserted (right), its area in the legend. The controls (names with
-    "control") are drawn dashed in grey, so that what a method adds over them shows.
+    "control") are drawn in grey, dashed, dotted, ..., so that what a method adds over them shows.
 
     Parameters
     ----------
@@ -51,10 +55,12 @@ def plot_perturbation_curves(scores: Sequence[MethodScore], *, title: str | None
         raise ValueError("scores is empty; pass the list score_methods returns.")
     fig, axes = plt.subplots(1, 2, figsize=(12, 4.6), sharey=True)
     colours = plt.get_cmap("tab10")
-    coloured = 0
+    coloured, controls = 0, 0
     for score in scores:
         if _is_control(score.method):
-            style = {"color": "0.55", "linestyle": "--", "linewidth": 1.2}
+            dashes = CONTROL_DASHES[controls % len(CONTROL_DASHES)]
+            style = {"color": "0.45", "linestyle": dashes, "linewidth": 1.3}
+            controls += 1
         else:
             style = {"color": colours(coloured % 10), "linewidth": 1.6}
             coloured += 1
