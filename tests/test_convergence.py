@@ -11,6 +11,7 @@ from ig_tutorial import (
     relative_l2_error,
 )
 from ig_tutorial.ig.results import relative_completeness_error
+from tests.toy_models import CallCounter
 
 
 def test_relative_errors():
@@ -41,6 +42,35 @@ def test_study_errors_shrink_with_steps(conv_net, small_image):
     assert "| riemann_left | 4 | 4 |" in table
 
 
+def test_study_equals_each_rule_alone_and_evaluates_each_node_once(conv_net, small_image):
+    counter = CallCounter(conv_net)
+    study = convergence_study(
+        counter,
+        small_image,
+        2,
+        methods=("left", "right", "middle", "trapezoid", "gausslegendre"),
+        steps=(4, 8),
+        reference_steps=16,
+        batch_size=5,
+    )
+    # Left, right and trapezoid at 4 and 8 steps and the midpoints at 4 are the 9 nodes j/8;
+    # the midpoints at 8 add 8, Gauss-Legendre 4 + 8 + 16 (none of them on the grid).
+    assert study.evaluations == 9 + 8 + 4 + 8 + 16
+    assert int(counter.images_seen) == 2 + study.evaluations  # the two ends, then the nodes
+    assert int(counter.largest_call) <= 5
+    alone = [study.reference, *(result for row in study.results.values() for result in row)]
+    # One by one: 16 for the reference, 4 + 8 for each rule, and the trapezoid's 2 extra ends.
+    assert sum(result.num_evaluations for result in alone) == 16 + 5 * (4 + 8) + 2
+    for result in alone:
+        single = integrated_gradients(
+            conv_net, small_image, 2, m_steps=result.m_steps, method=result.method
+        )
+        np.testing.assert_allclose(result.attributions, single.attributions, rtol=2e-5, atol=1e-8)
+        np.testing.assert_array_equal(result.alphas, single.alphas)
+        np.testing.assert_allclose(result.path_scores, single.path_scores, rtol=1e-5)
+        assert result.num_evaluations == single.num_evaluations
+
+
 def test_study_is_exact_on_a_linear_model(linear_model, rng):
     image = tf.constant(rng.uniform(size=(4, 5, 3)), tf.float32)
     study = convergence_study(
@@ -55,6 +85,8 @@ def test_study_refuses_step_options(conv_net, small_image):
         convergence_study(conv_net, small_image, 0, m_steps=4)
     with pytest.raises(ValueError, match="must not be empty"):
         convergence_study(conv_net, small_image, 0, steps=())
+    with pytest.raises(ValueError, match="got 'progress', 'tolerance'"):
+        convergence_study(conv_net, small_image, 0, tolerance=0.1, progress=True)
 
 
 def test_many_images_equal_one_call_each(conv_net, rng):

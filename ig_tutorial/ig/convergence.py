@@ -17,11 +17,11 @@ from dataclasses import dataclass
 import numpy as np
 import tensorflow as tf
 
-from ig_tutorial.ig.gradients import Model
-from ig_tutorial.ig.integrated_gradients import integrated_gradients
-from ig_tutorial.ig.integration_rules import canonical_rule_name
+from ig_tutorial.ig.gradients import DEFAULT_OUTPUT, Model
+from ig_tutorial.ig.integrated_gradients import distinct_nodes, integrate_rules_together
+from ig_tutorial.ig.integration_rules import canonical_rule_name, integration_rule
+from ig_tutorial.ig.path_integral import prepare_path
 from ig_tutorial.ig.results import IntegratedGradientsResult, relative_l2_error
-from ig_tutorial.ig.targets import resolve_target
 
 
 @dataclass(frozen=True)
@@ -34,10 +34,13 @@ class ConvergenceStudy:
         The reference estimate.
     results : dict of str to tuple of IntegratedGradientsResult
         Rule name -> results by increasing ``m_steps``.
+    evaluations : int
+        Gradient evaluations the study spent: its distinct nodes, each evaluated once.
     """
 
     reference: IntegratedGradientsResult
     results: dict[str, tuple[IntegratedGradientsResult, ...]]
+    evaluations: int
 
     def num_evaluations(self, method: str) -> np.ndarray:
         """Gradient evaluations of each result of ``method``."""
@@ -93,8 +96,11 @@ def convergence_study(
 ) -> ConvergenceStudy:
     """Run Integrated Gradients for every rule and step count, and a high-step reference.
 
-    Costs about ``len(methods) * sum(steps) + reference_steps`` gradient evaluations (on the
-    bundled model on a 2-core CPU, roughly 45 ms each). Taught in
+    The rules share their nodes
+    (:func:`ig_tutorial.ig.integrated_gradients.integrate_rules_together`): each distinct
+    node's gradient is evaluated once, so the study costs fewer evaluations than its rules one
+    by one (``evaluations``; each result still reports its own rule's). With the defaults that
+    is 769 of 1 261, on the bundled model on a 2-core CPU roughly 45 ms each. Taught in
     ``notebooks/08_integration_rules_and_steps.py``.
 
     Parameters
@@ -114,8 +120,8 @@ def convergence_study(
     reference_method : str, default "gausslegendre"
         Rule of the reference: Gauss-Legendre converges fastest on smooth paths.
     **options
-        Passed to :func:`ig_tutorial.integrated_gradients` (``baseline``, ``batch_size``,
-        ``output``).
+        ``baseline``, ``batch_size`` and ``output``, as for
+        :func:`ig_tutorial.integrated_gradients`.
 
     Returns
     -------
@@ -124,7 +130,8 @@ def convergence_study(
     Raises
     ------
     ValueError
-        If ``methods`` or ``steps`` is empty, or as :func:`ig_tutorial.integrated_gradients`.
+        If ``methods`` or ``steps`` is empty, an option is not one of those three, or as
+        :func:`ig_tutorial.integrated_gradients`.
 
     Examples
     --------
@@ -138,15 +145,30 @@ def convergence_study(
     for forbidden in ("m_steps", "method"):
         if forbidden in options:
             raise ValueError(f"give `{forbidden}` through `steps=`/`methods=`, not as an option.")
-    target = resolve_target(model, tf.convert_to_tensor(image, tf.float32), target)
-    reference = integrated_gradients(
-        model, image, target, m_steps=reference_steps, method=reference_method, **options
-    )
-    results = {
-        canonical_rule_name(method): tuple(
-            integrated_gradients(model, image, target, m_steps=m, method=method, **options)
-            for m in sorted(steps)
+    unknown = set(options) - {"baseline", "batch_size", "output"}
+    if unknown:
+        raise ValueError(
+            "convergence_study takes baseline, batch_size and output as options, "
+            f"got {', '.join(sorted(map(repr, unknown)))}."
         )
-        for method in methods
+    names = list(dict.fromkeys(canonical_rule_name(method) for method in methods))
+    rules = [integration_rule(reference_method, reference_steps)] + [
+        integration_rule(name, m) for name in names for m in sorted(steps)
+    ]
+    path = prepare_path(
+        model,
+        image,
+        target,
+        baseline=options.get("baseline"),
+        output=options.get("output", DEFAULT_OUTPUT),
+        batch_size=options.get("batch_size"),
+    )
+    reference, *estimates = integrate_rules_together(path, rules)
+    per_rule = len(steps)
+    results = {
+        name: tuple(estimates[row * per_rule : (row + 1) * per_rule])
+        for row, name in enumerate(names)
     }
-    return ConvergenceStudy(reference=reference, results=results)
+    return ConvergenceStudy(
+        reference=reference, results=results, evaluations=distinct_nodes(rules)[0].size
+    )
