@@ -1,6 +1,8 @@
 """ig_tutorial.notebook: what every tutorial notebook does first."""
 
+import logging
 import random
+from pathlib import Path
 
 import matplotlib.pyplot as plt
 import numpy as np
@@ -8,7 +10,12 @@ import pytest
 import tensorflow as tf
 from PIL import Image
 
-from ig_tutorial.running.notebook_setup import figure_file_name, save_figure, setup_notebook
+from ig_tutorial.running.notebook_setup import (
+    add_matplotlib_fonts,
+    figure_file_name,
+    save_figure,
+    setup_notebook,
+)
 
 
 @pytest.fixture(autouse=True)
@@ -76,3 +83,32 @@ def test_save_figure_writes_a_png_under_its_stable_name(tmp_path):
     with Image.open(tmp_path / "04_saturation.png") as png:
         assert png.format == "PNG"
         assert png.size == (300, 200)
+
+
+def test_a_font_list_without_matplotlibs_own_fonts_is_mended(
+    monkeypatch, caplog, tmp_path, request
+):
+    from matplotlib import font_manager
+
+    manager = font_manager.fontManager
+    # A font list as a foreign cache file leaves it: the system's DejaVu only, no STIX, no cm*.
+    system_only = [font for font in manager.ttflist if "mpl-data" not in font.fname]
+    monkeypatch.setattr(manager, "ttflist", system_only)
+    manager._findfont_cached.cache_clear()
+    request.addfinalizer(manager._findfont_cached.cache_clear)  # after the list is restored
+
+    def log_axis_figure() -> list[str]:
+        caplog.clear()
+        figure, ax = plt.subplots()
+        ax.semilogy([1, 2, 3], [1e-3, 1e-2, 1.0])
+        figure.savefig(tmp_path / "log_axis.png")
+        plt.close(figure)
+        return [r.getMessage() for r in caplog.records if r.getMessage().startswith("findfont")]
+
+    caplog.set_level(logging.WARNING, logger="matplotlib.font_manager")
+    assert any("STIXGeneral" in line for line in log_axis_figure())  # the noise, reproduced
+    added = add_matplotlib_fonts()
+    assert "STIXGeneral.ttf" in {Path(path).name for path in added}
+    assert Path(manager.findfont("STIXGeneral")).name == "STIXGeneral.ttf"
+    assert log_axis_figure() == []
+    assert add_matplotlib_fonts() == []  # nothing missing: nothing added

@@ -4,6 +4,8 @@ Used by every notebook in ``notebooks/`` (first in ``notebooks/01_setup_and_clas
 so that none of them carries set-up code of its own. Re-executing a notebook on the same machine
 must print the same numbers (the tests re-run each notebook with nbval and compare), so
 :func:`setup_notebook` seeds every random generator and turns on TensorFlow's op determinism.
+It also makes sure matplotlib knows its own fonts (:func:`add_matplotlib_fonts`), so that a
+figure with a log axis writes no ``findfont`` lines under the cell.
 """
 
 from __future__ import annotations
@@ -63,6 +65,7 @@ def setup_notebook(output_dir: str | os.PathLike[str], seed: int = DEFAULT_SEED)
     np.random.seed(seed)  # noqa: NPY002 - seeds the legacy global generator notebooks may use.
     tf.random.set_seed(seed)
     tf.config.experimental.enable_op_determinism()
+    add_matplotlib_fonts()
     if not _in_ipython_kernel():
         import matplotlib
 
@@ -74,6 +77,34 @@ def setup_notebook(output_dir: str | os.PathLike[str], seed: int = DEFAULT_SEED)
         )
     folder.mkdir(parents=True, exist_ok=True)
     return folder
+
+
+def add_matplotlib_fonts() -> list[str]:
+    """Give matplotlib's font manager the fonts matplotlib ships, where its font list lacks them.
+
+    Matplotlib keeps its font list in a cache file in ``~/.cache/matplotlib``, shared by every
+    installation of one version. A list written by another build of that version (one that
+    takes the system's fonts instead of shipping its own) lacks the STIX and Computer Modern
+    fonts that mathtext loads for the tick labels of a log axis (``10^-2``); every such figure
+    then writes about twenty ``findfont: Font family ['STIXGeneral'] not found`` lines to
+    stderr, under the notebook's cell. This adds the missing ones to the font manager of this
+    process (the cache file is left as it is) and does nothing when none is missing.
+
+    Returns
+    -------
+    list of str
+        The font files added (empty when the font list was complete).
+    """
+    import matplotlib
+    from matplotlib import font_manager
+
+    manager = font_manager.fontManager
+    known = {Path(font.fname).name for font in manager.ttflist}
+    shipped = Path(matplotlib.get_data_path(), "fonts", "ttf")
+    missing = sorted(str(path) for path in shipped.glob("*.ttf") if path.name not in known)
+    for path in missing:
+        manager.addfont(path)
+    return missing
 
 
 def figure_file_name(name: str) -> str:
