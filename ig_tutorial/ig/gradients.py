@@ -22,7 +22,8 @@ measurement) goes through it, so a new model type or a new device policy is one 
 
 Both differentiate with one compiled function, built by :func:`compiled_gradients` once per
 model, score and input rank (3 for images, 1 for the feature vectors of a tabular model, taught
-in ``notebooks/10_your_own_model.py``) and kept in one cache keyed weakly on the model.
+in ``notebooks/10_your_own_model.py``) and kept in one cache keyed weakly on the model; the
+forward passes are compiled the same way (:func:`compiled_logits`).
 """
 
 from __future__ import annotations
@@ -74,21 +75,25 @@ def target_scores(logits: tf.Tensor, target: int | tf.Tensor, output: str) -> tf
 
 
 def model_logits(model: Model, images: tf.Tensor) -> tf.Tensor:
-    """Run the model forward on a batch of images, without gradients.
+    """Run the model forward on a batch of inputs, without gradients, in one compiled call.
+
+    Compiled by :func:`compiled_logits`: a Keras model called eagerly spends milliseconds a
+    call in Python, which for a table row or a digit is more than its arithmetic.
 
     Parameters
     ----------
     model : callable
         Images in ``[0, 1]`` -> logits.
     images : tensor or array
-        Shape ``(n, height, width, 3)``.
+        Shape ``(n, height, width, 3)`` (or ``(n, n_features)``).
 
     Returns
     -------
     tf.Tensor
         Logits, shape ``(n, num_classes)``.
     """
-    return model(tf.convert_to_tensor(images, tf.float32))
+    images = tf.convert_to_tensor(images, tf.float32)
+    return compiled_logits(model, images.shape.rank - 1)(images)
 
 
 def logits_in_batches(
@@ -152,7 +157,8 @@ def compute_gradients(
     return tape.gradient(scores, images)
 
 
-#: One compiled gradient function per model, score and input rank; keyed weakly on the model.
+#: The compiled functions of each model (gradients by score and input rank, forward passes by
+#: input rank); keyed weakly on the model.
 _COMPILED: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
 
 #: ``(inputs, targets) -> (gradients, scores)``, one model call; one target per input.
@@ -179,6 +185,40 @@ def target_scores_of(logits: tf.Tensor, targets: tf.Tensor | np.ndarray, output:
     if output == "probability":
         logits = tf.nn.softmax(logits, axis=-1)
     return tf.gather(logits, targets, axis=1, batch_dims=1)
+
+
+def compiled_logits(model: Model, rank: int) -> Callable[[tf.Tensor], tf.Tensor]:
+    """The compiled forward pass of ``model`` for inputs of ``rank`` axes: built once, cached.
+
+    Kept in the same cache as :func:`compiled_gradients`, keyed weakly on the model; the
+    signature leaves the batch and input sizes open.
+
+    Parameters
+    ----------
+    model : callable
+        Inputs -> logits.
+    rank : int
+        Axes of one input.
+
+    Returns
+    -------
+    callable
+        ``inputs -> logits``.
+    """
+    per_model = _COMPILED.setdefault(model, {})
+    key = ("logits", rank)
+    if key not in per_model:
+        model_ref = weakref.ref(model)
+
+        @tf.function(
+            input_signature=[tf.TensorSpec([None] * (rank + 1), tf.float32)],
+            reduce_retracing=True,
+        )
+        def logits_of_batch(inputs: tf.Tensor) -> tf.Tensor:
+            return model_ref()(inputs)
+
+        per_model[key] = logits_of_batch
+    return per_model[key]
 
 
 def compiled_gradients(model: Model, output: str, rank: int) -> CompiledGradients:
