@@ -34,8 +34,8 @@ SOLUTION_TOGGLE = '<details class="admonition hide above-input">'
 def test_docs_build_with_warnings_as_errors(execute_offline, monkeypatch):
     for name, value in DOCS_ENVIRONMENT.items():
         monkeypatch.setenv(name, value)
-    for notebook in NOTEBOOKS:
-        cache_execution(execute_offline(notebook).path, notebook)
+    for notebook, executed in zip(NOTEBOOKS, execute_offline.all(NOTEBOOKS), strict=True):
+        cache_execution(executed.path, notebook)
     seeded = time.time()
     out = ROOT / "docs" / "_build" / "html"
     run = subprocess.run(
