@@ -122,16 +122,23 @@ def integrate_fixed_steps(
     # (x - x') * average gradient, every input in one product.
     attributions = ((line.images - line.baselines) * totals).numpy()
     return [
-        build_result(
-            path,
-            attributions[row],
-            method=rule.name,
-            m_steps=rule.m_steps,
-            alphas=rule.alphas.copy(),
-            path_scores=path_scores[row * nodes : (row + 1) * nodes],
-        )
+        _rule_result(path, rule, attributions[row], path_scores[row * nodes : (row + 1) * nodes])
         for row, path in enumerate(paths)
     ]
+
+
+def _rule_result(
+    path: PathEnds, rule: IntegrationRule, attributions: np.ndarray, path_scores: np.ndarray
+) -> IntegratedGradientsResult:
+    """The result of one input by one fixed rule, from its attributions and ``F`` at its nodes."""
+    return build_result(
+        path,
+        attributions,
+        method=rule.name,
+        m_steps=rule.m_steps,
+        alphas=rule.alphas.copy(),
+        path_scores=path_scores,
+    )
 
 
 def distinct_nodes(rules: Sequence[IntegrationRule]) -> tuple[np.ndarray, np.ndarray]:
@@ -200,14 +207,7 @@ def integrate_rules_together(
             totals += integral_approximation(gradients, weights[:, first:stop]).numpy()
     attributions = path.attributions(totals).numpy()
     return [
-        build_result(
-            path,
-            attributions[row],
-            method=rule.name,
-            m_steps=rule.m_steps,
-            alphas=rule.alphas.copy(),
-            path_scores=scores[node_of[bounds[row] : bounds[row + 1]]],
-        )
+        _rule_result(path, rule, attributions[row], scores[node_of[bounds[row] : bounds[row + 1]]])
         for row, rule in enumerate(rules)
     ]
 
