@@ -31,7 +31,7 @@ import argparse
 import subprocess
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 import tensorflow as tf
@@ -234,11 +234,24 @@ def main() -> None:
     parser.add_argument(
         "--repeats", type=int, default=3, help="alternate fixed and auto N times (photos)"
     )
+    parser.add_argument(
+        "--copies",
+        type=int,
+        default=1,
+        help="each workload's inputs K times over: what grows with the inputs, what is per call",
+    )
     args = parser.parse_args()
     print("before:", subprocess.run(["uptime"], capture_output=True, text=True).stdout.strip())
     rows, auto = [], None
     for kind in args.kinds:
         work = WORKLOADS[kind]()
+        if args.copies > 1:
+            work = replace(
+                work,
+                name=f"{work.name}, {args.copies} copies",
+                inputs=np.concatenate([work.inputs] * args.copies),
+                targets=list(work.targets) * args.copies,
+            )
         rows.append(measure(work))
         if kind == "photos":
             auto = auto_against_fixed(work, args.repeats)
