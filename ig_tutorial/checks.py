@@ -209,19 +209,25 @@ def one_input(value: Any, name: str = "image") -> tf.Tensor:
     import tensorflow as tf
 
     tensor = tf.convert_to_tensor(value, tf.float32)
-    if tensor.shape.rank not in (1, 3):
-        raise ValueError(
-            f"{name} must be one image of shape (height, width, channels) or one feature vector "
-            f"of shape (n_features,); got shape {tuple(tensor.shape)}. Attribute a batch one "
-            "input at a time, and give a grayscale image its channel axis: image[..., None]."
-        )
+    _input_rank(tuple(tensor.shape), name)
     return _finite(tensor, name)
 
 
-def input_batch(values: Any, name: str = "images") -> tf.Tensor:
-    """Return several finite model inputs of one shape as one ``float32`` tensor ``(n, ...)``.
+def _input_rank(shape: tuple[int, ...], name: str) -> None:
+    """Refuse a shape that is neither one image (rank 3) nor one feature vector (rank 1)."""
+    if len(shape) not in (1, 3):
+        raise ValueError(
+            f"{name} must be one image of shape (height, width, channels) or one feature vector "
+            f"of shape (n_features,); got shape {shape}. Attribute a batch one "
+            "input at a time, and give a grayscale image its channel axis: image[..., None]."
+        )
 
-    Each input must be what :func:`one_input` accepts; the checks run once on the whole batch.
+
+def input_batch(values: Any, name: str = "images") -> np.ndarray:
+    """Return several finite model inputs of one shape as one ``float32`` array ``(n, ...)``.
+
+    Each input must be what :func:`one_input` accepts; the checks run once on the whole batch,
+    in numpy (an array ``(n, ...)`` is taken as it is, without a copy when it is ``float32``).
 
     Raises
     ------
@@ -229,20 +235,24 @@ def input_batch(values: Any, name: str = "images") -> tf.Tensor:
         If the inputs differ in shape, one is not an input :func:`one_input` accepts, or any
         holds NaN or infinite values.
     """
-    import numpy as np
-    import tensorflow as tf
-
-    arrays = [np.asarray(value, np.float32) for value in values]
-    for row, array in enumerate(arrays[1:], start=1):
-        if array.shape != arrays[0].shape:
-            raise ValueError(
-                f"{name}[{row}] has shape {array.shape} but {name}[0] has {arrays[0].shape}; "
-                f"inputs attributed together must share a shape (resize them, or pass a list: "
-                f"integrated_gradients_many then attributes inputs of different sizes one at a "
-                f"time)."
-            )
-    one_input(arrays[0], f"{name}[0]")
-    return _finite(tf.constant(np.stack(arrays)), name)
+    if hasattr(values, "shape") and len(values.shape) >= 2:
+        # Already one array (n, ...): its inputs share a shape.
+        batch = np.asarray(values, np.float32)
+    else:
+        arrays = [np.asarray(value, np.float32) for value in values]
+        for row, array in enumerate(arrays[1:], start=1):
+            if array.shape != arrays[0].shape:
+                raise ValueError(
+                    f"{name}[{row}] has shape {array.shape} but {name}[0] has "
+                    f"{arrays[0].shape}; inputs attributed together must share a shape (resize "
+                    f"them, or pass a list: integrated_gradients_many then attributes inputs of "
+                    f"different sizes one at a time)."
+                )
+        batch = np.stack(arrays)
+    _input_rank(batch.shape[1:], f"{name}[0]")
+    if not np.isfinite(batch).all():
+        raise ValueError(f"{name} contains NaN or infinite values; clean the input first.")
+    return batch
 
 
 def one_per_input(

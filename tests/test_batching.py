@@ -7,6 +7,7 @@ import tensorflow as tf
 from ig_tutorial import integrated_gradients
 from ig_tutorial.ig.batching import (
     CANDIDATE_BATCH_SIZES,
+    MAX_TIMED_CALLS,
     candidate_batch_sizes,
     choose_batch_size,
     measure_evaluations_per_second,
@@ -55,6 +56,17 @@ def test_chooses_the_peak_and_stops_after_it():
     # 32 is more than 5% slower than 16, so 64 and above are never tried.
     assert list(choice.evaluations_per_second) == [8, 16, 32]
     assert choice.evaluations_per_second[16] == pytest.approx(16 / 0.26)
+
+
+def test_small_inputs_are_timed_over_several_calls_and_photos_over_one():
+    model = ClockedModel()
+    choose_batch_size(model, SHAPE, candidates=(8, 16), timer=model.time)
+    # 48 values an input: 8 and 16 points are far below TIMED_VALUES, so 8 timed calls each,
+    # after one untimed call.
+    assert int(model.calls.numpy()) == 2 * (1 + MAX_TIMED_CALLS)
+    model = ClockedModel()
+    choose_batch_size(model, (224, 224, 3), candidates=(8,), timer=model.time)
+    assert int(model.calls.numpy()) == 1 + 1  # 8 photos already hold TIMED_VALUES values
 
 
 def test_prefers_the_smallest_batch_within_tolerance():

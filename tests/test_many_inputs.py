@@ -39,12 +39,13 @@ def assert_equal_to_one_at_a_time(model, inputs, targets, results, **options):
         assert result.score_at_input == pytest.approx(single.score_at_input, rel=1e-5, abs=1e-7)
 
 
+@pytest.mark.parametrize("batch_size", [10, 40])  # nodes in order; whole inputs a call
 @pytest.mark.parametrize("method", ["riemann_trapezoid", "riemann_left", "gausslegendre"])
-def test_rows_equal_one_input_at_a_time(rows, method):
+def test_rows_equal_one_input_at_a_time(rows, method, batch_size):
     model = RowModel()
     targets = [0, "top-1", 2] * 3 + [1, "top-1"]
     results = integrated_gradients_many(
-        model, rows, targets, m_steps=7, method=method, batch_size=10
+        model, rows, targets, m_steps=7, method=method, batch_size=batch_size
     )
     assert len(results) == len(rows)
     assert_equal_to_one_at_a_time(model, rows, targets, results, m_steps=7, method=method)
@@ -91,6 +92,61 @@ def test_each_call_packs_batch_size_points_of_several_inputs(rows):
     assert int(model.largest_call.numpy()) == batch_size
     assert int(model.calls.numpy()) == -(-points // batch_size) + -(-2 * len(rows) // batch_size)
     assert int(model.images_seen.numpy()) == points + 2 * len(rows)
+
+
+def test_small_inputs_go_whole_into_calls_of_at_most_batch_size_points(rows):
+    model = CallCounter(RowModel())
+    m_steps, batch_size = 7, 40  # 8 nodes: 5 rows whole a call
+    results = integrated_gradients_many(model, rows, 0, m_steps=m_steps, batch_size=batch_size)
+    # 11 rows: calls of 5, 5 and 1 rows (40, 40 and 8 points), plus one forward pass of the
+    # 22 ends; no call above batch_size points, so memory is bounded by it, not by n * m_steps.
+    assert int(model.largest_call.numpy()) == batch_size
+    assert int(model.calls.numpy()) == 3 + 1
+    assert int(model.images_seen.numpy()) == len(rows) * (m_steps + 1) + 2 * len(rows)
+    assert all(result.batch_size == batch_size for result in results)
+
+
+def test_the_batch_result_holds_every_input_as_arrays(rows):
+    import pickle
+
+    model = RowModel()
+    targets = [0, 1, 2] * 3 + [1, 0]
+    results = integrated_gradients_many(model, rows, targets, m_steps=7, batch_size=40)
+    assert results.attributions.shape == rows.shape
+    for row, result in enumerate(results):
+        np.testing.assert_array_equal(results.attributions[row], result.attributions)
+    assert results.targets.tolist() == targets
+    np.testing.assert_allclose(
+        results.relative_completeness_errors,
+        [result.relative_completeness_error for result in results],
+        rtol=1e-12,
+    )
+    np.testing.assert_allclose(
+        results.score_differences, [result.score_difference for result in results], rtol=1e-12
+    )
+    assert results.num_evaluations == 11 * 8
+    # It indexes like a list: negative indices, slices (a list), the same result each time.
+    assert results[-1] is results[10] and results[-1].target == 0
+    assert [result.target for result in results[2:5]] == [2, 0, 1]
+    with pytest.raises(IndexError, match="result 11 of 11"):
+        results[11]
+    assert "11 inputs" in repr(results)
+    copied = pickle.loads(pickle.dumps(results))
+    np.testing.assert_array_equal(copied.attributions, results.attributions)
+    assert [result.target for result in copied] == targets
+
+
+def test_the_batch_result_of_inputs_of_different_sizes_has_no_one_array(conv_net, rng):
+    images = [rng.uniform(size=(8, 8, 3)), rng.uniform(size=(6, 7, 3))]
+    results = integrated_gradients_many(conv_net, images, [0, 1], m_steps=4)
+    with pytest.raises(
+        ValueError, match=r"the inputs differ in shape \(\[\(6, 7, 3\), \(8, 8, 3\)"
+    ):
+        _ = results.attributions
+    np.testing.assert_allclose(
+        results.relative_completeness_errors,
+        [result.relative_completeness_error for result in results],
+    )
 
 
 def test_auto_refines_each_input_to_its_own_tolerance(rows):

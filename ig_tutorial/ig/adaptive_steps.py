@@ -63,7 +63,7 @@ from __future__ import annotations
 import bisect
 import heapq
 import warnings
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Protocol
 
@@ -73,7 +73,7 @@ import tensorflow as tf
 from ig_tutorial.checks import positive_integer, positive_number
 from ig_tutorial.ig.gradients import gradients_in_batches
 from ig_tutorial.ig.integration_rules import canonical_rule_name, trapezoid_weights
-from ig_tutorial.ig.path_integral import PathEnds, build_result
+from ig_tutorial.ig.path_integral import PathBatch, build_result
 from ig_tutorial.ig.paths import StraightLines
 from ig_tutorial.ig.results import (
     ConvergenceStep,
@@ -623,7 +623,7 @@ def refine_locally(
 
 
 def integrate_adaptively(
-    paths: Sequence[PathEnds], tolerance: float, max_steps: int, *, progress: bool = False
+    paths: PathBatch, tolerance: float, max_steps: int, *, progress: bool = False
 ) -> list[IntegratedGradientsResult]:
     """Integrated Gradients of each input by the locally refined trapezoid rule (module doc).
 
@@ -632,8 +632,8 @@ def integrate_adaptively(
 
     Parameters
     ----------
-    paths : sequence of PathEnds
-        The prepared ends, one per input (see :func:`ig_tutorial.ig.path_integral.prepare_paths`).
+    paths : PathBatch
+        The prepared ends (see :func:`ig_tutorial.ig.path_integral.prepare_paths`).
     tolerance : float
         Bound on each input's relative completeness error and estimated relative L2 error.
     max_steps : int
@@ -653,11 +653,8 @@ def integrate_adaptively(
         When ``max_steps`` is reached before ``tolerance`` is met; the message gives the errors
         (of the input, or which inputs).
     """
-    first = paths[0]
-    baselines = tf.stack([path.baseline for path in paths])
-    images = tf.stack([path.image for path in paths])
-    targets = np.asarray([path.target for path in paths])
-    with batches_bar(None, first.batch_size, desc="IG batches", progress=progress) as bar:
+    baselines, images, targets = paths.baselines, paths.images, paths.targets
+    with batches_bar(None, paths.batch_size, desc="IG batches", progress=progress) as bar:
 
         def evaluate_many(
             requests: list[tuple[int, np.ndarray]],
@@ -666,7 +663,7 @@ def integrate_adaptively(
             alphas = np.concatenate([alphas for _, alphas in requests])
             line = StraightLines(baselines, images, rows, alphas)
             batches = gradients_in_batches(
-                first.model, line, targets[rows], first.output, first.batch_size, bar=bar
+                paths.model, line, targets[rows], paths.output, paths.batch_size, bar=bar
             )
             # np.asarray shares the tensors' memory (`.numpy()` would copy every gradient).
             gradients, scores = zip(
@@ -683,9 +680,9 @@ def integrate_adaptively(
 
         states = refine_many(
             evaluate_many,
-            [(path.image - path.baseline).numpy() for path in paths],
-            [path.score_difference for path in paths],
-            batch_size=midpoints_per_round(first.batch_size),
+            list(images - baselines),
+            list(paths.scores_at_input - paths.scores_at_baseline),
+            batch_size=midpoints_per_round(paths.batch_size),
             tolerance=tolerance,
             max_steps=max_steps,
         )

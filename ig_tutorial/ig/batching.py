@@ -69,6 +69,15 @@ def candidate_batch_sizes(image_shape: Sequence[int]) -> tuple[int, ...]:
 #: A batch size counts as fast as the best when its rate is within this fraction of it.
 THROUGHPUT_TOLERANCE = 0.05
 
+#: The input values (points x values an input) that :func:`choose_batch_size` times for each
+#: candidate, in at most :data:`MAX_TIMED_CALLS` calls: a call of a few table rows or digits
+#: lasts about a millisecond, too short to be timed once (one scheduler tick would decide),
+#: while one call of photos lasts long enough.
+TIMED_VALUES = 2**20
+
+#: The most timed calls per candidate batch size.
+MAX_TIMED_CALLS = 8
+
 
 @dataclass(frozen=True)
 class BatchSizeChoice:
@@ -155,7 +164,9 @@ def choose_batch_size(
 
     The candidates are tried in increasing order; the search stops at the first one whose rate
     is more than ``tolerance`` below the best so far (past the peak, larger batches only cost
-    memory). On the benchmark's 2-core CPU this tries 8 and 16 and costs about 3 s, once.
+    memory). Each is timed over calls that hold at least :data:`TIMED_VALUES` input values in
+    all (at most :data:`MAX_TIMED_CALLS` calls; one for photos). On the benchmark's 2-core CPU
+    this tries 8 and 16 for a photo and costs about 3 s, once.
 
     Parameters
     ----------
@@ -209,8 +220,14 @@ def choose_batch_size(
     start = time.perf_counter()
     rates: dict[int, float] = {}
     for size in candidates:
+        calls = TIMED_VALUES // (int(size) * int(np.prod(image_shape)))
         rates[size] = measure_evaluations_per_second(
-            model, image_shape, int(size), output=output, timer=timer
+            model,
+            image_shape,
+            int(size),
+            output=output,
+            calls=min(MAX_TIMED_CALLS, max(1, calls)),
+            timer=timer,
         )
         if rates[size] < (1.0 - tolerance) * max(rates.values()):
             break

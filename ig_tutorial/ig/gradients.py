@@ -15,6 +15,10 @@ measurement) goes through it, so a new model type or a new device policy is one 
   the blur path's array) ``batch_size`` points per model call and yields each batch's gradients
   and scores. The caller reduces them at once (a weighted sum for a fixed rule, kept per node
   for ``m_steps="auto"``), so memory is bounded by one batch, not by the number of steps.
+- :func:`line_sums_in_batches` walks a fixed rule over many small inputs' straight lines,
+  whole inputs a call: each call interpolates its points, differentiates and sums each input's
+  weighted gradients in one compiled graph (:func:`compiled_line_sums`), so nothing per input
+  or per point leaves TensorFlow.
 - :func:`gradients_and_scores` is one such call on a batch of inputs.
 - :func:`model_logits` is a forward pass only (the target's ``"top-1"``, the path's ends), and
   :func:`logits_in_batches` walks a sequence of inputs with it, ``batch_size`` a call (the
@@ -163,6 +167,9 @@ _COMPILED: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
 
 #: ``(inputs, targets) -> (gradients, scores)``, one model call; one target per input.
 CompiledGradients = Callable[[tf.Tensor, tf.Tensor], tuple[tf.Tensor, tf.Tensor]]
+
+#: ``(baselines, images, alphas, weights, targets) -> (sums, scores)``, one model call.
+CompiledLineSums = Callable[..., tuple[tf.Tensor, tf.Tensor]]
 
 
 def target_scores_of(logits: tf.Tensor, targets: tf.Tensor | np.ndarray, output: str) -> tf.Tensor:
@@ -348,6 +355,120 @@ def gradients_in_batches(
         gradients, scores = compiled(batch, tf.constant(targets[first : first + len(batch)]))
         bar.update(1)
         yield first, gradients, scores
+
+
+def compiled_line_sums(model: Model, output: str, rank: int) -> CompiledLineSums:
+    """The compiled weighted gradient sums along whole straight lines: built once, then cached.
+
+    One call takes several inputs whole, with every node of a fixed rule: it interpolates the
+    points, differentiates the target score at each and sums each input's weighted gradients,
+    all in one graph. The points and the gradients never leave TensorFlow, and the sums are one
+    broadcast product and one reduction over the nodes, whatever the number of inputs.
+
+    Parameters
+    ----------
+    model, output, rank
+        As for :func:`compiled_gradients`.
+
+    Returns
+    -------
+    callable
+        ``(baselines, images, alphas, weights, targets) -> (sums, scores)`` for ``k`` inputs
+        and ``m`` nodes: ``baselines`` and ``images`` ``(k, ...)``, ``alphas`` and ``weights``
+        ``(m,)``, ``targets`` ``(k,)``; ``sums[r]`` is the sum over the nodes of
+        ``weights[j] * dF/dx`` at ``baselines[r] + alphas[j] * (images[r] - baselines[r])``
+        (shape ``(k, ...)``) and ``scores[r, j]`` is ``F`` there (shape ``(k, m)``).
+    """
+    per_model = _COMPILED.setdefault(model, {})
+    key = ("line sums", output, rank)
+    if key not in per_model:
+        model_ref = weakref.ref(model)
+        ends = tf.TensorSpec([None] * (rank + 1), tf.float32)
+        per_node = tf.TensorSpec([None], tf.float32)
+
+        @tf.function(
+            input_signature=[ends, ends, per_node, per_node, tf.TensorSpec([None], tf.int32)],
+            reduce_retracing=True,
+        )
+        def sums_of_batch(baselines, images, alphas, weights, targets):
+            nodes = tf.shape(alphas)[0]
+            along = tf.reshape(alphas, [1, -1] + [1] * rank)
+            # (k, m, ...): the m points of each input's line, then one batch of k * m points.
+            points = baselines[:, tf.newaxis] + along * (images - baselines)[:, tf.newaxis]
+            points = tf.reshape(points, tf.concat([[-1], tf.shape(baselines)[1:]], axis=0))
+            with tf.GradientTape() as tape:
+                tape.watch(points)
+                scores = target_scores_of(model_ref()(points), tf.repeat(targets, nodes), output)
+            gradients = tape.gradient(scores, points)
+            per_input = tf.concat([[-1, nodes], tf.shape(baselines)[1:]], axis=0)
+            weighted = tf.reshape(gradients, per_input) * tf.reshape(weights, [1, -1] + [1] * rank)
+            return tf.reduce_sum(weighted, axis=1), tf.reshape(scores, [-1, nodes])
+
+        per_model[key] = sums_of_batch
+    return per_model[key]
+
+
+def line_sums_in_batches(
+    model: Model,
+    baselines: np.ndarray,
+    images: np.ndarray,
+    alphas: np.ndarray,
+    weights: np.ndarray,
+    targets: np.ndarray,
+    output: str,
+    inputs_per_call: int,
+    *,
+    bar: std.tqdm | None = None,
+) -> Iterator[tuple[int, tf.Tensor, tf.Tensor]]:
+    """A fixed rule's weighted gradient sums for many inputs, whole inputs a model call.
+
+    What a fixed rule needs for many small inputs (:func:`compiled_line_sums`): the gradients
+    are summed per input inside the call, instead of coming back point by point as from
+    :func:`gradients_in_batches`.
+
+    Parameters
+    ----------
+    model : callable
+        Inputs -> logits.
+    baselines, images : numpy.ndarray
+        The lines' ends, shape ``(n, ...)``.
+    alphas, weights : numpy.ndarray
+        The rule's nodes and weights, shape ``(m,)``.
+    targets : numpy.ndarray
+        Shape ``(n,)``: each input's class index.
+    output : {"probability", "logit"}
+        The differentiated score.
+    inputs_per_call : int
+        Inputs per model call: ``inputs_per_call * m`` points.
+    bar : tqdm, optional
+        Advanced once per model call.
+
+    Yields
+    ------
+    first : int
+        The call's first input.
+    sums : tf.Tensor
+        The weighted gradient sums of inputs ``first, first + 1, ...``, shape ``(k, ...)``.
+    scores : tf.Tensor
+        ``F`` at each of their nodes, shape ``(k, m)``.
+    """
+    if bar is None:
+        bar = progress_bar(disable=True)
+    compiled = compiled_line_sums(model, output, np.ndim(images) - 1)
+    alphas = tf.constant(np.asarray(alphas, np.float32))
+    weights = tf.constant(np.asarray(weights, np.float32))
+    targets = np.asarray(targets, np.int32)
+    for first in range(0, len(images), inputs_per_call):
+        stop = first + inputs_per_call
+        sums, scores = compiled(
+            tf.constant(baselines[first:stop], tf.float32),
+            tf.constant(images[first:stop], tf.float32),
+            alphas,
+            weights,
+            tf.constant(targets[first:stop]),
+        )
+        bar.update(1)
+        yield first, sums, scores
 
 
 def split_at_layer(model: Model, layer: str, inputs: tf.Tensor) -> tuple[tf.Tensor, Model]:

@@ -31,12 +31,22 @@ from ig_tutorial.ig.adaptive_steps import (
     check_adaptive_settings,
     integrate_adaptively,
 )
-from ig_tutorial.ig.gradients import DEFAULT_OUTPUT, Model, gradients_in_batches
+from ig_tutorial.ig.gradients import (
+    DEFAULT_OUTPUT,
+    Model,
+    gradients_in_batches,
+    line_sums_in_batches,
+)
 from ig_tutorial.ig.integration_rules import DEFAULT_METHOD, IntegrationRule, integration_rule
-from ig_tutorial.ig.path_integral import PathEnds, build_result, prepare_path, prepare_paths
+from ig_tutorial.ig.path_integral import PathBatch, PathEnds, build_result, prepare_paths
 from ig_tutorial.ig.paths import StraightLines
-from ig_tutorial.ig.results import IntegratedGradientsResult
+from ig_tutorial.ig.results import IntegratedGradientsResult, IntegratedGradientsResults
 from ig_tutorial.progress import batches_bar, progress_bar
+
+#: The fewest inputs a call must hold whole for :func:`integrate_fixed_steps` to fill its calls
+#: with whole inputs (so that less than a fifth of each call's ``batch_size`` points is left
+#: empty); fewer, and the nodes are walked in order, ``batch_size`` points every call.
+WHOLE_INPUTS_PER_CALL = 4
 
 #: How a single target is called in the messages of the many-input calls.
 TARGET_HINT = "target (e.g. 'top-1')"
@@ -66,20 +76,26 @@ def integral_approximation(gradients: tf.Tensor, weights: tf.Tensor) -> tf.Tenso
 
 
 def integrate_fixed_steps(
-    paths: Sequence[PathEnds], rule: IntegrationRule, *, progress: bool = False
-) -> list[IntegratedGradientsResult]:
+    paths: PathBatch, rule: IntegrationRule, *, progress: bool = False
+) -> IntegratedGradientsResults:
     """Integrated Gradients by one quadrature rule: every node, in batches, as a running sum.
 
-    The nodes of all the inputs are walked in order, ``batch_size`` points a model call (one
-    call may end one input's nodes and start the next one's), and each batch's gradients are
-    weighed and added to their input's sum at once, so memory holds one batch of gradients
-    however many nodes and inputs there are.
+    Memory holds one batch of ``batch_size`` points and their gradients, and one running sum
+    per input, however many nodes and inputs there are. Two ways to fill the calls:
+
+    * **small inputs** (a table row, a digit: a call holds at least
+      :data:`WHOLE_INPUTS_PER_CALL` inputs' nodes): ``batch_size // nodes`` inputs whole a
+      call, their points made, differentiated and summed per input inside one compiled call
+      (:func:`ig_tutorial.ig.gradients.line_sums_in_batches`), so the inputs stay one array
+      from the checks to the sums and nothing is done per input in Python;
+    * **otherwise** (one input, a photo): every input's nodes in order, ``batch_size`` points a
+      call (one call may end one input's nodes and start the next one's), each call's
+      gradients weighed and added to their input's sum at once.
 
     Parameters
     ----------
-    paths : sequence of PathEnds
-        The prepared ends, one per input (see :func:`ig_tutorial.ig.path_integral.prepare_paths`),
-        sharing the model, score and batch size.
+    paths : PathBatch
+        The prepared ends (see :func:`ig_tutorial.ig.path_integral.prepare_paths`).
     rule : IntegrationRule
         The nodes and weights.
     progress : bool, default False
@@ -87,25 +103,60 @@ def integrate_fixed_steps(
 
     Returns
     -------
-    list of IntegratedGradientsResult
-        One per input.
+    IntegratedGradientsResults
+        One per input, each made when first indexed.
     """
-    first_path = paths[0]
+    count, nodes = len(paths), rule.num_evaluations
+    totals = np.zeros(paths.images.shape, np.float32)
+    path_scores = np.empty((count, nodes), np.float32)
+    inputs_per_call = paths.batch_size // nodes
+    if count > 1 and inputs_per_call >= WHOLE_INPUTS_PER_CALL:  # whole inputs, summed there
+        with batches_bar(count, inputs_per_call, desc="IG batches", progress=progress) as bar:
+            for first, sums, scores in line_sums_in_batches(
+                paths.model,
+                paths.baselines,
+                paths.images,
+                rule.alphas,
+                rule.weights,
+                paths.targets,
+                paths.output,
+                inputs_per_call,
+                bar=bar,
+            ):
+                totals[first : first + len(sums)] = sums.numpy()
+                path_scores[first : first + len(sums)] = scores.numpy()
+    else:  # one input, or inputs of more points than a call holds: the nodes in order
+        _sum_nodes_in_order(paths, rule, totals, path_scores.reshape(-1), progress)
+    attributions = (paths.images - paths.baselines) * totals
+    return IntegratedGradientsResults(
+        count,
+        lambda row: _rule_result(paths[row], rule, attributions[row], path_scores[row]),
+        attributions=attributions,
+        targets=paths.targets,
+        scores_at_input=paths.scores_at_input,
+        scores_at_baseline=paths.scores_at_baseline,
+    )
+
+
+def _sum_nodes_in_order(
+    paths: PathBatch,
+    rule: IntegrationRule,
+    totals: np.ndarray,
+    path_scores: np.ndarray,
+    progress: bool,
+) -> None:
+    """Walk every input's nodes in order, ``batch_size`` a call, into ``totals`` and the scores.
+
+    One call may end one input's nodes and start the next one's; a call of one input's nodes
+    is summed as the tutorial sums them (:func:`integral_approximation`).
+    """
     nodes = rule.num_evaluations
     rows = np.repeat(np.arange(len(paths)), nodes)
-    line = StraightLines(
-        tf.stack([path.baseline for path in paths]),
-        tf.stack([path.image for path in paths]),
-        rows,
-        np.tile(rule.alphas, len(paths)),
-    )
-    targets = np.asarray([path.target for path in paths])[rows]
+    line = StraightLines(paths.baselines, paths.images, rows, np.tile(rule.alphas, len(paths)))
     point_weights = np.tile(rule.weights, len(paths)).astype(np.float32)
-    totals = np.zeros((len(paths), *first_path.image.shape), np.float32)
-    path_scores = np.empty(rows.size, np.float32)
-    with batches_bar(rows.size, first_path.batch_size, desc="IG batches", progress=progress) as bar:
+    with batches_bar(rows.size, paths.batch_size, desc="IG batches", progress=progress) as bar:
         for first, gradients, scores in gradients_in_batches(
-            first_path.model, line, targets, first_path.output, first_path.batch_size, bar=bar
+            paths.model, line, paths.targets[rows], paths.output, paths.batch_size, bar=bar
         ):
             stop = first + len(scores)
             path_scores[first:stop] = scores.numpy()
@@ -113,18 +164,12 @@ def integrate_fixed_steps(
             if lowest == highest:  # one input's nodes (always so for a single input)
                 total = integral_approximation(gradients, point_weights[first:stop])
                 totals[lowest] += total.numpy()
-            else:  # the batch ends one input's nodes and starts the next ones'
-                weights = tf.reshape(
-                    point_weights[first:stop], [-1] + [1] * (gradients.shape.rank - 1)
+            else:  # the call ends one input's nodes and starts the next ones'
+                weighted = np.asarray(gradients) * point_weights[first:stop].reshape(
+                    (-1,) + (1,) * (gradients.shape.rank - 1)
                 )
-                per_input = tf.math.segment_sum(gradients * weights, rows[first:stop] - lowest)
-                totals[lowest : highest + 1] += per_input.numpy()
-    # (x - x') * average gradient, every input in one product.
-    attributions = ((line.images - line.baselines) * totals).numpy()
-    return [
-        _rule_result(path, rule, attributions[row], path_scores[row * nodes : (row + 1) * nodes])
-        for row, path in enumerate(paths)
-    ]
+                starts = np.flatnonzero(np.diff(rows[first:stop], prepend=-1))
+                totals[lowest : highest + 1] += np.add.reduceat(weighted, starts, axis=0)
 
 
 def _rule_result(
@@ -335,12 +380,12 @@ def integrated_gradients(
     (True, True)
     """
     rule = fixed_rule_or_auto(m_steps, method, tolerance, max_steps)
-    path = prepare_path(
-        model, image, target, baseline=baseline, output=output, batch_size=batch_size
+    paths = prepare_paths(
+        model, [image], [target], baselines=[baseline], output=output, batch_size=batch_size
     )
     if rule is None:
-        return integrate_adaptively([path], tolerance, max_steps, progress=progress)[0]
-    return integrate_fixed_steps([path], rule, progress=progress)[0]
+        return integrate_adaptively(paths, tolerance, max_steps, progress=progress)[0]
+    return integrate_fixed_steps(paths, rule, progress=progress)[0]
 
 
 def fixed_rule_or_auto(
@@ -373,7 +418,7 @@ def integrated_gradients_many(
     progress: bool = False,
     tolerance: float = DEFAULT_TOLERANCE,
     max_steps: int = DEFAULT_MAX_STEPS,
-) -> list[IntegratedGradientsResult]:
+) -> IntegratedGradientsResults:
     """Integrated Gradients of several inputs in one call, one result per input.
 
     Taught in ``notebooks/09_toolkit.py`` and ``notebooks/10_your_own_model.py``. Inputs of one
@@ -409,8 +454,11 @@ def integrated_gradients_many(
 
     Returns
     -------
-    list of IntegratedGradientsResult
-        In the order of ``images``.
+    IntegratedGradientsResults
+        In the order of ``images``: indexes like a list of
+        :class:`~ig_tutorial.ig.results.IntegratedGradientsResult`, and holds every input's
+        attributions, targets, scores and completeness errors as arrays
+        (``results.attributions`` is ``(n, ...)``).
 
     Raises
     ------
@@ -440,17 +488,18 @@ def integrated_gradients_many(
     >>> results = integrated_gradients_many(model, photos, ["espresso", "Egyptian cat"])
     >>> rows = integrated_gradients_many(table_model, x_test, "top-1", batch_size="auto")
     """
-    images = list(images)
+    if not isinstance(images, (np.ndarray, tf.Tensor)) or len(images.shape) < 2:
+        images = list(images)  # an array (n, ...) stays one array: its rows share a shape
     targets = one_per_input(
         targets, len(images), "targets", single=(str, int, np.integer), hint=TARGET_HINT
     )
     baselines = _baselines_per_input(baseline, images)
     options = dict(m_steps=m_steps, method=method, output=output)
     options.update(tolerance=tolerance, max_steps=max_steps)
-    if not images:
-        return []
-    if len({tuple(np.shape(image)) for image in images}) > 1:
-        return [
+    if len(images) == 0:
+        return IntegratedGradientsResults.from_results([])
+    if isinstance(images, list) and len({tuple(np.shape(image)) for image in images}) > 1:
+        return IntegratedGradientsResults.from_results(
             integrated_gradients(
                 model, image, target, baseline=each, batch_size=batch_size, **options
             )
@@ -461,22 +510,24 @@ def integrated_gradients_many(
                 disable=not progress,
                 leave=False,
             )
-        ]
+        )
     rule = fixed_rule_or_auto(m_steps, method, tolerance, max_steps)
     paths = prepare_paths(
         model, images, targets, baselines=baselines, output=output, batch_size=batch_size
     )
     if rule is None:
-        return integrate_adaptively(paths, tolerance, max_steps, progress=progress)
+        return IntegratedGradientsResults.from_results(
+            integrate_adaptively(paths, tolerance, max_steps, progress=progress)
+        )
     return integrate_fixed_steps(paths, rule, progress=progress)
 
 
-def _baselines_per_input(baseline, images: list) -> list:
+def _baselines_per_input(baseline, images) -> list:
     """One baseline per input: ``None`` (black), one for all, or one per input."""
     if baseline is None:
         return [None] * len(images)
     if not isinstance(baseline, (list, tuple)):
         baseline = tf.convert_to_tensor(baseline, tf.float32)
-        if images and baseline.shape.rank != len(np.shape(images[0])) + 1:
+        if len(images) and baseline.shape.rank != len(np.shape(images[0])) + 1:
             return [baseline] * len(images)
     return one_per_input(baseline, len(images), "baselines", single=(), hint="baseline")

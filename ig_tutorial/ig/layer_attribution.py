@@ -208,7 +208,7 @@ def layer_integrated_gradients_many(
     targets = one_per_input(
         targets, count, "targets", single=(str, int, np.integer), hint=TARGET_HINT, inputs="inputs"
     )
-    targets = resolve_targets(model, list(inputs), targets, ENCODER_BATCH)
+    targets = resolve_targets(model, inputs, targets, ENCODER_BATCH)
     both = np.concatenate([baseline, inputs])
     pieces = [
         split_at_layer(model, layer, both[first : first + ENCODER_BATCH])

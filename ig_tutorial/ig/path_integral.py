@@ -21,6 +21,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from functools import cached_property
 
 import numpy as np
 import tensorflow as tf
@@ -33,34 +34,112 @@ from ig_tutorial.ig.results import ConvergenceStep, IntegratedGradientsResult, L
 from ig_tutorial.ig.targets import resolve_targets
 
 
-@dataclass(frozen=True)
-class PathEnds:
-    """The ends of one attribution's path, checked, for one model, class, score and batch size.
+@dataclass(frozen=True, eq=False)
+class PathBatch(Sequence["PathEnds"]):
+    """The checked ends of several attributions' paths, as batches: one model, score, batch size.
+
+    What :func:`prepare_paths` returns. The fixed rules and the refinement read the batches as
+    they are (the ends of every input in one tensor, the targets and scores in arrays); indexing
+    gives one input's :class:`PathEnds`, as a view.
 
     Attributes
     ----------
     model : callable
         Inputs -> logits.
-    baseline, image : tf.Tensor
-        Where the path starts (``x'``) and the input it ends at (``x``), same shape.
-    target : int
-        The attributed class index, checked against the model's number of classes.
+    baselines, images : numpy.ndarray
+        Where each path starts (``x'``) and the input it ends at (``x``), ``float32``, shape
+        ``(n, ...)``.
+    targets : numpy.ndarray
+        Shape ``(n,)``: each attributed class index, checked against the model's classes.
     output : str
         ``"probability"`` or ``"logit"``.
     batch_size : int
         Gradient evaluations per model call.
+    scores_at_baseline, scores_at_input : numpy.ndarray
+        Shape ``(n,)``: ``F(x')`` and ``F(x)`` of each input.
+    """
+
+    model: Model
+    baselines: np.ndarray
+    images: np.ndarray
+    targets: np.ndarray
+    output: str
+    batch_size: int
+    scores_at_baseline: np.ndarray
+    scores_at_input: np.ndarray
+
+    def __len__(self) -> int:
+        return len(self.targets)
+
+    def __getitem__(self, row: int) -> PathEnds:
+        if not -len(self) <= row < len(self):
+            raise IndexError(f"path {row} of {len(self)}")
+        return PathEnds(self, row % len(self))
+
+
+@dataclass(frozen=True, eq=False)
+class PathEnds:
+    """The ends of one attribution's path, checked: input ``row`` of a :class:`PathBatch`.
+
+    Attributes
+    ----------
+    batch : PathBatch
+        The batch it belongs to (of one input, for a single attribution).
+    row : int
+        Its index there.
+    model, output, batch_size
+        Those of the batch: the model, ``"probability"`` or ``"logit"``, and gradient
+        evaluations per model call.
+    baseline, image : tf.Tensor
+        Where the path starts (``x'``) and the input it ends at (``x``), same shape.
+    target : int
+        The attributed class index, checked against the model's number of classes.
     score_at_baseline, score_at_input : float
         ``F(x')`` and ``F(x)``.
     """
 
-    model: Model
-    baseline: tf.Tensor
-    image: tf.Tensor
-    target: int
-    output: str
-    batch_size: int
-    score_at_baseline: float
-    score_at_input: float
+    batch: PathBatch
+    row: int
+
+    @property
+    def model(self) -> Model:
+        """The model, inputs -> logits."""
+        return self.batch.model
+
+    @property
+    def output(self) -> str:
+        """``"probability"`` or ``"logit"``."""
+        return self.batch.output
+
+    @property
+    def batch_size(self) -> int:
+        """Gradient evaluations per model call."""
+        return self.batch.batch_size
+
+    @cached_property
+    def baseline(self) -> tf.Tensor:
+        """``x'``: where the path starts (made once)."""
+        return tf.constant(self.batch.baselines[self.row])
+
+    @cached_property
+    def image(self) -> tf.Tensor:
+        """``x``: the input the path ends at (made once)."""
+        return tf.constant(self.batch.images[self.row])
+
+    @property
+    def target(self) -> int:
+        """The attributed class index."""
+        return int(self.batch.targets[self.row])
+
+    @property
+    def score_at_baseline(self) -> float:
+        """``F(x')``."""
+        return float(self.batch.scores_at_baseline[self.row])
+
+    @property
+    def score_at_input(self) -> float:
+        """``F(x)``."""
+        return float(self.batch.scores_at_input[self.row])
 
     @property
     def score_difference(self) -> float:
@@ -102,21 +181,20 @@ def prepare_path(
     ValueError
         As :func:`ig_tutorial.integrated_gradients`.
     """
-    (path,) = prepare_paths(
+    return prepare_paths(
         model, [image], [target], baselines=[baseline], output=output, batch_size=batch_size
-    )
-    return path
+    )[0]
 
 
 def prepare_paths(
     model: Model,
-    images: Sequence[tf.Tensor | np.ndarray],
+    images: Sequence[tf.Tensor | np.ndarray] | np.ndarray | tf.Tensor,
     targets: Sequence[int | str],
     *,
     baselines: Sequence[tf.Tensor | np.ndarray | None],
     output: str,
     batch_size: int | str | None,
-) -> list[PathEnds]:
+) -> PathBatch:
     """:func:`prepare_path` for several inputs of one shape, with batched forward passes.
 
     The ``"top-1"`` targets are resolved in one pass over their inputs, and ``F`` at both ends
@@ -126,14 +204,16 @@ def prepare_paths(
     ----------
     model, output, batch_size
         As for :func:`ig_tutorial.integrated_gradients`.
-    images, targets, baselines : sequences of equal length
-        Per input: the input, its target (class index, label or ``"top-1"``) and its baseline
-        (``None`` for black).
+    images : sequence of inputs, or an array ``(n, ...)``
+        The inputs.
+    targets, baselines : sequences, one item per input
+        Each input's target (class index, label or ``"top-1"``) and baseline (``None`` for
+        black).
 
     Returns
     -------
-    list of PathEnds
-        One per input, in order.
+    PathBatch
+        The inputs in order; ``batch[row]`` is one input's :class:`PathEnds`.
 
     Raises
     ------
@@ -142,61 +222,55 @@ def prepare_paths(
         inputs differ in shape.
     """
     one_of(output, TARGET_OUTPUTS, "output")
-    images, baselines = _checked_ends(images, baselines)
-    batch_size = resolve_batch_size(model, batch_size, tuple(images[0].shape), output)
-    targets = resolve_targets(model, images, targets, batch_size)
-    # F at both ends, batch_size inputs a forward pass: it also tells the number of classes.
-    ends = tf.stack([end for pair in zip(baselines, images, strict=True) for end in pair])
+    baselines, images = _checked_ends(images, baselines)
+    batch_size = resolve_batch_size(model, batch_size, tuple(images.shape[1:]), output)
+    targets = np.asarray(resolve_targets(model, images, targets, batch_size), np.int64)
+    # F at both ends (baseline, input, baseline, ...), batch_size inputs a forward pass: it
+    # also tells the number of classes.
+    ends = np.stack([baselines, images], axis=1).reshape(-1, *images.shape[1:])
+    per_call = max(batch_size, 2)
     logits = tf.concat(
         [
-            model_logits(model, ends[first : first + max(batch_size, 2)])
-            for first in range(0, len(ends), max(batch_size, 2))
+            model_logits(model, ends[first : first + per_call])
+            for first in range(0, len(ends), per_call)
         ],
         axis=0,
     )
-    for target in targets:
+    for target in dict.fromkeys(targets.tolist()):  # the first one at fault, in input order
         class_index(target, int(logits.shape[-1]))
-    scores = target_scores_of(logits, np.repeat(targets, 2), output).numpy().tolist()
-    return [
-        PathEnds(
-            model,
-            baseline,
-            image,
-            target,
-            output,
-            batch_size,
-            float(scores[2 * row]),
-            float(scores[2 * row + 1]),
-        )
-        for row, (baseline, image, target) in enumerate(
-            zip(baselines, images, targets, strict=True)
-        )
-    ]
+    scores = target_scores_of(logits, np.repeat(targets, 2), output).numpy().astype(np.float64)
+    return PathBatch(
+        model, baselines, images, targets, output, batch_size, scores[0::2], scores[1::2]
+    )
 
 
 def _checked_ends(
-    images: Sequence[tf.Tensor | np.ndarray], baselines: Sequence[tf.Tensor | np.ndarray | None]
-) -> tuple[list[tf.Tensor], list[tf.Tensor]]:
-    """Each input and its baseline, checked: one by one for one input, as a batch for more."""
+    images: Sequence[tf.Tensor | np.ndarray] | np.ndarray | tf.Tensor,
+    baselines: Sequence[tf.Tensor | np.ndarray | None],
+) -> tuple[np.ndarray, np.ndarray]:
+    """The baselines and the inputs, checked, as two ``float32`` arrays ``(n, ...)``.
+
+    One input is checked as :func:`ig_tutorial.integrated_gradients` checks it; more inputs
+    are checked as one batch, in numpy.
+    """
     if len(images) == 1:
         (image,), (baseline,) = images, baselines
         image = one_input(image, "image")
         baseline = tf.zeros_like(image) if baseline is None else one_input(baseline, "baseline")
         same_shape(baseline, image)
-        return [image], [baseline]
+        return baseline.numpy()[np.newaxis], image.numpy()[np.newaxis]
     batch = input_batch(images)
     if all(baseline is None for baseline in baselines):
-        baseline_batch = tf.zeros_like(batch)
-    elif all(baseline is baselines[0] for baseline in baselines):
-        shared = one_input(baselines[0], "baseline")
+        return np.zeros_like(batch), batch
+    if all(baseline is baselines[0] for baseline in baselines):
+        shared = one_input(baselines[0], "baseline").numpy()
         same_shape(shared, batch[0])
-        baseline_batch = tf.broadcast_to(shared, batch.shape)
-    else:
-        baseline_batch = input_batch(
-            [tf.zeros_like(batch[0]) if b is None else b for b in baselines], "baselines"
-        )
-        same_shape(baseline_batch[0], batch[0])
-    return tf.unstack(batch), tf.unstack(baseline_batch)
+        return np.broadcast_to(shared, batch.shape), batch
+    baseline_batch = input_batch(
+        [np.zeros_like(batch[0]) if b is None else b for b in baselines], "baselines"
+    )
+    same_shape(baseline_batch[0], batch[0])
+    return baseline_batch, batch
 
 
 def build_result(

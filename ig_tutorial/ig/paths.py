@@ -61,16 +61,18 @@ class StraightLines:
 
     Attributes
     ----------
-    baselines, images : tf.Tensor
-        The lines' ends ``x'`` (alpha 0) and ``x`` (alpha 1), shape ``(n, ...)``.
+    baselines, images : tf.Tensor or numpy.ndarray
+        The lines' ends ``x'`` (alpha 0) and ``x`` (alpha 1), shape ``(n, ...)``; given as
+        arrays, the points of several inputs are interpolated by numpy, with the same float32
+        arithmetic and no eager TensorFlow op per batch.
     rows : numpy.ndarray
         Shape ``(p,)``: the input each point belongs to.
     alphas : numpy.ndarray
         Shape ``(p,)``: where on its line each point lies.
     """
 
-    baselines: tf.Tensor
-    images: tf.Tensor
+    baselines: tf.Tensor | np.ndarray
+    images: tf.Tensor | np.ndarray
     rows: np.ndarray
     alphas: np.ndarray
 
@@ -83,6 +85,12 @@ class StraightLines:
             # All of one input (always so for one input): the plain interpolation.
             row = int(rows[0])
             return interpolate_images(self.baselines[row], self.images[row], self.alphas[batch])
+        if isinstance(self.baselines, np.ndarray):  # arrays: no eager op per batch
+            baselines, images = self.baselines[rows], self.images[rows]
+            alphas = self.alphas[batch].astype(np.float32)
+            return baselines + alphas.reshape((-1,) + (1,) * (baselines.ndim - 1)) * (
+                images - baselines
+            )
         baselines = tf.gather(self.baselines, rows)
         images = tf.gather(self.images, rows)
         alphas = tf.reshape(

@@ -14,8 +14,11 @@ Every result type (:class:`IntegratedGradientsResult` here, and the path and ave
 
 from __future__ import annotations
 
+import operator
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from typing import NamedTuple
+from functools import cached_property
+from typing import NamedTuple, overload
 
 import numpy as np
 import tensorflow as tf
@@ -208,3 +211,152 @@ class IntegratedGradientsResult(CompletenessCheck):
     estimated_error: float | None = None
     convergence_history: tuple[ConvergenceStep, ...] = ()
     refinement: LocalRefinement | None = None
+
+
+class IntegratedGradientsResults(Sequence[IntegratedGradientsResult]):
+    """The results of several inputs attributed together: a list of results, and arrays of all.
+
+    What :func:`ig_tutorial.integrated_gradients_many` returns. It indexes, iterates and has a
+    length like a list of :class:`IntegratedGradientsResult` (``results[i]``, ``results[-1]``,
+    ``for result in results``; a slice gives a list), each result made when it is first asked
+    for. The arrays hold every input at once, for what a batch is for (the mean attribution over
+    a test set, the worst completeness error) without a Python loop over the inputs; they are
+    those of the results, so ``results.attributions[i]`` is ``results[i].attributions``.
+
+    Parameters
+    ----------
+    count : int
+        The number of inputs.
+    result_of : callable
+        ``row -> IntegratedGradientsResult``, for ``row`` in ``range(count)``.
+    attributions : numpy.ndarray, optional
+        ``(count, ...)``: every input's attributions (default: stacked from the results).
+    targets, scores_at_input, scores_at_baseline : numpy.ndarray, optional
+        ``(count,)``: each input's class index, ``F(x)`` and ``F(x')`` (default: from the
+        results).
+    """
+
+    def __init__(
+        self,
+        count: int,
+        result_of: Callable[[int], IntegratedGradientsResult],
+        *,
+        attributions: np.ndarray | None = None,
+        targets: np.ndarray | None = None,
+        scores_at_input: np.ndarray | None = None,
+        scores_at_baseline: np.ndarray | None = None,
+    ) -> None:
+        self._count = count
+        self._result_of = result_of
+        self._made: dict[int, IntegratedGradientsResult] = {}
+        for name, given in (
+            ("attributions", attributions),
+            ("targets", targets),
+            ("scores_at_input", scores_at_input),
+            ("scores_at_baseline", scores_at_baseline),
+        ):
+            if given is not None:  # fills the cached property of that name
+                self.__dict__[name] = given
+
+    @classmethod
+    def from_results(
+        cls, results: Sequence[IntegratedGradientsResult]
+    ) -> IntegratedGradientsResults:
+        """The batch of results made one by one (``m_steps="auto"``, inputs of different sizes)."""
+        results = list(results)
+        return cls(len(results), results.__getitem__)
+
+    def __len__(self) -> int:
+        return self._count
+
+    @overload
+    def __getitem__(self, row: int) -> IntegratedGradientsResult: ...
+
+    @overload
+    def __getitem__(self, row: slice) -> list[IntegratedGradientsResult]: ...
+
+    def __getitem__(self, row):
+        if isinstance(row, slice):
+            return [self[each] for each in range(*row.indices(self._count))]
+        row = operator.index(row)
+        if not -self._count <= row < self._count:
+            raise IndexError(f"result {row} of {self._count}")
+        row %= self._count
+        if row not in self._made:
+            self._made[row] = self._result_of(row)
+        return self._made[row]
+
+    def __reduce__(self):
+        # Pickled as the results themselves (the function that makes them is not picklable).
+        return (IntegratedGradientsResults.from_results, (list(self),))
+
+    def __repr__(self) -> str:
+        methods = sorted({result.method for result in self[:1]})
+        return (
+            f"IntegratedGradientsResults({self._count} inputs"
+            f"{', ' + methods[0] if methods else ''}; index it for each input's result)"
+        )
+
+    @cached_property
+    def attributions(self) -> np.ndarray:
+        """``(n, ...)``: every input's attributions (inputs of one shape only).
+
+        Raises
+        ------
+        ValueError
+            If the inputs differ in shape (take each result's ``attributions`` then).
+        """
+        shapes = {result.attributions.shape for result in self}
+        if len(shapes) > 1:
+            raise ValueError(
+                f"the inputs differ in shape ({sorted(shapes)}), so their attributions are not "
+                f"one array; take each result's attributions: [r.attributions for r in results]."
+            )
+        if not shapes:
+            return np.zeros((0,), np.float32)
+        return np.stack([result.attributions for result in self])
+
+    @cached_property
+    def targets(self) -> np.ndarray:
+        """``(n,)``: each input's attributed class index."""
+        return np.asarray([result.target for result in self], np.int64)
+
+    @cached_property
+    def scores_at_input(self) -> np.ndarray:
+        """``(n,)``: ``F(x)`` of each input."""
+        return np.asarray([result.score_at_input for result in self], np.float64)
+
+    @cached_property
+    def scores_at_baseline(self) -> np.ndarray:
+        """``(n,)``: ``F(x')`` of each input."""
+        return np.asarray([result.score_at_baseline for result in self], np.float64)
+
+    @property
+    def score_differences(self) -> np.ndarray:
+        """``(n,)``: ``F(x) - F(x')``, what each input's attributions should add up to."""
+        return self.scores_at_input - self.scores_at_baseline
+
+    @property
+    def attribution_sums(self) -> np.ndarray:
+        """``(n,)``: the sum of each input's attributions."""
+        if not len(self):
+            return np.zeros((0,), np.float64)
+        try:
+            attributions = self.attributions
+        except ValueError:  # inputs of different shapes
+            return np.asarray([result.attribution_sum for result in self], np.float64)
+        return attributions.reshape(len(self), -1).sum(axis=1, dtype=np.float64)
+
+    @property
+    def relative_completeness_errors(self) -> np.ndarray:
+        """``(n,)``: each input's :attr:`IntegratedGradientsResult.relative_completeness_error`."""
+        differences = self.score_differences
+        gaps = np.abs(self.attribution_sums - differences)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            errors = gaps / np.abs(differences)
+        return np.where(differences == 0.0, np.where(gaps == 0.0, 0.0, np.inf), errors)
+
+    @property
+    def num_evaluations(self) -> int:
+        """Gradient evaluations spent on all the inputs together."""
+        return sum(result.num_evaluations for result in self)

@@ -60,7 +60,7 @@ def is_top_1(target: object) -> bool:
 
 
 def resolve_targets(
-    model: Model, images: list[tf.Tensor], targets: list[int | str], batch_size: int
+    model: Model, images: tf.Tensor | np.ndarray, targets: list[int | str], batch_size: int
 ) -> list[int]:
     """:func:`resolve_target` for several inputs, their ``"top-1"`` in batched forward passes.
 
@@ -68,8 +68,8 @@ def resolve_targets(
     ----------
     model : callable
         The classifier.
-    images : list of tf.Tensor
-        The inputs, of one shape.
+    images : tf.Tensor or numpy.ndarray
+        The inputs, shape ``(n, ...)`` (an array keeps its dtype, e.g. token ids).
     targets : list of int or str
         One target per input.
     batch_size : int
@@ -85,14 +85,29 @@ def resolve_targets(
     ValueError
         As :func:`resolve_target`.
     """
-    top_1 = [row for row, target in enumerate(targets) if is_top_1(target)]
-    resolved = [
-        None if is_top_1(target) else resolve_target(model, image, target)
-        for image, target in zip(images, targets, strict=True)
-    ]
+    # Only "top-1" looks at the input; the others are resolved from the target alone, once
+    # per distinct target (keyed by type too: True is not the class index 1).
+    top_1, resolved, known = [], [], {}
+    for row, target in enumerate(targets):
+        key = (type(target), target)
+        try:
+            if key not in known:
+                known[key] = _resolved(model, target)
+            index = known[key]
+        except TypeError:  # unhashable: resolve_target says what is wrong with it
+            index = resolve_target(model, None, target)
+        if index is None:
+            top_1.append(row)
+        resolved.append(index)
     for first in range(0, len(top_1), batch_size):
         rows = top_1[first : first + batch_size]
-        logits = model_logits(model, np.stack([np.asarray(images[row]) for row in rows]))
+        chosen = images[rows] if isinstance(images, np.ndarray) else tf.gather(images, rows)
+        logits = model_logits(model, chosen)
         for row, index in zip(rows, tf.argmax(logits, axis=-1).numpy(), strict=True):
             resolved[row] = int(index)
     return resolved
+
+
+def _resolved(model: Model, target: int | str) -> int | None:
+    """The class index of ``target``, or ``None`` for ``"top-1"`` (which needs the input)."""
+    return None if is_top_1(target) else resolve_target(model, None, target)
