@@ -39,7 +39,7 @@ class PathBatch(Sequence["PathEnds"]):
     """The checked ends of several attributions' paths, as batches: one model, score, batch size.
 
     What :func:`prepare_paths` returns. The fixed rules and the refinement read the batches as
-    they are (the ends of every input in one tensor, the targets and scores in arrays); indexing
+    they are (the ends of every input in one array, the targets and scores in others); indexing
     gives one input's :class:`PathEnds`, as a view.
 
     Attributes

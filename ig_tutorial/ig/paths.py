@@ -62,9 +62,10 @@ class StraightLines:
     Attributes
     ----------
     baselines, images : tf.Tensor or numpy.ndarray
-        The lines' ends ``x'`` (alpha 0) and ``x`` (alpha 1), shape ``(n, ...)``; given as
-        arrays, the points of several inputs are interpolated by numpy, with the same float32
-        arithmetic and no eager TensorFlow op per batch.
+        The lines' ends ``x'`` (alpha 0) and ``x`` (alpha 1), shape ``(n, ...)``. A batch of
+        one input's points is interpolated by TensorFlow; the points of several inputs by
+        numpy, with the same float32 arithmetic (so give arrays for several inputs: a tensor
+        would be copied to numpy at every batch).
     rows : numpy.ndarray
         Shape ``(p,)``: the input each point belongs to.
     alphas : numpy.ndarray
@@ -79,24 +80,17 @@ class StraightLines:
     def __len__(self) -> int:
         return len(self.alphas)
 
-    def __getitem__(self, batch: slice) -> tf.Tensor:
+    def __getitem__(self, batch: slice) -> tf.Tensor | np.ndarray:
         rows = self.rows[batch]
         if rows.size and rows[0] == rows[-1]:
             # All of one input (always so for one input): the plain interpolation.
             row = int(rows[0])
             return interpolate_images(self.baselines[row], self.images[row], self.alphas[batch])
-        if isinstance(self.baselines, np.ndarray):  # arrays: no eager op per batch
-            baselines, images = self.baselines[rows], self.images[rows]
-            alphas = self.alphas[batch].astype(np.float32)
-            return baselines + alphas.reshape((-1,) + (1,) * (baselines.ndim - 1)) * (
-                images - baselines
-            )
-        baselines = tf.gather(self.baselines, rows)
-        images = tf.gather(self.images, rows)
-        alphas = tf.reshape(
-            tf.constant(self.alphas[batch], tf.float32), [-1] + [1] * (baselines.shape.rank - 1)
-        )
-        return baselines + alphas * (images - baselines)
+        # Points of several inputs: interpolated by numpy, no eager op per batch.
+        baselines, images = np.asarray(self.baselines), np.asarray(self.images)
+        starts, ends = baselines[rows], images[rows]
+        alphas = self.alphas[batch].astype(np.float32).reshape((-1,) + (1,) * (starts.ndim - 1))
+        return starts + alphas * (ends - starts)
 
 
 def straight_line(baseline: tf.Tensor, image: tf.Tensor, alphas: np.ndarray) -> StraightLines:

@@ -60,7 +60,7 @@ def is_top_1(target: object) -> bool:
 
 
 def resolve_targets(
-    model: Model, images: tf.Tensor | np.ndarray, targets: list[int | str], batch_size: int
+    model: Model, images: np.ndarray, targets: list[int | str], batch_size: int
 ) -> list[int]:
     """:func:`resolve_target` for several inputs, their ``"top-1"`` in batched forward passes.
 
@@ -68,8 +68,8 @@ def resolve_targets(
     ----------
     model : callable
         The classifier.
-    images : tf.Tensor or numpy.ndarray
-        The inputs, shape ``(n, ...)`` (an array keeps its dtype, e.g. token ids).
+    images : numpy.ndarray
+        The inputs, shape ``(n, ...)``, in their own dtype (token ids stay integers).
     targets : list of int or str
         One target per input.
     batch_size : int
@@ -101,8 +101,7 @@ def resolve_targets(
         resolved.append(index)
     for first in range(0, len(top_1), batch_size):
         rows = top_1[first : first + batch_size]
-        chosen = images[rows] if isinstance(images, np.ndarray) else tf.gather(images, rows)
-        logits = model_logits(model, chosen)
+        logits = model_logits(model, images[rows])
         for row, index in zip(rows, tf.argmax(logits, axis=-1).numpy(), strict=True):
             resolved[row] = int(index)
     return resolved
