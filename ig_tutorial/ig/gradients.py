@@ -194,6 +194,18 @@ def target_scores_of(logits: tf.Tensor, targets: tf.Tensor | np.ndarray, output:
     return tf.gather(logits, targets, axis=1, batch_dims=1)
 
 
+def _compiled(model: Model, key: tuple, build: Callable[[weakref.ref], Callable]) -> Callable:
+    """The compiled function ``key`` of ``model``: ``build(model_ref)`` once, then the cache's.
+
+    The cache is keyed weakly on the model, and ``build`` gets only a weak reference to it: a
+    strong reference from the compiled function would keep every model alive forever.
+    """
+    per_model = _COMPILED.setdefault(model, {})
+    if key not in per_model:
+        per_model[key] = build(weakref.ref(model))
+    return per_model[key]
+
+
 def compiled_logits(model: Model, rank: int) -> Callable[[tf.Tensor], tf.Tensor]:
     """The compiled forward pass of ``model`` for inputs of ``rank`` axes: built once, cached.
 
@@ -212,11 +224,8 @@ def compiled_logits(model: Model, rank: int) -> Callable[[tf.Tensor], tf.Tensor]
     callable
         ``inputs -> logits``.
     """
-    per_model = _COMPILED.setdefault(model, {})
-    key = ("logits", rank)
-    if key not in per_model:
-        model_ref = weakref.ref(model)
 
+    def build(model_ref: weakref.ref) -> Callable:
         @tf.function(
             input_signature=[tf.TensorSpec([None] * (rank + 1), tf.float32)],
             reduce_retracing=True,
@@ -224,8 +233,9 @@ def compiled_logits(model: Model, rank: int) -> Callable[[tf.Tensor], tf.Tensor]
         def logits_of_batch(inputs: tf.Tensor) -> tf.Tensor:
             return model_ref()(inputs)
 
-        per_model[key] = logits_of_batch
-    return per_model[key]
+        return logits_of_batch
+
+    return _compiled(model, ("logits", rank), build)
 
 
 def compiled_gradients(model: Model, output: str, rank: int) -> CompiledGradients:
@@ -250,13 +260,8 @@ def compiled_gradients(model: Model, output: str, rank: int) -> CompiledGradient
         ``dF/dx`` at each input (same shape as ``inputs``) and ``F`` at each, shape ``(n,)``.
         The inputs of one call may belong to several attributions, each with its own target.
     """
-    per_model = _COMPILED.setdefault(model, {})
-    key = (output, rank)
-    if key not in per_model:
-        # The cache is keyed weakly on the model; a strong reference from the compiled function
-        # would keep every model alive forever.
-        model_ref = weakref.ref(model)
 
+    def build(model_ref: weakref.ref) -> Callable:
         @tf.function(
             input_signature=[
                 tf.TensorSpec([None] * (rank + 1), tf.float32),
@@ -270,8 +275,9 @@ def compiled_gradients(model: Model, output: str, rank: int) -> CompiledGradient
                 scores = target_scores_of(model_ref()(inputs), targets, output)
             return tape.gradient(scores, inputs), scores
 
-        per_model[key] = gradients_of_batch
-    return per_model[key]
+        return gradients_of_batch
+
+    return _compiled(model, (output, rank), build)
 
 
 def gradients_and_scores(
@@ -379,10 +385,8 @@ def compiled_line_sums(model: Model, output: str, rank: int) -> CompiledLineSums
         ``weights[j] * dF/dx`` at ``baselines[r] + alphas[j] * (images[r] - baselines[r])``
         (shape ``(k, ...)``) and ``scores[r, j]`` is ``F`` there (shape ``(k, m)``).
     """
-    per_model = _COMPILED.setdefault(model, {})
-    key = ("line sums", output, rank)
-    if key not in per_model:
-        model_ref = weakref.ref(model)
+
+    def build(model_ref: weakref.ref) -> Callable:
         ends = tf.TensorSpec([None] * (rank + 1), tf.float32)
         per_node = tf.TensorSpec([None], tf.float32)
 
@@ -404,8 +408,9 @@ def compiled_line_sums(model: Model, output: str, rank: int) -> CompiledLineSums
             weighted = tf.reshape(gradients, per_input) * tf.reshape(weights, [1, -1] + [1] * rank)
             return tf.reduce_sum(weighted, axis=1), tf.reshape(scores, [-1, nodes])
 
-        per_model[key] = sums_of_batch
-    return per_model[key]
+        return sums_of_batch
+
+    return _compiled(model, ("line sums", output, rank), build)
 
 
 def line_sums_in_batches(
