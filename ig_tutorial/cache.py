@@ -1,13 +1,10 @@
 """Where ig-tutorial keeps the files it derives or downloads, and how it writes them safely.
 
-Everything the package caches (the exported bundled SavedModel, downloaded images and label
-files) lives under one folder, :func:`cache_dir`. Set the environment variable
-``IG_TUTORIAL_CACHE`` to move it, e.g. to a scratch disk or a temporary folder in tests.
-:func:`download` fetches a URL once into it; :func:`is_url` tells a URL from a file path for
-every loader (images, labels, models). :func:`atomic_directory` and :func:`atomic_file` write
-under a temporary name and rename, so a killed process never leaves half a folder or file; the
-temporary names follow one rule (:data:`PARTIAL_MARK`, :func:`partial_file_writer`), by which
-:func:`remove_stale_partials` tells a killed writer's leftovers from a live writer's files.
+Everything cached (the exported bundled SavedModel, downloaded images and label files) lives in
+:func:`cache_dir`; set ``IG_TUTORIAL_CACHE`` to move it. :func:`atomic_directory` and
+:func:`atomic_file` write under a temporary name and rename, so a killed process never leaves
+half a folder or file; the temporary names say who wrote them, so :func:`remove_stale_partials`
+can tell a killed writer's leftovers from a live writer's files.
 """
 
 from __future__ import annotations
@@ -32,15 +29,9 @@ URL_SCHEMES: tuple[str, ...] = ("http", "https", "gs")
 
 
 def cache_dir() -> Path:
-    """Return the cache folder, creating it if needed.
+    """The cache folder, created if needed.
 
-    The folder is ``$IG_TUTORIAL_CACHE`` when set, else ``$XDG_CACHE_HOME/ig-tutorial``, else
-    ``~/.cache/ig-tutorial``.
-
-    Returns
-    -------
-    pathlib.Path
-        An existing, writable folder.
+    ``$IG_TUTORIAL_CACHE``, else ``$XDG_CACHE_HOME/ig-tutorial``, else ``~/.cache/ig-tutorial``.
     """
     explicit = os.environ.get(CACHE_ENV_VAR)
     if explicit:
@@ -63,23 +54,14 @@ _PARTIAL_FILE = re.compile(
 
 
 def _this_host() -> str:
-    # This machine's name as temporary file names carry it: "-", their separator, becomes "_".
+    # "-" separates the parts of a temporary file's name, so the host's "-" becomes "_".
     return socket.gethostname().replace("-", "_")
 
 
 def partial_file_writer(name: str) -> tuple[str, int] | None:
-    """Who is writing a temporary file of :func:`atomic_file`, read from its name.
+    """``(host, pid)`` that named a temporary file of :func:`atomic_file`, else ``None``.
 
-    Parameters
-    ----------
-    name : str
-        A file name (without folder).
-
-    Returns
-    -------
-    tuple of (str, int) or None
-        The host (with ``-`` written ``_``) and the process id that named the file, or
-        ``None`` if ``name`` is not such a temporary file.
+    ``-`` in the host name is written ``_``.
     """
     match = _PARTIAL_FILE.match(name)
     return None if match is None else (match["host"], int(match["pid"]))
@@ -89,18 +71,9 @@ def partial_file_writer(name: str) -> tuple[str, int] | None:
 def atomic_directory(final: Path) -> Iterator[Path]:
     """Build a folder under a temporary name and move it to ``final`` only on success.
 
-    An interrupted or failing build leaves no half-written ``final`` behind: readers either see
-    no folder or a complete one. If another process finished ``final`` first, its copy is kept.
-
-    Parameters
-    ----------
-    final : pathlib.Path
-        Where the finished folder must end up. Its parent is created if needed.
-
-    Yields
-    ------
-    pathlib.Path
-        An empty temporary folder beside ``final`` (same file system, so the move is atomic).
+    Yields an empty folder beside ``final`` (same file system, so the move is atomic). Readers
+    see no folder or a complete one; if another process finished ``final`` first, its copy is
+    kept.
     """
     final = Path(final)
     final.parent.mkdir(parents=True, exist_ok=True)
@@ -121,28 +94,10 @@ def atomic_directory(final: Path) -> Iterator[Path]:
 def atomic_file(final: Path) -> Iterator[Path]:
     """Write a file under a temporary name and rename it to ``final`` only on success.
 
-    The rename is atomic on one file system, so a reader (or a rerun after the writer was
-    killed) sees either no ``final`` or a complete one, never half a file. The temporary name,
-    ``.<final name>.partial-<host>-<pid>-<random>`` beside ``final``, is hidden and says which
-    process wrote it, so a later run can tell a killed writer's leftovers from a live one's
-    (:func:`partial_file_writer`; :func:`remove_stale_partials` deletes them). The caller
-    creates the file (so it gets the usual permissions, not a private temporary file's); an
-    existing ``final`` is replaced.
-
-    Parameters
-    ----------
-    final : pathlib.Path
-        Where the finished file must end up. Its parent is created if needed.
-
-    Yields
-    ------
-    pathlib.Path
-        A path beside ``final`` that does not exist yet, for the caller to write.
-
-    Notes
-    -----
-    This protects against a killed process, not against a power cut: the data is not
-    ``fsync``-ed before the rename.
+    Yields a path beside ``final``, ``.<final name>.partial-<host>-<pid>-<random>``, that the
+    caller creates (so it gets the usual permissions); an existing ``final`` is replaced. A
+    reader sees no ``final`` or a complete one. This protects against a killed process, not a
+    power cut: nothing is ``fsync``-ed.
     """
     final = Path(final)
     final.parent.mkdir(parents=True, exist_ok=True)
@@ -167,21 +122,9 @@ def _process_is_alive(pid: int) -> bool:
 
 
 def remove_stale_partials(folder: str | os.PathLike[str]) -> list[Path]:
-    """Delete the temporary files that killed writers on this host left in ``folder``.
+    """Delete, and return, the temporary files that killed writers on this host left in ``folder``.
 
-    A temporary file's name says which host and process wrote it (:func:`atomic_file`,
-    :func:`partial_file_writer`); it is deleted only if that process no longer runs on this
-    host, so a concurrent run (another shard, another host on a shared disk) keeps its files.
-
-    Parameters
-    ----------
-    folder : str or os.PathLike
-        The folder to clean; nothing happens if it does not exist.
-
-    Returns
-    -------
-    list of pathlib.Path
-        The deleted files.
+    A file whose writer still runs, or ran on another host (a shared disk), is kept.
     """
     folder = Path(folder)
     host = _this_host()
@@ -202,20 +145,7 @@ def is_url(source: str) -> bool:
 
 
 def download(url: str) -> Path:
-    """Download ``url`` once into the cache folder and return the local copy.
-
-    Uses :func:`tf.keras.utils.get_file`, the tutorial's own downloader, so a file that is
-    already cached is never fetched again and works offline.
-
-    Parameters
-    ----------
-    url : str
-        An ``http(s)`` address.
-
-    Returns
-    -------
-    pathlib.Path
-        The cached file.
+    """Download ``url`` once into the cache folder (the tutorial's ``get_file``); the local copy.
 
     Raises
     ------
@@ -245,18 +175,11 @@ def download(url: str) -> Path:
 
 
 def check_reachable(url: str, timeout: float = 5.0) -> None:
-    """Open (and close) a TCP connection to where a request for ``url`` would go.
+    """Open and close a TCP connection to where a request for ``url`` would go.
 
-    That is the URL's own host and port, or, when the environment sets a proxy for its scheme
-    (``HTTPS_PROXY``, ``HTTP_PROXY``; ``NO_PROXY`` exempts hosts), the proxy: campus and corporate
-    networks often reach the internet only through one.
-
-    Parameters
-    ----------
-    url : str
-        An ``http(s)`` URL.
-    timeout : float, default 5.0
-        Seconds to wait for the connection.
+    That is the URL's host and port or, when the environment sets a proxy for its scheme
+    (``HTTPS_PROXY``, ``HTTP_PROXY``; ``NO_PROXY`` exempts hosts), the proxy: campus networks
+    often reach the internet only through one.
 
     Raises
     ------

@@ -1,11 +1,8 @@
 """Reading photos into the tensors a classifier expects.
 
-Taught in ``notebooks/01_setup_and_classification.py``: an image is decoded, converted to
-``float32`` in ``[0, 1]`` and letter-boxed to the model's square input, as the TensorFlow
-Integrated Gradients tutorial does with :func:`tf.image.resize_with_pad`.
-
-Photos are named as in :mod:`ig_tutorial.sources`: the tutorial's fireboat and giant panda
-(fetched by URL once, then cached) and six offline photos shipped by matplotlib and scikit-image.
+Taught in ``notebooks/01_setup_and_classification.py``: as in the TensorFlow tutorial, an image is
+decoded, converted to ``float32`` in ``[0, 1]`` and letter-boxed to the model's square input.
+Photos are named as in :mod:`ig_tutorial.sources`.
 """
 
 from __future__ import annotations
@@ -20,19 +17,7 @@ from ig_tutorial.sources import BUNDLED_IMAGES, TUTORIAL_IMAGES, bundled_image_p
 
 
 def resolve_image_source(source: str | os.PathLike[str]) -> Path:
-    """Turn a bundled name, a URL or a path into a local file path.
-
-    Parameters
-    ----------
-    source : str or os.PathLike
-        A name from :data:`~ig_tutorial.sources.BUNDLED_IMAGES` or
-        :data:`~ig_tutorial.sources.TUTORIAL_IMAGES`, an ``http(s)`` URL (downloaded once and
-        cached), or a file path.
-
-    Returns
-    -------
-    pathlib.Path
-        A local file.
+    """The local file of a bundled or tutorial photo's name, a URL (downloaded once) or a path.
 
     Raises
     ------
@@ -56,26 +41,15 @@ def resolve_image_source(source: str | os.PathLike[str]) -> Path:
 
 
 def decode_image_file(path: str | os.PathLike[str]) -> tf.Tensor:
-    """Decode an image file to an RGB ``float32`` tensor with values in ``[0, 1]``.
+    """Decode an image file to RGB ``float32`` ``(height, width, 3)`` in ``[0, 1]``.
 
-    Grayscale images are repeated into three channels, an alpha channel is dropped, and 8- or
-    16-bit samples are scaled to ``[0, 1]``.
-
-    Parameters
-    ----------
-    path : str or os.PathLike
-        A JPEG, PNG, GIF (first frame), BMP or WebP file.
-
-    Returns
-    -------
-    tf.Tensor
-        Shape ``(height, width, 3)``, dtype ``float32``.
+    JPEG, PNG, GIF (first frame), BMP or WebP; grayscale is repeated into three channels, alpha
+    dropped, 8- or 16-bit samples scaled.
 
     Raises
     ------
     ValueError
-        If the file is empty, not an image, or a truncated or corrupt image; the message names
-        the file.
+        If the file is empty, not an image, or truncated or corrupt; the message names it.
     """
     path = Path(path)
     data = tf.io.read_file(str(path))
@@ -97,8 +71,7 @@ def decode_image_file(path: str | os.PathLike[str]) -> tf.Tensor:
 def read_image(source: str | os.PathLike[str], size: int | tuple[int, int] = 224) -> tf.Tensor:
     """Read a photo as the model input: RGB ``float32`` in ``[0, 1]``, letter-boxed to ``size``.
 
-    This is the tutorial's ``read_image`` (decode, convert, :func:`tf.image.resize_with_pad`),
-    extended to bundled photo names, cached URLs and clear errors.
+    The tutorial's ``read_image``, extended to bundled photo names, cached URLs and clear errors.
 
     Parameters
     ----------
@@ -107,13 +80,8 @@ def read_image(source: str | os.PathLike[str], size: int | tuple[int, int] = 224
         :data:`~ig_tutorial.sources.BUNDLED_IMAGES` or
         :data:`~ig_tutorial.sources.TUTORIAL_IMAGES`.
     size : int or tuple of int, default 224
-        Output height and width; an ``int`` means a square. The aspect ratio is kept and the
-        rest padded with black, so any input size works.
-
-    Returns
-    -------
-    tf.Tensor
-        Shape ``(height, width, 3)``, dtype ``float32``, values in ``[0, 1]``.
+        Output height and width (an ``int``: a square). The aspect ratio is kept and the rest
+        padded with black.
 
     Raises
     ------
@@ -127,8 +95,7 @@ def read_image(source: str | os.PathLike[str], size: int | tuple[int, int] = 224
 
     Examples
     --------
-    >>> image = read_image("grace_hopper")
-    >>> image.shape
+    >>> read_image("grace_hopper").shape
     TensorShape([224, 224, 3])
     """
     height, width = (size, size) if isinstance(size, int) else size
@@ -138,32 +105,17 @@ def read_image(source: str | os.PathLike[str], size: int | tuple[int, int] = 224
     try:
         image = decode_image_file(path)
     except ValueError:
-        if path.is_relative_to(cache_dir()):
-            # A download that is not an image (an error page, a cut-off file) must not stay
-            # cached: the next call downloads it again.
+        if path.is_relative_to(cache_dir()):  # an error page or a cut-off download: fetch again
             path.unlink(missing_ok=True)
         raise
     return letterbox(image, height, width)
 
 
 def letterbox(image: tf.Tensor, height: int, width: int) -> tf.Tensor:
-    """Resize keeping the aspect ratio, then pad with black to ``(height, width)``, centred.
+    """Resize ``(h, w, channels)`` keeping the aspect ratio, then pad with black, centred.
 
-    The same as :func:`tf.image.resize_with_pad`, except that a very thin image (say 1 x 999)
-    keeps at least one row or column instead of failing with "output dimensions must be
-    positive".
-
-    Parameters
-    ----------
-    image : tf.Tensor
-        Shape ``(h, w, channels)``.
-    height, width : int
-        Output size.
-
-    Returns
-    -------
-    tf.Tensor
-        Shape ``(height, width, channels)``.
+    :func:`tf.image.resize_with_pad`, except that a very thin image (1 x 999) keeps at least one
+    row or column instead of failing.
     """
     in_height, in_width = int(image.shape[0]), int(image.shape[1])
     scale = min(height / in_height, width / in_width)

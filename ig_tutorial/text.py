@@ -1,18 +1,11 @@
 """Sentences for a sentiment classifier, made offline from a lexicon of human-rated words.
 
-Taught in ``notebooks/12_text.py``. The VADER lexicon (Hutto & Gilbert, 2014, "VADER: A
-Parsimonious Rule-based Model for Sentiment Analysis of Social Media Text", ICWSM; shipped in the
-MIT-licensed ``vaderSentiment`` package) rates about 7,500 English words and emoticons from -4
-(most negative) to +4 (most positive), each the mean of ten people's ratings. Nothing is
-downloaded: the lexicon is a file inside the installed package.
-
-:func:`make_sentiment_corpus` puts about ninety adjectives of film reviews ("amazing",
-"boring"; :data:`REVIEW_WORDS`) into short templates ("the movie was {word}", "the acting was
-{word} and the plot was {word}", "the movie was not {word}"), labels each sentence by the sign
-of its words' valence (negation flips it), and keeps every word's valence. That valence is what
-real sentences lack: a ground truth that the attributions of a classifier trained on the
-sentences can be held against (:func:`token_valences`). The templates' own words ("the",
-"movie") have no valence.
+Taught in ``notebooks/12_text.py``. The VADER lexicon (Hutto & Gilbert, 2014, ICWSM; a file in
+the MIT-licensed ``vaderSentiment`` package) rates about 7,500 English words from -4 (most
+negative) to +4, each the mean of ten people's ratings. Film-review adjectives put into short
+templates make labelled sentences whose words' valences are known: a ground truth that a
+classifier's token attributions can be held against (:func:`token_valences`). The templates' own
+words ("the", "movie") have no valence.
 """
 
 from __future__ import annotations
@@ -28,8 +21,8 @@ from ig_tutorial.checks import positive_integer
 #: The class names of the corpus, by label.
 SENTIMENT_CLASSES: tuple[str, str] = ("negative", "positive")
 
-#: Adjectives a film review uses, chosen by hand so that the sentences read naturally (the
-#: lexicon also rates nouns, verbs, slang and slurs); their valences are the lexicon's.
+#: Film-review adjectives, chosen by hand so that the sentences read naturally (the lexicon also
+#: rates nouns, verbs, slang and slurs).
 REVIEW_WORDS: tuple[str, ...] = (
     # positive
     "amazing", "awesome", "beautiful", "best", "brilliant", "charming", "cheerful", "clever",
@@ -67,15 +60,7 @@ NEGATED_TEMPLATES: tuple[str, ...] = (
 
 @lru_cache(maxsize=1)
 def load_valence_lexicon() -> dict[str, float]:
-    """The VADER lexicon as ``{token: mean valence}``, valences in ``[-4, 4]``.
-
-    Read from the ``vaderSentiment`` package's ``vader_lexicon.txt`` (tab-separated: token, mean
-    rating, standard deviation, the ten ratings), installed with ``ig_tutorial``.
-
-    Returns
-    -------
-    dict of str to float
-    """
+    """The VADER lexicon as ``{token: mean valence}``, valences in ``[-4, 4]``."""
     text = files("vaderSentiment").joinpath("vader_lexicon.txt").read_text(encoding="utf-8")
     lexicon = {}
     for line in text.splitlines():
@@ -85,13 +70,7 @@ def load_valence_lexicon() -> dict[str, float]:
 
 
 def sentiment_words(lexicon: dict[str, float] | None = None) -> dict[str, float]:
-    """The valence of each of :data:`REVIEW_WORDS`, from the lexicon: ``{word: valence}``.
-
-    Raises
-    ------
-    ValueError
-        If a review word is missing from the lexicon (another version of ``vaderSentiment``).
-    """
+    """``{word: valence}`` of :data:`REVIEW_WORDS`; ``ValueError`` if the lexicon lacks one."""
     lexicon = load_valence_lexicon() if lexicon is None else lexicon
     missing = [word for word in REVIEW_WORDS if word not in lexicon]
     if missing:
@@ -109,11 +88,11 @@ class SentimentCorpus:
     Attributes
     ----------
     sentences : list of str
-        Lower-case sentences, words separated by single spaces.
+        Lower-case, words separated by single spaces.
     labels : numpy.ndarray
-        ``int``, 1 for positive, 0 for negative (see :data:`SENTIMENT_CLASSES`).
+        1 for positive, 0 for negative (:data:`SENTIMENT_CLASSES`).
     negated : numpy.ndarray
-        ``bool``: the sentence says "not {word}", and its label is the opposite of the word's.
+        Whether the sentence says "not {word}", so its label is the opposite of the word's.
     word_valences : dict of str to float
         The valence of each sentiment word used; every other word has none.
     """
@@ -142,24 +121,12 @@ def make_sentiment_corpus(
     negated_share: float = 0.15,
     two_word_share: float = 0.25,
 ) -> SentimentCorpus:
-    """Generate a seeded, labelled sentiment corpus from :data:`REVIEW_WORDS` and templates.
+    """Generate a seeded, shuffled sentiment corpus from :data:`REVIEW_WORDS` and templates.
 
-    Taught in ``notebooks/12_text.py``.
-
-    Parameters
-    ----------
-    num_sentences : int, default 4000
-        How many sentences.
-    seed : int, default 0
-        Seeds the choice of words, templates and their order: the same seed, the same corpus.
-    negated_share, two_word_share : float
-        The shares of "not {word}" sentences and of sentences with two sentiment words (labelled
-        by the sign of the sum of their valences); the rest have one sentiment word.
-
-    Returns
-    -------
-    SentimentCorpus
-        In random order (split it with :meth:`SentimentCorpus.split`).
+    Taught in ``notebooks/12_text.py``. A sentence's label is the sign of its words' valence,
+    flipped by "not"; ``negated_share`` and ``two_word_share`` are the shares of "not {word}"
+    sentences and of sentences with two sentiment words (labelled by the sum of their valences);
+    the rest have one. The same ``seed`` gives the same corpus.
 
     Raises
     ------
@@ -195,18 +162,8 @@ def make_sentiment_corpus(
 
 
 def token_valences(tokens: list[str], word_valences: dict[str, float]) -> np.ndarray:
-    """The known valence of each token: its lexicon rating, 0 for a word without one.
+    """The valence of each token of one sentence, 0 for a word without one (``float64``).
 
-    Parameters
-    ----------
-    tokens : list of str
-        The tokens of one sentence, e.g. ``["the", "movie", "was", "amazing"]``.
-    word_valences : dict of str to float
-        E.g. :attr:`SentimentCorpus.word_valences`.
-
-    Returns
-    -------
-    numpy.ndarray
-        ``float64``, one per token.
+    ``word_valences`` is e.g. :attr:`SentimentCorpus.word_valences`.
     """
     return np.array([word_valences.get(token, 0.0) for token in tokens], dtype=np.float64)

@@ -8,7 +8,6 @@ import pytest
 import tensorflow as tf
 
 from ig_tutorial import Classifier, integrated_gradients, load_model
-from ig_tutorial.models import loading as models_module
 from ig_tutorial.models import saved_models
 from ig_tutorial.models.classifier import class_label
 
@@ -124,12 +123,6 @@ def test_tutorial_inception_v1_from_tf_hub():
     assert model.num_classes == 1001
     top = model.predict_top_k(read_image("Fireboat"), k=1)
     assert top[0][0] == 555  # fireboat, as in the tutorial
-
-
-@pytest.mark.network
-def test_tf_keras_layer_on_keras3():
-    model = models_module.as_keras_layer()
-    assert model(np.zeros((1, 224, 224, 3), np.float32)).shape == (1, 1001)
 
 
 # --- A Keras model of your own (notebook 10): its input shape, and logits not probabilities ----

@@ -2,15 +2,14 @@
 
 Taught in ``notebooks/01_setup_and_classification.py``; for a model of your own (a grayscale
 digit classifier, a tabular network) in ``notebooks/10_your_own_model.py``.
-:func:`ig_tutorial.load_model` returns a :class:`Classifier` whatever the model's source; the IG
-core (:mod:`ig_tutorial.ig`) needs no more than its call, and the notebooks use its labels,
-:meth:`Classifier.predict_top_k` and :meth:`Classifier.summary`.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import weakref
+from collections.abc import Callable, Hashable
 from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
 import tensorflow as tf
@@ -33,14 +32,9 @@ class Classifier:
     handle : str
         Where the model came from (hub handle, folder, or a description).
     input_shape : tuple of int
-        The shape of one input: ``(height, width, channels)``, e.g. ``(224, 224, 3)`` or
-        ``(8, 8, 1)``, or ``(n_features,)``.
-    num_classes : int
-        Number of logits.
-    labels : ImageNetLabels or None
-        Class names, when known.
-    num_parameters : int or None
-        Number of weights, when known.
+        One input's shape: ``(height, width, channels)``, e.g. ``(8, 8, 1)``, or ``(n_features,)``.
+    labels, num_parameters : optional
+        Class names and number of weights, when known.
     """
 
     function: Callable[[tf.Tensor], tf.Tensor]
@@ -52,13 +46,7 @@ class Classifier:
 
     @property
     def input_size(self) -> tuple[int, int]:
-        """The ``(height, width)`` of an image model's inputs, e.g. for :func:`read_image`.
-
-        Raises
-        ------
-        ValueError
-            For a model whose inputs are feature vectors, not images.
-        """
+        """The ``(height, width)`` of an image model's inputs; ``ValueError`` for other inputs."""
         if len(self.input_shape) != 3:
             raise ValueError(
                 f"model {self.handle!r} takes inputs of shape {self.input_shape}, not images "
@@ -67,26 +55,16 @@ class Classifier:
         return self.input_shape[0], self.input_shape[1]
 
     def __call__(self, images: tf.Tensor) -> tf.Tensor:
-        """Return the logits of a batch of inputs (images in ``[0, 1]``).
-
-        The IG core reaches this call only through :mod:`ig_tutorial.ig.gradients`.
-        """
+        """Return the logits of a batch of inputs (images in ``[0, 1]``)."""
         return self.function(tf.convert_to_tensor(images, dtype=tf.float32))
 
     def predict_top_k(self, image: tf.Tensor, k: int = 3) -> list[tuple[int, str, float]]:
-        """Return the ``k`` most probable classes of one image.
-
-        Parameters
-        ----------
-        image : tf.Tensor
-            One input of shape :attr:`input_shape`, e.g. an image in ``[0, 1]``.
-        k : int, default 3
-            How many classes.
+        """Return the ``k`` most probable classes of one input of shape :attr:`input_shape`.
 
         Returns
         -------
         list of (int, str, float)
-            ``(class index, label, softmax probability)``, most probable first. The label is
+            ``(class index, label, softmax probability)``, most probable first; the label is
             ``str(index)`` when the model has no labels.
         """
         logits = self(tf.expand_dims(image, 0))
@@ -97,12 +75,7 @@ class Classifier:
         ]
 
     def summary(self) -> str:
-        """Describe the input/output contract in a few lines (the tutorial's ``model.summary()``).
-
-        Returns
-        -------
-        str
-        """
+        """The input/output contract in a few lines (the tutorial's ``model.summary()``)."""
         shape = ", ".join(str(size) for size in self.input_shape)
         if len(self.input_shape) != 3:
             meaning = "features"
@@ -125,21 +98,23 @@ class Classifier:
 
 
 def class_label(model: object, index: int) -> str | None:
-    """The name of class ``index`` of a model, or ``None`` when the model has no labels.
-
-    The one place that reads a class's name off a model: the top-k list, the command line's
-    report, a batch run's records and the exercises' hints all ask here.
-
-    Parameters
-    ----------
-    model : Classifier or callable
-        A :class:`Classifier`, or any model; one without a ``labels`` attribute has no names.
-    index : int
-        A model output index.
-
-    Returns
-    -------
-    str or None
-    """
+    """The name of output ``index`` of any model; ``None`` when it has no ``labels``."""
     labels = getattr(model, "labels", None)
     return labels[int(index)] if labels is not None else None
+
+
+#: What the package derives from a model (compiled functions, a measured batch size, the halves
+#: of a model cut at a layer), per model; weakly keyed, so it goes when the model does.
+_DERIVED: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
+
+
+def cached_on_model(model: object, key: Hashable, build: Callable[[weakref.ref], Any]) -> Any:
+    """``build(weakref.ref(model))`` once per model and ``key``; then the value kept for it.
+
+    ``build`` gets a weak reference only: a compiled function holding the model itself would
+    keep it alive for ever through this cache.
+    """
+    per_model = _DERIVED.setdefault(model, {})
+    if key not in per_model:
+        per_model[key] = build(weakref.ref(model))
+    return per_model[key]

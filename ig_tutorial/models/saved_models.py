@@ -1,18 +1,9 @@
 """TF-Hub handles and SavedModel folders: restoring one, and the hub cache around it.
 
-Machinery behind :func:`ig_tutorial.models.loading.load_model`, not part of the lesson. A hub
-handle is loaded with :func:`tensorflow_hub.load`, which keeps its own cache (one folder per
-handle, named by the SHA-1 of the handle). Around that call this module
-
-* fails within seconds, naming the offline choice, when a handle that is not cached cannot be
-  reached (:func:`require_network`);
-* turns a failed download (an HTTP error, a truncated or corrupt archive) into a clear error and
-  removes what it left in the hub cache, so the next call downloads afresh
-  (:func:`restore_saved_model`, :func:`drop_partial_download`);
-* counts the weights of what it restored (:func:`count_parameters`), for the model's summary.
-
-A local SavedModel folder (the bundled EfficientNet-Lite0's among them) is restored through the
-same call, with ``tf.saved_model.load`` where ``tensorflow_hub`` is not installed.
+Machinery behind :func:`ig_tutorial.models.loading.load_model`: fail within seconds when a handle
+cannot be reached, turn a failed download into a clear error and remove what it left in
+tensorflow_hub's cache (one folder per handle, named by the SHA-1 of the handle), and count the
+restored weights.
 """
 
 from __future__ import annotations
@@ -30,22 +21,9 @@ import tensorflow as tf
 from ig_tutorial.cache import check_reachable, is_url
 from ig_tutorial.sources import BUNDLED_MODEL
 
-_NETWORK_TIMEOUT_S = 5.0
-
 
 def hub_cache_folder(handle: str) -> Path | None:
-    """Where tensorflow_hub caches ``handle`` (its own key: the SHA-1 of the handle).
-
-    Parameters
-    ----------
-    handle : str
-        A TF-Hub handle.
-
-    Returns
-    -------
-    pathlib.Path or None
-        The folder, whether or not it exists; ``None`` without ``tensorflow_hub``.
-    """
+    """Where tensorflow_hub caches ``handle``, existing or not; ``None`` without tensorflow_hub."""
     try:
         from tensorflow_hub import resolver
 
@@ -56,10 +34,7 @@ def hub_cache_folder(handle: str) -> Path | None:
 
 
 def hub_cache_has(handle: str) -> bool:
-    """Whether tensorflow_hub has already downloaded ``handle``, so no network is needed.
-
-    True when the handle's :func:`hub_cache_folder` exists.
-    """
+    """Whether tensorflow_hub has already downloaded ``handle``, so no network is needed."""
     folder = hub_cache_folder(handle)
     return folder is not None and folder.is_dir()
 
@@ -67,25 +42,18 @@ def hub_cache_has(handle: str) -> bool:
 def require_network(handle: str) -> None:
     """Fail within seconds, naming the offline choice, when a hub handle is unreachable.
 
-    Asks the handle's own host and port, through the proxy the environment names, if any
-    (:func:`ig_tutorial.cache.check_reachable`). A cached handle, or a ``gs://`` one, passes
-    without a question.
-
-    Parameters
-    ----------
-    handle : str
-        A TF-Hub handle.
+    Asks the handle's host, or the proxy the environment names
+    (:func:`ig_tutorial.cache.check_reachable`). A cached or ``gs://`` handle passes unasked.
 
     Raises
     ------
     ConnectionError
-        When the host cannot be reached; the message names the bundled model and the offline
-        profile.
+        Naming the bundled model and the offline profile.
     """
     if hub_cache_has(handle) or urlparse(handle).scheme not in ("http", "https"):
-        return  # cached, or a gs:// handle that tensorflow_hub reads through its own client
+        return  # gs:// handles are read by tensorflow_hub through its own client
     try:
-        check_reachable(handle, timeout=_NETWORK_TIMEOUT_S)
+        check_reachable(handle, timeout=5.0)
     except OSError as error:
         raise ConnectionError(
             f"Cannot load {handle!r}: {error}. To run offline, use the bundled "
@@ -97,18 +65,8 @@ def require_network(handle: str) -> None:
 def restore_saved_model(location: str) -> object:
     """Load a TF-Hub handle or SavedModel folder as a callable object.
 
-    A download that fails (an HTTP error, a truncated or corrupt archive) raises a clear error
-    and leaves no partial copy in tensorflow_hub's cache, so the next call downloads afresh.
-
-    Parameters
-    ----------
-    location : str
-        A TF-Hub handle (a URL) or a local SavedModel folder.
-
-    Returns
-    -------
-    object
-        The restored SavedModel: it maps a batch of inputs to outputs.
+    A failed download leaves no partial copy in tensorflow_hub's cache, so the next call
+    downloads afresh. Without tensorflow_hub a folder is read with ``tf.saved_model.load``.
 
     Raises
     ------
@@ -147,15 +105,9 @@ def restore_saved_model(location: str) -> object:
 
 
 def drop_partial_download(handle: str) -> None:
-    """Remove what tensorflow_hub left in its cache for a failed download of ``handle``.
+    """Remove what a failed download of ``handle`` left in tensorflow_hub's cache.
 
-    A folder with a ``saved_model.pb`` is a complete download and stays; temporary folders
-    (``<folder>*.tmp``) go.
-
-    Parameters
-    ----------
-    handle : str
-        A TF-Hub handle.
+    A folder with a ``saved_model.pb`` is complete and stays; temporary ``*.tmp`` folders go.
     """
     folder = hub_cache_folder(handle)
     if folder is None:
@@ -167,36 +119,11 @@ def drop_partial_download(handle: str) -> None:
 
 
 def count_parameters(loaded: object) -> int | None:
-    """Count the weights of a restored SavedModel (hub models list them; others are walked).
-
-    Parameters
-    ----------
-    loaded : object
-        What :func:`restore_saved_model` returned.
-
-    Returns
-    -------
-    int or None
-        The number of weights, ``None`` when it holds no variables.
-    """
-    variables = getattr(loaded, "variables", None)
+    """The number of weights of a restored SavedModel; ``None`` when it holds no variables."""
+    variables = getattr(loaded, "variables", None)  # hub models list them
     if variables is None:
-        found: dict[int, tf.Variable] = {}
-        pending, seen = [loaded], set()
-        while pending:
-            item = pending.pop()
-            if id(item) in seen:
-                continue
-            seen.add(id(item))
-            if isinstance(item, tf.Variable):
-                found[id(item)] = item
-            elif isinstance(item, (list, tuple)):
-                pending.extend(item)
-            elif isinstance(item, dict):
-                pending.extend(item.values())
-            elif isinstance(item, tf.__internal__.tracking.Trackable):
-                pending.extend(v for k, v in vars(item).items() if not k.startswith("_"))
-        variables = list(found.values())
+        descendants = tf.train.TrackableView(loaded).descendants()
+        variables = [item for item in descendants if isinstance(item, tf.Variable)]
     if not variables:
         return None
     return int(sum(np.prod(v.shape) for v in variables))
