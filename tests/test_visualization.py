@@ -263,3 +263,29 @@ def test_feature_attributions_show_the_largest_first(rng):
 def test_feature_attributions_validation(panels, kwargs, message):
     with pytest.raises(ValueError, match=message):
         plot_feature_attributions(panels, [str(i) for i in range(6)], **kwargs)
+
+
+def test_randomization_figures_have_a_row_per_method_and_a_column_per_step(rng):
+    from types import SimpleNamespace
+
+    from ig_tutorial import plot_randomization_maps, plot_rank_correlations
+
+    check = SimpleNamespace(
+        steps=("original", "logits"),
+        attributions={name: [rng.normal(size=(6, 6, 3)) for _ in range(2)] for name in "ab"},
+        rank_correlations={"a": [1.0, 0.25], "b": [1.0, 0.5]},
+        signed_rank_correlations={"a": [1.0, -0.25], "b": [1.0, 0.0]},
+        threshold=0.4,
+    )
+    image = tf.constant(rng.uniform(size=(6, 6, 3)), tf.float32)
+    maps = plot_randomization_maps(check, image, cmap="magma")
+    titles = [ax.get_title() for ax in maps.axes]
+    assert titles == [
+        "Image", "original\n|rank| 1.00", "logits\n|rank| 0.25",
+        "Image", "original\n|rank| 1.00", "logits\n|rank| 0.50",
+    ]  # fmt: skip
+    assert [text.get_text() for ax in maps.axes for text in ax.texts] == ["a", "b"]
+    assert maps.axes[1].images[0].get_cmap().name == "magma"
+    left, right = plot_rank_correlations(check).axes
+    assert [line.get_label() for line in left.get_lines()][:3] == ["a", "b", "threshold"]
+    np.testing.assert_array_equal(right.get_lines()[0].get_ydata(), [1.0, -0.25])

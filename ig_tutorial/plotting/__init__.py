@@ -1,7 +1,6 @@
 """Figures: the last step of the data flow, attributions -> picture.
 
-- :mod:`~ig_tutorial.plotting.tutorial_figures` — the TensorFlow tutorial's figures;
-- :mod:`~ig_tutorial.plotting.attribution_maps` — visualization modes, grids, averaged results;
-- :mod:`~ig_tutorial.plotting.convergence_plots` — the integral's error against the steps;
-- :mod:`~ig_tutorial.plotting.feature_attributions` — bar charts for tabular models.
+One module per topic, each taught in the notebooks its docstring names;
+:mod:`~ig_tutorial.plotting.tutorial_figures` also holds the helpers every figure shares
+(``docs/architecture.md`` maps the modules).
 """

@@ -1,9 +1,9 @@
 """Figures of the faithfulness metrics: deletion and insertion curves, and scores against steps.
 
-Taught in ``notebooks/13_evaluating_attributions.py``. A deletion curve that falls fast and an
-insertion curve that rises fast belong to a faithful map; the area under each is its score
-(:mod:`ig_tutorial.ig.faithfulness`). Drawing the curves of several methods on one pair of axes
-shows what one number per curve hides: where along the ranking two maps part.
+Taught in ``notebooks/13_evaluating_attributions.py``. A faithful map's deletion curve falls fast
+and its insertion curve rises fast; the area under each is its score
+(:mod:`ig_tutorial.ig.faithfulness`). Several methods' curves on one pair of axes show what one
+number per curve hides: where along the ranking two maps part.
 """
 
 from __future__ import annotations
@@ -15,41 +15,21 @@ import numpy as np
 from matplotlib.figure import Figure
 
 from ig_tutorial.ig.method_comparison import MethodScore
+from ig_tutorial.plotting.tutorial_figures import finish
 
 #: The kinds of curve drawn, one panel each, with the direction that is better.
 PANELS = (("deletion", "lower area is better"), ("insertion", "higher area is better"))
-
 
 #: Line styles of the controls, one each, so that two grey lines can be told apart.
 CONTROL_DASHES = ("--", ":", "-.")
 
 
-def _is_control(name: str) -> bool:
-    return "control" in name.lower()
-
-
 def plot_perturbation_curves(scores: Sequence[MethodScore], *, title: str | None = None) -> Figure:
-    """The deletion and insertion curves of several methods, side by side.
+    """The deletion (left) and insertion (right) curves of several methods, areas in the legend.
 
-    Each method is one line per panel: the target's probability against the fraction of the
-    pixels deleted (left) or inserted (right), its area in the legend. The controls (names with
-    "control") are drawn in grey, dashed, dotted, ..., so that what a method adds over them shows.
-
-    Parameters
-    ----------
-    scores : sequence of MethodScore
-        From :func:`ig_tutorial.ig.method_comparison.score_methods`.
-    title : str, optional
-        The figure's title.
-
-    Returns
-    -------
-    matplotlib.figure.Figure
-
-    Raises
-    ------
-    ValueError
-        If ``scores`` is empty.
+    ``scores`` come from :func:`ig_tutorial.ig.method_comparison.score_methods`. The controls
+    (names with "control") are grey and dashed, dotted, ..., so that what a method adds over them
+    shows.
     """
     if len(scores) == 0:
         raise ValueError("scores is empty; pass the list score_methods returns.")
@@ -57,7 +37,7 @@ def plot_perturbation_curves(scores: Sequence[MethodScore], *, title: str | None
     colours = plt.get_cmap("tab10")
     coloured, controls = 0, 0
     for score in scores:
-        if _is_control(score.method):
+        if "control" in score.method.lower():
             dashes = CONTROL_DASHES[controls % len(CONTROL_DASHES)]
             style = {"color": "0.45", "linestyle": dashes, "linewidth": 1.3}
             controls += 1
@@ -66,12 +46,8 @@ def plot_perturbation_curves(scores: Sequence[MethodScore], *, title: str | None
             coloured += 1
         for ax, (kind, _) in zip(axes, PANELS, strict=True):
             curve = getattr(score, kind)
-            ax.plot(
-                curve.fractions,
-                curve.probabilities,
-                label=f"{score.method} ({curve.auc:.3f})",
-                **style,
-            )
+            label = f"{score.method} ({curve.auc:.3f})"
+            ax.plot(curve.fractions, curve.probabilities, label=label, **style)
     for ax, (kind, better) in zip(axes, PANELS, strict=True):
         ax.set(
             title=f"{kind.capitalize()} ({better})",
@@ -82,10 +58,7 @@ def plot_perturbation_curves(scores: Sequence[MethodScore], *, title: str | None
         ax.legend(fontsize=7, loc="upper right" if kind == "deletion" else "lower right")
         ax.grid(alpha=0.3)
     axes[0].set_ylabel("probability of the target")
-    if title:
-        fig.suptitle(title)
-    fig.tight_layout()
-    return fig
+    return finish(fig, title)
 
 
 def plot_scores_against_steps(
@@ -98,29 +71,15 @@ def plot_scores_against_steps(
 ) -> Figure:
     """Deletion and insertion areas of one method at several step counts.
 
-    With ``completeness_errors``, a second axis (logarithmic, on the right) shows how far the
-    integral was from converged at each setting, so that the figure answers "do the scores
-    need the integral to converge?" at a glance.
+    With ``completeness_errors`` a second, logarithmic axis shows how far the integral was from
+    converged at each setting: do the scores need it to converge?
 
     Parameters
     ----------
     steps : sequence of int or str
         The settings, e.g. ``[16, 32, 64, 128, 256, "auto"]``; drawn evenly spaced, in order.
-    deletion, insertion : sequence of float
-        The areas at each setting.
-    completeness_errors : sequence of float, optional
-        The relative completeness error at each setting.
-    title : str, optional
-        The figure's title.
-
-    Returns
-    -------
-    matplotlib.figure.Figure
-
-    Raises
-    ------
-    ValueError
-        If the sequences differ in length or are empty.
+    deletion, insertion, completeness_errors : sequence of float
+        The areas, and the relative completeness errors (optional), at each setting.
     """
     errors = [] if completeness_errors is None else list(completeness_errors)
     lengths = {len(steps), len(deletion), len(insertion)} | ({len(errors)} if errors else set())
@@ -147,5 +106,4 @@ def plot_scores_against_steps(
     ax.legend(handles, labels, fontsize=8, loc="center right")
     if title:
         ax.set_title(title)
-    fig.tight_layout()
-    return fig
+    return finish(fig)

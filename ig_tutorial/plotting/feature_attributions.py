@@ -1,8 +1,7 @@
 """Attributions of a tabular model: one bar per feature.
 
-Taught in ``notebooks/10_your_own_model.py``. Integrated Gradients of a feature vector is a
-vector of the same length (one number per column of the table), so its natural figure is a bar
-chart: the features with the largest attributions, signed, in order.
+Taught in ``notebooks/10_your_own_model.py``. Integrated Gradients of a feature vector is one
+number per column of the table, so its figure is a bar chart of the largest, signed.
 """
 
 from __future__ import annotations
@@ -16,6 +15,7 @@ from matplotlib.figure import Figure
 
 from ig_tutorial.checks import positive_integer
 from ig_tutorial.plotting.attribution_maps import attributions_of
+from ig_tutorial.plotting.tutorial_figures import finish
 
 
 def plot_feature_attributions(
@@ -26,29 +26,16 @@ def plot_feature_attributions(
 ) -> Figure:
     """Bar charts of per-feature attributions, one panel per sample, largest first.
 
-    Each panel shows the ``top_k`` features with the largest absolute attribution of its
-    sample, signed: to the right (orange) a feature that pushed the score up from the
-    baseline's, to the left (blue) one that pushed it down.
+    Each panel shows its sample's ``top_k`` features by absolute attribution, signed: to the
+    right (orange) a feature that pushed the score up from the baseline's, to the left (blue)
+    one that pushed it down.
 
     Parameters
     ----------
     panels : mapping of str to array or result
-        Title -> attributions of shape ``(n_features,)``, or any result with ``.attributions``
-        (e.g. from :func:`ig_tutorial.integrated_gradients` on a feature vector).
+        Title -> attributions ``(n_features,)``, or any result with ``.attributions``.
     feature_names : sequence of str
         One name per feature, in the model's input order.
-    top_k : int, default 10
-        How many features each panel shows.
-
-    Returns
-    -------
-    matplotlib.figure.Figure
-
-    Raises
-    ------
-    ValueError
-        If ``panels`` is empty, ``top_k`` is not a positive integer, or attributions are not
-        one number per name in ``feature_names``.
     """
     top_k = positive_integer(top_k, "top_k")
     if len(panels) == 0:
@@ -71,5 +58,4 @@ def plot_feature_attributions(
         ax.barh([names[i] for i in order], attributions[order], color=colours)
         ax.axvline(0, color="black", linewidth=0.8)
         ax.set(title=title, xlabel="attribution")
-    fig.tight_layout()
-    return fig
+    return finish(fig)

@@ -1,11 +1,9 @@
 """Sentences with each token coloured by its attribution: a figure, and HTML for a notebook.
 
-Taught in ``notebooks/12_text.py``. Token attributions
-(:func:`ig_tutorial.ig.token_attribution.token_attributions`) are signed: green for a token
-that pushed the target's score up from the baseline's, red for one that pushed it down, and the
-stronger the colour the larger the share. One symmetric scale, ``[-m, m]`` with ``m`` the
-largest absolute attribution shown, serves every sentence of a figure, so colours compare
-across sentences and white always means zero.
+Taught in ``notebooks/12_text.py``. Green for a token that pushed the target's score up from
+the baseline's, red for one that pushed it down. One symmetric scale, ``[-m, m]`` with ``m`` the
+largest absolute attribution shown, serves every sentence, so colours compare across sentences
+and white means zero.
 """
 
 from __future__ import annotations
@@ -23,10 +21,10 @@ from matplotlib.figure import Figure
 TOKEN_CMAP = LinearSegmentedColormap.from_list("red_white_green", ["#e8504a", "white", "#3bb35c"])
 
 
-def _token_rows(
+def _rows_and_scale(
     sentences: Mapping[str, tuple[Sequence[str], Any]],
-) -> dict[str, tuple[list[str], np.ndarray]]:
-    """Title -> (tokens, attributions), checked: one attribution per token."""
+) -> tuple[dict[str, tuple[list[str], np.ndarray]], Normalize]:
+    """Title -> (tokens, attributions), one attribution per token; and the symmetric scale."""
     if len(sentences) == 0:
         raise ValueError("sentences is empty; give at least one title -> (tokens, values) pair.")
     rows = {}
@@ -40,13 +38,9 @@ def _token_rows(
                 "TokenAttributions.tokens(vocabulary) and .token_values)."
             )
         rows[title] = (tokens, values)
-    return rows
-
-
-def _symmetric_scale(rows: dict[str, tuple[list[str], np.ndarray]]) -> Normalize:
-    largest = max(float(np.max(np.abs(values), initial=0.0)) for _, values in rows.values())
-    largest = largest if largest > 0 else 1.0
-    return Normalize(vmin=-largest, vmax=largest)
+    # All zero: any positive scale draws white.
+    largest = max(float(np.max(np.abs(values), initial=0.0)) for _, values in rows.values()) or 1.0
+    return rows, Normalize(vmin=-largest, vmax=largest)
 
 
 def token_colours(values: Any, norm: Normalize, cmap: str | Colormap = TOKEN_CMAP) -> np.ndarray:
@@ -59,7 +53,7 @@ def plot_token_attributions(
     *,
     cmap: str | Colormap = TOKEN_CMAP,
 ) -> Figure:
-    """One row per sentence, each token on a background coloured by its attribution.
+    """One row per sentence, each token on its attribution's colour; the scale's bar below.
 
     Parameters
     ----------
@@ -68,20 +62,9 @@ def plot_token_attributions(
         ``(attributed.tokens(vocabulary), attributed.token_values)`` of a
         :class:`ig_tutorial.ig.token_attribution.TokenAttributions`.
     cmap : str or Colormap, default TOKEN_CMAP
-        A diverging colour map: its low end for negative attributions, its middle for zero.
-
-    Returns
-    -------
-    matplotlib.figure.Figure
-        With a colour bar (the legend of the symmetric scale) under the sentences.
-
-    Raises
-    ------
-    ValueError
-        If ``sentences`` is empty or a sentence has not one attribution per token.
+        Diverging: its low end for negative attributions, its middle for zero.
     """
-    rows = _token_rows(sentences)
-    norm = _symmetric_scale(rows)
+    rows, norm = _rows_and_scale(sentences)
     longest = max(len(" ".join(tokens)) for tokens, _ in rows.values())
     width = max(6.0, 0.11 * longest + 1.0)
     height = 0.75 * len(rows) + 1.3
@@ -117,29 +100,12 @@ def token_attributions_html(
     *,
     cmap: str | Colormap = TOKEN_CMAP,
 ) -> str:
-    """The sentences of :func:`plot_token_attributions` as HTML, for a notebook's output.
+    """The sentences of :func:`plot_token_attributions` as HTML, for ``IPython.display.HTML``.
 
-    Each token is a ``<span>`` on its colour, with its attribution (to 4 decimals) as the
-    tooltip; a line under the sentences states the scale. Show it in Jupyter with
-    ``IPython.display.HTML``.
-
-    Parameters
-    ----------
-    sentences, cmap
-        As for :func:`plot_token_attributions`.
-
-    Returns
-    -------
-    str
-        One ``<div>`` per sentence, each token a ``<span>`` on its colour, and a legend.
-
-    Raises
-    ------
-    ValueError
-        As :func:`plot_token_attributions`.
+    One ``<div>`` per sentence, each token a ``<span>`` on its colour with its attribution as
+    the tooltip, and a line stating the scale.
     """
-    rows = _token_rows(sentences)
-    norm = _symmetric_scale(rows)
+    rows, norm = _rows_and_scale(sentences)
     lines = []
     for title, (tokens, values) in rows.items():
         spans = [
