@@ -123,7 +123,7 @@ def test_targets_csv(tmp_path, inputs):
 
     for text, message in [
         ("coffee.png\n", "row 1: expected 'path,target'"),
-        ("coffee.png,-2\n", "row 1: the class index must be >= 0, got -2"),
+        ("coffee.png,-2\n", "row 1: the target must be an integer of at least 0, got -2"),
         ("coffee.png, \n", "row 1: the target is empty"),
         ("coffee.png,1\ncoffee.png,2\n", "row 2: 'coffee.png' is listed twice"),
     ]:

@@ -1,18 +1,11 @@
 """Attributing a whole folder or dataset: streaming, resumable, shardable, local or on Ray.
 
-Machinery, not the lesson: it runs the IG core (:mod:`ig_tutorial.ig`) over many files and
-writes what it finds. :func:`attribute_files` is the Python API, ``ig-tutorial attribute
-<inputs> --output-dir DIR`` the command (``docs/batch.md`` shows both). The modules:
-
-- :mod:`~ig_tutorial.batch.inputs`: files, folders, patterns, list files, targets CSV, content
-  hashes, shards;
-- :mod:`~ig_tutorial.batch.settings`: the run's settings and the key of an output;
-- :mod:`~ig_tutorial.batch.work`: one input in, its files written, one record out;
-- :mod:`~ig_tutorial.batch.npz_files`: each image's ``.npz``, atomic and reproducible;
-- :mod:`~ig_tutorial.batch.manifest`: the ``manifest.jsonl``, a locked journal of the records;
-- :mod:`~ig_tutorial.batch.verification`: checking an output folder after a run;
-- :mod:`~ig_tutorial.batch.engines`: :func:`attribute_files` and the local engine;
-- :mod:`~ig_tutorial.batch.ray_engine`: the Ray engine (imported only when chosen).
+Machinery, not the lesson: it runs the IG core over many files and writes what it finds.
+:func:`attribute_files` is the Python API, ``ig-tutorial attribute <inputs> --output-dir DIR``
+the command (``docs/batch.md``). The modules, in the data flow's order: ``inputs`` (files,
+targets, hashes, shards), ``settings`` (and the key of an output), ``work`` (one input in, its
+files written, one record out), ``npz_files``, ``manifest`` (the run's journal),
+``verification``, ``engines`` (:func:`attribute_files`, the local engine) and ``ray_engine``.
 """
 
 from ig_tutorial.batch.engines import ENGINES, BatchRun, attribute_files

@@ -1,20 +1,11 @@
-"""Attribute many files, streaming: the Python API behind ``ig-tutorial attribute``.
+"""Attribute many files, streaming: :func:`attribute_files`, behind ``ig-tutorial attribute``.
 
-:func:`attribute_files` plans a run (finds the inputs, their targets and shard, checks every
-setting) and returns a :class:`BatchRun`; iterating it attributes the inputs one at a time and
-yields an :class:`~ig_tutorial.batch.manifest.ImageRecord` for each as soon as it is finished::
-
-    from ig_tutorial.batch import attribute_files
-
-    run = attribute_files(["photos/"], "attributions/", "efficientnet-lite0", m_steps=64)
-    for record in run:
-        print(record.input, record.status, record.relative_completeness_error)
-    print(run.counts, run.manifest_path)
-
-Only one image, its attributions and its figure are in memory at a time. Two engines run the
-same unit of work (:func:`ig_tutorial.batch.work.attribute_input`): ``"local"`` in this process,
-and ``"ray"`` on a pool of Ray actors (:mod:`ig_tutorial.batch.ray_engine`, needs the ``[ray]``
-extra; Ray is imported only then). Either way this process writes the manifest.
+It plans a run and returns a :class:`BatchRun`; iterating that attributes the inputs one at a
+time and yields each :class:`~ig_tutorial.batch.manifest.ImageRecord` as soon as it is finished,
+so only one image is in memory at a time (``docs/batch.md`` shows an example). Both engines
+run :func:`~ig_tutorial.batch.work.attribute_input`: ``"local"`` in this process, ``"ray"`` on a
+pool of Ray actors (:mod:`~ig_tutorial.batch.ray_engine`, which alone imports Ray). Either way
+this process writes the manifest.
 """
 
 from __future__ import annotations
@@ -22,7 +13,8 @@ from __future__ import annotations
 import os
 import time
 from collections import Counter
-from collections.abc import Iterable, Iterator
+from collections.abc import Generator, Iterable, Iterator
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from ig_tutorial.batch.inputs import (
@@ -54,83 +46,32 @@ from ig_tutorial.sources import BUNDLED_MODEL
 ENGINES: tuple[str, ...] = ("local", "ray")
 
 
+@dataclass
 class BatchRun:
     """A planned batch run; iterate it (once) to run it.
 
-    Attributes
-    ----------
-    items : list of InputItem
-        The inputs of this run (of this shard, with ``shard``).
-    total : int
-        ``len(items)``.
-    output_dir : pathlib.Path
-        Where the outputs and the manifest go.
-    manifest_path : pathlib.Path
-        The manifest this run writes.
-    settings : AttributionSettings
-        How every image is attributed.
-    unmatched_targets : list of pathlib.Path
-        Rows of the targets CSV that name no input.
-    counts : collections.Counter
-        Records so far by status (``"done"``, ``"skipped"``, ``"failed"``).
-    seconds : float
-        Wall time of the iteration so far.
+    ``items`` are the inputs of this run (of this shard), ``unmatched_targets`` the targets
+    CSV's paths that name no input; ``counts`` (records by status) and ``seconds`` grow as it
+    runs.
     """
 
-    def __init__(
-        self,
-        items: list[InputItem],
-        output_dir: Path,
-        model: Classifier | str,
-        settings: AttributionSettings,
-        *,
-        target: int | str,
-        figures: bool,
-        force: bool,
-        shard: tuple[int, int] | None,
-        engine: str,
-        workers: int | None,
-        cpus_per_worker: float,
-        ray_address: str | None,
-        progress: bool,
-        unmatched_targets: list[Path],
-    ) -> None:
-        self.items = items
-        self.total = len(items)
-        self.output_dir = output_dir
-        self.manifest_path = output_dir / manifest_name(shard)
-        self.settings = settings
-        self.unmatched_targets = unmatched_targets
-        self.counts: Counter[str] = Counter()
-        self.seconds = 0.0
-        self._model = model
-        self._options = {"target": target, "figures": figures, "force": force}
-        self._engine = engine
-        self._workers = workers
-        self._cpus_per_worker = cpus_per_worker
-        self._ray_address = ray_address
-        self._progress = progress
-        self._started = False
+    items: list[InputItem]
+    output_dir: Path
+    manifest_path: Path
+    settings: AttributionSettings
+    unmatched_targets: list[Path]
+    _records: Generator[ImageRecord, None, None] = field(
+        repr=False
+    )  # lazy: the engine starts when iterated
+    _progress: bool = False
+    counts: Counter[str] = field(default_factory=Counter)
+    seconds: float = 0.0
+    _started: bool = False
 
-    def _records(self) -> Iterator[ImageRecord]:
-        if self._engine == "local":
-            for item in self.items:
-                yield attribute_input(
-                    item, self._model, self.settings, self.output_dir, **self._options
-                )
-        else:
-            from ig_tutorial.batch.ray_engine import attribute_on_ray
-
-            yield from attribute_on_ray(
-                self.items,
-                os.fspath(self._model),
-                self.settings,
-                self.output_dir,
-                workers=self._workers,
-                cpus_per_worker=self._cpus_per_worker,
-                address=self._ray_address,
-                **self._options,
-            )
+    @property
+    def total(self) -> int:
+        """How many inputs this run attributes."""
+        return len(self.items)
 
     def __iter__(self) -> Iterator[ImageRecord]:
         """Run: attribute every input, append its record to the manifest, and yield it."""
@@ -147,10 +88,9 @@ class BatchRun:
             disable=not self._progress,
             dynamic_ncols=True,
         )
-        records = self._records()
         start = time.perf_counter()
         try:
-            for record in records:
+            for record in self._records:
                 manifest.append(record)
                 self.counts[record.status] += 1
                 self.seconds = time.perf_counter() - start
@@ -158,7 +98,7 @@ class BatchRun:
                 bar.set_postfix({status: self.counts[status] for status in STATUSES}, refresh=False)
                 yield record
         finally:
-            records.close()  # stops the engine (and a Ray cluster it started)
+            self._records.close()  # stops the engine (and a Ray cluster it started)
             bar.close()
             manifest.close()
             self.seconds = time.perf_counter() - start
@@ -208,56 +148,47 @@ def attribute_files(
 ) -> BatchRun:
     """Plan Integrated Gradients for many image files; iterate the result to run it.
 
-    Everything that can be checked before reading an image is checked here, so a bad setting
-    fails at once with a clear error; problems of single inputs are recorded as failed when the
-    run reaches them, and the run goes on.
+    Every setting is checked here, before any image is read; a bad input is recorded as failed
+    when the run reaches it, and the run goes on.
 
     Parameters
     ----------
     inputs : iterable of str or os.PathLike
-        Files, folders (searched recursively), glob patterns, ``@list`` files, bundled photo
-        names or URLs (see :mod:`ig_tutorial.batch.inputs`).
+        Files, folders, glob patterns, ``@list`` files, bundled photo names or URLs
+        (:func:`~ig_tutorial.batch.inputs.discover_inputs`).
     output_dir : str or os.PathLike
-        Where the ``.npz`` files, figures and the manifest go. Never searched for inputs.
+        Where the ``.npz`` files, figures and the manifest go; never searched for inputs.
     model : Classifier, str or os.PathLike, default "efficientnet-lite0"
-        A loaded model, or a handle for :func:`ig_tutorial.load_model`. The Ray engine needs a
-        handle: each worker loads the model itself.
+        A loaded model, or a handle for :func:`~ig_tutorial.load_model` (the Ray engine needs
+        a handle: each worker loads the model).
     target : int or str, default "top-1"
         The class to explain for every input without a row in ``targets_file``.
     targets_file : str or os.PathLike, optional
-        A CSV of ``path,target`` rows (:func:`ig_tutorial.batch.inputs.read_targets`). Then
-        every input needs a row; one without is recorded as failed.
+        A CSV of ``path,target`` rows; then an input without a row is recorded as failed.
     m_steps, method, baseline, output, tolerance, max_steps, batch_size
-        As for :func:`ig_tutorial.integrated_gradients` (``baseline`` by name).
+        As for :func:`~ig_tutorial.integrated_gradients` (``baseline`` by name).
     dtype : {"float32", "float16"}, default "float32"
         How attributions are stored.
     figures : bool, default False
-        Also write the tutorial's 2x2 figure of each image as PNG.
+        Also write each image's figure as PNG.
     force : bool, default False
         Recompute inputs whose outputs exist.
     shard : str or tuple of int, optional
-        ``"K/N"``: attribute only shard K of N (by content hash; see
-        :func:`ig_tutorial.batch.inputs.shard_of`), and write ``manifest-K-of-N.jsonl``. The N
-        shards are disjoint and together cover every input, so N jobs of any scheduler can
-        share one output folder.
+        ``"K/N"``: only shard K of N, by content hash; it writes ``manifest-K-of-N.jsonl``.
     engine : {"local", "ray"}, default "local"
         Where to run.
-    workers : int, optional
-        Ray only: how many actors, each loading the model once (default: one per
-        ``cpus_per_worker`` CPUs of the cluster).
-    cpus_per_worker : float, default 1
-        Ray only: CPUs reserved per actor; TensorFlow in the actor uses as many threads.
-    ray_address : str, optional
-        Ray only: the cluster to join (e.g. ``"ray://head:10001"`` or ``"auto"``); by default a
-        running cluster of this process, else a new local one.
+    workers, cpus_per_worker, ray_address
+        Ray only: how many actors (default one per ``cpus_per_worker`` CPUs of the cluster),
+        the CPUs and TensorFlow threads of each, and the cluster to join (default: a running
+        one of this process, else a new local one).
     progress : bool, default False
-        Show a progress bar: images done, skipped, failed and the rate.
+        Show a progress bar.
 
     Returns
     -------
     BatchRun
-        Iterate it to run; it yields one :class:`~ig_tutorial.batch.manifest.ImageRecord` per
-        input as it finishes (in input order on the local engine, in finishing order on Ray).
+        Yields one record per input as it finishes (in input order locally, in finishing order
+        on Ray).
 
     Raises
     ------
@@ -297,30 +228,22 @@ def attribute_files(
     items = discover_inputs(inputs, exclude=output_dir)
     unmatched: list[Path] = []
     if targets_file is not None:
-        items, unmatched = assign_targets(
-            items, read_targets(targets_file), Path(targets_file).name
-        )
+        targets = read_targets(targets_file)
+        items, unmatched = assign_targets(items, targets, Path(targets_file).name)
     if shard is not None:
         items = select_shard(items, shard)
-    if engine == "local" and not isinstance(model, Classifier):
-        model = load_model(model)
-    if engine == "local" and isinstance(target, str) and target != "top-1":
-        if model.labels is None:
-            raise ValueError(f"target {target!r} is a label, but the model has no labels.")
-        model.labels.index(target)  # raises, suggesting close names, if unknown
-    return BatchRun(
-        items,
-        output_dir,
-        model,
-        settings,
-        target=target,
-        figures=figures,
-        force=force,
-        shard=shard,
-        engine=engine,
-        workers=workers,
-        cpus_per_worker=cpus_per_worker,
-        ray_address=ray_address,
-        progress=progress,
-        unmatched_targets=unmatched,
-    )
+    options = {"target": target, "figures": figures, "force": force}
+    if engine == "local":
+        model = model if isinstance(model, Classifier) else load_model(model)
+        if isinstance(target, str) and target != "top-1":
+            if model.labels is None:
+                raise ValueError(f"target {target!r} is a label, but the model has no labels.")
+            model.labels.index(target)  # raises, suggesting close names, if unknown
+        records = (attribute_input(i, model, settings, output_dir, **options) for i in items)
+    else:
+        from ig_tutorial.batch.ray_engine import attribute_on_ray  # imports Ray when iterated
+
+        ray = {"workers": workers, "cpus_per_worker": cpus_per_worker, "address": ray_address}
+        records = attribute_on_ray(items, os.fspath(model), settings, output_dir, options, **ray)
+    path = output_dir / manifest_name(shard)
+    return BatchRun(items, output_dir, path, settings, unmatched, records, progress)

@@ -1,24 +1,10 @@
-"""What a batch run attributes: finding the input files, their targets, hashes and shards.
+"""What a batch run attributes: the input files, their targets, content hashes and shards.
 
-Inputs are given the way a shell user gives them (:func:`discover_inputs`):
-
-* a **file** path, a bundled photo name or a URL (as :func:`ig_tutorial.read_image` reads);
-* a **folder**, searched recursively for files with an image suffix (:data:`IMAGE_SUFFIXES`);
-* a **glob pattern** such as ``"val/**/*.JPEG"`` (quote it, so the shell does not expand it);
-* a **list file** ``@list.txt``: one input per line, relative to the list file's folder;
-  blank lines and lines starting with ``#`` are ignored.
-
-Files named explicitly (on the command line or in a list file) are taken whatever their name,
-so a bad one is reported as failed; files found by searching a folder or matching a pattern
-must have an image suffix, so a folder's ``README.txt`` is not an input. Hidden files and
-folders (names starting with ``.``) are never searched. Whatever is found with an image suffix
-is an input, so a broken symbolic link, or a name that is no regular file, is reported as
-failed too, as is a folder that cannot be searched: a run never skips an input silently.
-
-A per-image target comes from a CSV file of ``path,target`` rows (:func:`read_targets`). Each
-input is identified by the SHA-256 of its bytes (:func:`content_hash`): outputs are named by it,
-a rerun recognises finished work by it, and ``--shard K/N`` splits the inputs by it
-(:func:`shard_of`).
+:func:`discover_inputs` takes inputs as a shell user gives them: files, bundled photo names,
+URLs, folders, quoted glob patterns and ``@list`` files (``docs/batch.md``, *Inputs*). Nothing
+is skipped silently: a missing file, a broken link or a folder that cannot be listed becomes an
+item with an ``error``, recorded as failed. Each input is identified by the SHA-256 of its
+bytes (:func:`content_hash`), which names its outputs and places it in a shard (:func:`shard_of`).
 """
 
 from __future__ import annotations
@@ -32,6 +18,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, replace
 from pathlib import Path
 
+from ig_tutorial.batch.settings import normalize_target
 from ig_tutorial.cache import is_url
 from ig_tutorial.images import resolve_image_source
 from ig_tutorial.sources import BUNDLED_IMAGES, TUTORIAL_IMAGES
@@ -40,27 +27,16 @@ from ig_tutorial.sources import BUNDLED_IMAGES, TUTORIAL_IMAGES
 IMAGE_SUFFIXES: tuple[str, ...] = (".jpg", ".jpeg", ".png", ".gif", ".bmp", ".webp")
 
 _GLOB_MAGIC = re.compile(r"[*?[]")
-_CHUNK = 1 << 20
 
 
 @dataclass(frozen=True)
 class InputItem:
     """One input of a batch run, before it is attributed.
 
-    Attributes
-    ----------
-    source : str
-        The input as the user gave it (or as a folder search or pattern found it): what the
-        manifest calls ``"input"``.
-    path : pathlib.Path or None
-        The local file to read; ``None`` when it could not be found.
-    target : int, str or None
-        The class to explain for this input (from a targets CSV); ``None`` uses the run's target.
-    error : str or None
-        Why the input cannot be attributed, when that is known before reading it (a missing
-        file, no row in the targets CSV); it is then recorded as failed.
-    sha256 : str or None
-        The content hash, once computed (:func:`content_hash`).
+    ``source`` is the input as given or found (the manifest's ``"input"``), ``path`` the local
+    file (``None`` if not found), ``target`` its row of a targets CSV (``None``: the run's
+    target), ``error`` why it cannot be attributed, if known before reading it, and ``sha256``
+    its content hash once computed.
     """
 
     source: str
@@ -69,44 +45,19 @@ class InputItem:
     error: str | None = None
     sha256: str | None = None
 
-    def to_json_dict(self) -> dict:
-        """The item as a JSON-able dict (to send it to a Ray worker)."""
-        return {
-            "source": self.source,
-            "path": None if self.path is None else str(self.path),
-            "target": self.target,
-            "error": self.error,
-            "sha256": self.sha256,
-        }
 
-    @classmethod
-    def from_json_dict(cls, data: dict) -> InputItem:
-        """The inverse of :meth:`to_json_dict`."""
-        path = data.get("path")
-        return cls(
-            source=data["source"],
-            path=None if path is None else Path(path),
-            target=data.get("target"),
-            error=data.get("error"),
-            sha256=data.get("sha256"),
-        )
-
-
-def has_image_suffix(path: str | os.PathLike[str]) -> bool:
-    """Whether a file name ends in one of :data:`IMAGE_SUFFIXES` (any case)."""
-    return Path(path).suffix.lower() in IMAGE_SUFFIXES
+def _excluded(path: Path, exclude: Path | None) -> bool:
+    return exclude is not None and path.is_relative_to(exclude)
 
 
 def _found_item(path: Path, exclude: Path | None) -> InputItem | None:
-    """The item of a file that a folder search or a pattern found, ``None`` if excluded.
-
-    A name that cannot be read as a regular file is an item with the reason as its ``error``.
-    """
+    """The item of a file that a search or a pattern found; ``None`` if no image or excluded."""
+    if path.suffix.lower() not in IMAGE_SUFFIXES:
+        return None
     try:
         os.stat(path)  # follows a symbolic link, as reading the file will
     except OSError as error:
-        where = path.parent.resolve() / path.name  # the link itself, where it cannot resolve
-        if exclude is not None and where.is_relative_to(exclude):
+        if _excluded(path.parent.resolve() / path.name, exclude):  # the link, not its target
             return None
         why = error.strerror or type(error).__name__
         if path.is_symlink():
@@ -116,7 +67,7 @@ def _found_item(path: Path, exclude: Path | None) -> InputItem | None:
         else:
             reason = f"cannot be read ({why})"
         return InputItem(str(path), None, error=f"{str(path)!r} {reason}.")
-    if exclude is not None and path.resolve().is_relative_to(exclude):
+    if _excluded(path.resolve(), exclude):
         return None
     if not path.is_file():
         return InputItem(str(path), None, error=f"{str(path)!r} is not a regular file.")
@@ -124,15 +75,12 @@ def _found_item(path: Path, exclude: Path | None) -> InputItem | None:
 
 
 def _search_folder(folder: Path, exclude: Path | None) -> list[InputItem]:
-    """Every file with an image suffix below ``folder`` (not hidden, not excluded), sorted.
-
-    A subfolder that cannot be listed is an item with an ``error``: its files are inputs too.
-    """
+    """Every file with an image suffix below ``folder`` (not hidden, not excluded), sorted."""
     found: dict[Path, InputItem] = {}
 
     def unlisted(error: OSError) -> None:
         path = Path(error.filename)
-        if exclude is None or not path.resolve().is_relative_to(exclude):
+        if not _excluded(path.resolve(), exclude):
             why = error.strerror or type(error).__name__
             reason = f"Cannot search the folder {str(path)!r} ({why}); its images are left out."
             found[path] = InputItem(str(path), None, error=reason)
@@ -142,37 +90,39 @@ def _search_folder(folder: Path, exclude: Path | None) -> list[InputItem]:
         folders[:] = [name for name in folders if not name.startswith(".")]
         for name in files:
             path = Path(root) / name
-            if not name.startswith(".") and has_image_suffix(path):
-                item = _found_item(path, exclude)
-                if item is not None:
-                    found[path] = item
+            if not name.startswith(".") and (item := _found_item(path, exclude)):
+                found[path] = item
     return [found[path] for path in sorted(found)]
 
 
 def _expand(spec: str, base: Path | None, exclude: Path | None) -> list[InputItem]:
-    """The items one command-line argument (or one line of a list file) stands for."""
+    """The items one argument (or one line of a list file, relative to ``base``) stands for."""
+    path = Path(spec.removeprefix("@")).expanduser()
+    if base is not None and not path.is_absolute():
+        path = base / path
     if spec.startswith("@"):
-        list_file = Path(spec[1:]).expanduser()
-        if base is not None and not list_file.is_absolute():
-            list_file = base / list_file
-        return read_list_file(list_file, exclude)
+        if not path.is_file():
+            raise FileNotFoundError(f"List file {str(path)!r} does not exist.")
+        lines = (line.strip() for line in path.read_text().splitlines())
+        return [
+            item
+            for line in lines
+            if line and not line.startswith("#")
+            for item in _expand(line, path.parent, exclude)
+        ]
     if spec in BUNDLED_IMAGES or spec in TUTORIAL_IMAGES or is_url(spec):
         try:
             return [InputItem(spec, resolve_image_source(spec))]
         except ConnectionError as error:
             return [InputItem(spec, None, error=str(error))]
-    path = Path(spec).expanduser()
-    if base is not None and not path.is_absolute():
-        path = base / path
     if path.is_dir():
         return _search_folder(path, exclude)
     if not path.exists() and _GLOB_MAGIC.search(spec):
-        matches = sorted(glob.glob(str(path), recursive=True))
         items = []
-        for match in map(Path, matches):
+        for match in map(Path, sorted(glob.glob(str(path), recursive=True))):
             if match.is_dir():
                 items += _search_folder(match, exclude)
-            elif has_image_suffix(match) and (item := _found_item(match, exclude)) is not None:
+            elif item := _found_item(match, exclude):
                 items.append(item)
         if not items:
             raise ValueError(
@@ -186,38 +136,6 @@ def _expand(spec: str, base: Path | None, exclude: Path | None) -> list[InputIte
     return [InputItem(source, path)]
 
 
-def read_list_file(list_file: Path, exclude: Path | None = None) -> list[InputItem]:
-    """The inputs a list file names: one per line, relative to the list file's folder.
-
-    Each line may itself be a file, a folder or a pattern; blank lines and lines starting with
-    ``#`` are ignored.
-
-    Parameters
-    ----------
-    list_file : pathlib.Path
-        A text file.
-    exclude : pathlib.Path, optional
-        A folder whose files are never inputs (the run's output folder).
-
-    Returns
-    -------
-    list of InputItem
-
-    Raises
-    ------
-    FileNotFoundError
-        If the list file does not exist.
-    """
-    if not list_file.is_file():
-        raise FileNotFoundError(f"List file {str(list_file)!r} does not exist.")
-    items = []
-    for line in list_file.read_text().splitlines():
-        line = line.strip()
-        if line and not line.startswith("#"):
-            items += _expand(line, list_file.parent, exclude)
-    return items
-
-
 def discover_inputs(
     specs: Iterable[str | os.PathLike[str]], exclude: str | os.PathLike[str] | None = None
 ) -> list[InputItem]:
@@ -226,19 +144,14 @@ def discover_inputs(
     Parameters
     ----------
     specs : iterable of str or os.PathLike
-        Files, bundled photo names, URLs, folders, glob patterns and ``@list`` files (see the
-        module's description).
+        Files, bundled photo names, URLs, folders, glob patterns and ``@list`` files.
     exclude : str or os.PathLike, optional
-        A folder whose files are never inputs: the run's output folder, so that figures written
-        into a searched folder are not attributed on the next run.
+        A folder whose files are never inputs: the run's output folder.
 
     Returns
     -------
     list of InputItem
-        In the order given (folders and patterns in sorted order), each file once even when
-        several arguments name it. A file that does not exist or cannot be read (a broken
-        symbolic link, a folder that cannot be listed) is an item with an ``error``, so that it
-        is recorded as failed and the run goes on.
+        In the order given (folders and patterns sorted), each file once.
 
     Raises
     ------
@@ -251,51 +164,19 @@ def discover_inputs(
     if not specs:
         raise ValueError("No inputs given: name image files, folders, patterns or @list files.")
     excluded = None if exclude is None else Path(exclude).expanduser().resolve()
-    items, seen = [], set()
+    items = {}
     for spec in specs:
         for item in _expand(spec, None, excluded):
-            key = item.path.resolve() if item.path is not None else item.source
-            if key not in seen:
-                seen.add(key)
-                items.append(item)
-    return items
-
-
-def _parse_target(text: str, where: str) -> int | str:
-    text = text.strip()
-    if not text:
-        raise ValueError(f"{where}: the target is empty; give a class index or a label.")
-    if re.fullmatch(r"[+-]?\d+", text):
-        index = int(text)
-        if index < 0:
-            raise ValueError(f"{where}: the class index must be >= 0, got {index}.")
-        return index
-    return text
+            items.setdefault(item.source if item.path is None else item.path.resolve(), item)
+    return list(items.values())
 
 
 def read_targets(csv_file: str | os.PathLike[str]) -> dict[Path, int | str]:
-    """Read per-image targets from a CSV file of ``path,target`` rows.
+    """Read per-image targets from a CSV file of ``path,target`` rows (optional header).
 
-    A first row ``path,target`` is taken as a header. Paths are relative to the CSV file's
-    folder (absolute paths are kept); a target is a class index or a label (``"top-1"`` too).
-
-    Parameters
-    ----------
-    csv_file : str or os.PathLike
-        The CSV file.
-
-    Returns
-    -------
-    dict
-        Resolved absolute path -> class index (``int``) or label (``str``).
-
-    Raises
-    ------
-    FileNotFoundError
-        If the file does not exist.
-    ValueError
-        For a row without exactly two fields, an empty or negative target, or a path listed
-        twice with different targets; the message names the file and the row.
+    Paths are relative to the CSV file's folder. Returns resolved path -> target
+    (:func:`~ig_tutorial.batch.settings.normalize_target`). Raises ``FileNotFoundError``, or
+    ``ValueError`` naming the file and row for a bad row or a path listed with two targets.
     """
     csv_file = Path(csv_file).expanduser()
     if not csv_file.is_file():
@@ -303,7 +184,7 @@ def read_targets(csv_file: str | os.PathLike[str]) -> dict[Path, int | str]:
     targets: dict[Path, int | str] = {}
     with csv_file.open(newline="") as handle:
         for number, row in enumerate(csv.reader(handle), start=1):
-            if not row or all(not field.strip() for field in row):
+            if not any(field.strip() for field in row):
                 continue
             where = f"{csv_file}, row {number}"
             if len(row) != 2:
@@ -312,84 +193,58 @@ def read_targets(csv_file: str | os.PathLike[str]) -> dict[Path, int | str]:
                 continue
             path = Path(row[0].strip()).expanduser()
             path = (path if path.is_absolute() else csv_file.parent / path).resolve()
-            target = _parse_target(row[1], where)
-            if targets.get(path, target) != target:
+            target = normalize_target(row[1], f"{where}: the target")
+            if targets.setdefault(path, target) != target:
                 raise ValueError(
                     f"{where}: {row[0].strip()!r} is listed twice, with targets "
                     f"{targets[path]!r} and {target!r}."
                 )
-            targets[path] = target
     return targets
 
 
 def assign_targets(
     items: list[InputItem], targets: dict[Path, int | str], csv_name: str
 ) -> tuple[list[InputItem], list[Path]]:
-    """Give each input its row of a targets CSV (:func:`read_targets`).
+    """Give each input its target from :func:`read_targets`.
 
-    Parameters
-    ----------
-    items : list of InputItem
-        The inputs.
-    targets : dict
-        Resolved path -> target.
-    csv_name : str
-        The CSV file's name, for the error of an input without a row.
-
-    Returns
-    -------
-    items : list of InputItem
-        With ``target`` set; an input without a row gets an ``error`` (it is recorded as failed).
-    unmatched : list of pathlib.Path
-        The CSV's paths that are no input, so that the caller can report them.
+    Returns the items, an input without a row getting an ``error`` (it is recorded as failed),
+    and the CSV's paths that name no input.
     """
     assigned, used = [], set()
     for item in items:
         key = item.path.resolve() if item.path is not None else None
         if key in targets:
             used.add(key)
-            assigned.append(replace(item, target=targets[key]))
+            item = replace(item, target=targets[key])
         elif item.error is None:
-            assigned.append(replace(item, error=f"no row for this input in {csv_name}"))
-        else:
-            assigned.append(item)
+            item = replace(item, error=f"no row for this input in {csv_name}")
+        assigned.append(item)
     return assigned, [path for path in targets if path not in used]
 
 
 def content_hash(path: str | os.PathLike[str]) -> str:
-    """The SHA-256 of a file's bytes, as 64 hexadecimal digits (read in 1 MiB chunks)."""
+    """The SHA-256 of a file's bytes, as 64 hexadecimal digits."""
     digest = hashlib.sha256()
     with open(path, "rb") as handle:
-        while chunk := handle.read(_CHUNK):
+        while chunk := handle.read(1 << 20):
             digest.update(chunk)
     return digest.hexdigest()
 
 
 def shard_of(sha256: str, count: int) -> int:
-    """Which of ``count`` shards (numbered from 1) an input with this content hash belongs to.
+    """Which of ``count`` shards (from 1) an input with this content hash belongs to.
 
-    The hash's first 64 bits modulo ``count``: every input is in exactly one shard, shards are
-    balanced for any data, and an input stays in its shard however the inputs are listed.
+    The hash's first 64 bits modulo ``count``: balanced for any data, and independent of how
+    the inputs are listed.
     """
     return int(sha256[:16], 16) % count + 1
 
 
 def select_shard(items: list[InputItem], shard: tuple[int, int]) -> list[InputItem]:
-    """The inputs of shard ``K`` of ``N``, with their content hashes filled in.
+    """The inputs of shard ``(K, N)``, with their content hashes filled in.
 
-    Every input is hashed (read once). An input that cannot be read (missing, no permission) is
-    placed by the hash of its name instead, so that exactly one shard reports it as failed.
-
-    Parameters
-    ----------
-    items : list of InputItem
-        All inputs of the job, as every shard sees them.
-    shard : tuple of int
-        ``(K, N)``, from :func:`ig_tutorial.checks.shard_spec`.
-
-    Returns
-    -------
-    list of InputItem
+    An input that cannot be read is placed by the hash of its name, so that exactly one shard
+    reports it as failed.
     """
     index, count = shard
     selected = []

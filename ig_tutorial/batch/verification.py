@@ -1,10 +1,4 @@
-"""Checking a batch run's output folder after the fact: manifests, outputs, temporary files.
-
-:func:`verify_output_folder` is what a user (or a test) runs to trust a folder: it reads every
-manifest strictly (:mod:`ig_tutorial.batch.manifest`), opens every listed ``.npz``
-(:mod:`ig_tutorial.batch.npz_files`), and looks for temporary files that a killed writer left
-(:func:`ig_tutorial.cache.partial_file_writer`).
-"""
+"""Checking a batch run's output folder after the fact: manifests, outputs, temporary files."""
 
 from __future__ import annotations
 
@@ -17,23 +11,11 @@ from ig_tutorial.cache import partial_file_writer
 
 
 def verify_output_folder(folder: str | os.PathLike[str]) -> list[str]:
-    """Check an output folder after a run; return the problems found (empty if none).
+    """Check an output folder after a run; return one sentence per problem (none: ``[]``).
 
-    Checks that every manifest is valid JSON lines with the required fields
-    (:func:`~ig_tutorial.batch.manifest.read_manifest`, strict); that every output of a
-    ``done`` or ``skipped`` record exists and is complete (each ``.npz`` member's CRC is
-    checked) and that each ``.npz`` holds the input's content hash; and that no temporary
-    ``.partial-`` file is left.
-
-    Parameters
-    ----------
-    folder : str or os.PathLike
-        A batch run's output folder.
-
-    Returns
-    -------
-    list of str
-        One sentence per problem.
+    Every manifest must be valid (:func:`~ig_tutorial.batch.manifest.read_manifest`, strict);
+    every output of a ``done`` or ``skipped`` record must exist and be complete, each ``.npz``
+    computed from the recorded bytes; and no temporary ``.partial-`` file may be left.
     """
     folder = Path(folder)
     problems = []
@@ -45,15 +27,13 @@ def verify_output_folder(folder: str | os.PathLike[str]) -> list[str]:
         records = {}
         problems.append(str(error))
     for name, record in records.items():
-        if record["status"] == "failed":
-            continue
-        for output in record["outputs"]:
+        for output in record["outputs"] if record["status"] != "failed" else []:
             path = folder / output
             if not path.is_file():
                 problems.append(f"{name}: output {output} is missing.")
             elif path.suffix == ".npz":
                 try:
-                    arrays = load_npz(path)
+                    arrays = load_npz(path)  # reads every member, checking its CRC
                 except ValueError as error:
                     problems.append(f"{name}: {error}")
                     continue

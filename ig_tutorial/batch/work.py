@@ -1,7 +1,6 @@
 """The unit of work of a batch run: one input in, its outputs written, one record out.
 
-Both engines (:mod:`ig_tutorial.batch.engines` on this machine, :mod:`ig_tutorial.batch.ray_engine`
-on a Ray cluster) call :func:`attribute_input` once per input, so they write the same files.
+Both engines call :func:`attribute_input` once per input, so they write the same files.
 """
 
 from __future__ import annotations
@@ -24,36 +23,31 @@ from ig_tutorial.ig.integrated_gradients import integrated_gradients
 from ig_tutorial.images import read_image
 from ig_tutorial.models.classifier import Classifier, class_label
 
-#: Characters kept from an input's name in its output's name; the rest become ``_``.
 _UNSAFE = re.compile(r"[^A-Za-z0-9._-]+")
-_STEM_LENGTH = 60
-_KEY_LENGTH = 16
 
 
 def output_stem(path: Path, key: str) -> str:
-    """The outputs' name without suffix: the input's name and the first 16 digits of the key.
+    """The outputs' name without suffix: the input's name and 16 digits of the key.
 
-    For example ``cat-3fa9c2d1e0b47a55`` for ``photos/cat.jpg``. The key makes it unique per
-    content, target and settings (see :meth:`AttributionSettings.key`); the name is for people.
+    For example ``cat-3fa9c2d1e0b47a55`` for ``photos/cat.jpg``: the key makes it unique, the
+    name is for people.
     """
-    stem = _UNSAFE.sub("_", Path(path).stem)[:_STEM_LENGTH].strip("._") or "image"
-    return f"{stem}-{key[:_KEY_LENGTH]}"
+    stem = _UNSAFE.sub("_", Path(path).stem)[:60].strip("._") or "image"
+    return f"{stem}-{key[:16]}"
 
 
-#: What a skipped input's record takes from its ``.npz`` (all but the attributions).
-_SUMMARY_MEMBERS = ("target", "label", "m_steps", "num_evaluations", "relative_completeness_error")
+# What a record takes from an .npz (a skipped input's, or one just written), and how.
+_SUMMARY = {
+    "target": int,
+    "label": lambda label: str(label) or None,
+    "m_steps": int,
+    "num_evaluations": int,
+    "relative_completeness_error": finite_or_none,
+}
 
 
-def _summary_from_npz(path: Path) -> dict:
-    data = load_npz(path, _SUMMARY_MEMBERS)
-    label = str(data["label"])
-    return {
-        "target": int(data["target"]),
-        "label": label or None,
-        "m_steps": int(data["m_steps"]),
-        "num_evaluations": int(data["num_evaluations"]),
-        "relative_completeness_error": finite_or_none(data["relative_completeness_error"]),
-    }
+def _summary(arrays: dict) -> dict:
+    return {name: read(arrays[name]) for name, read in _SUMMARY.items()}
 
 
 def _write_figure(path: Path, image, baseline, attributions, title: str) -> None:
@@ -79,58 +73,32 @@ def attribute_input(
     figures: bool = False,
     force: bool = False,
 ) -> ImageRecord:
-    """Attribute one input and write its outputs, or find them already written.
+    """Attribute one input and write its ``.npz`` (and PNG with ``figures``), or find them.
 
-    Any error of this input (a missing, empty, truncated or non-image file, an unknown label) is
-    caught and returned as a ``"failed"`` record with the error's type and message, so the run
-    goes on.
-
-    Parameters
-    ----------
-    item : InputItem
-        The input; its ``target`` (from a targets CSV) wins over ``target``.
-    model : Classifier
-        The loaded model (its ``input_size`` is the size images are read at).
-    settings : AttributionSettings
-        How to attribute and store.
-    output_dir : pathlib.Path
-        Where the outputs go.
-    target : int or str, default "top-1"
-        The class to explain when the item has none.
-    figures : bool, default False
-        Also write the tutorial's 2x2 figure as PNG.
-    force : bool, default False
-        Recompute even if valid outputs exist.
-
-    Returns
-    -------
-    ImageRecord
-        ``"done"`` (computed now), ``"skipped"`` (valid outputs found: the ``.npz`` holds this
-        run's key and the PNG exists if asked for), or ``"failed"``.
+    The record is ``"skipped"`` when the ``.npz`` holds this run's key (and the PNG exists, if
+    asked for) and ``force`` is off, ``"done"`` when computed now. Any error of this input (a
+    bad file, an unknown label) becomes a ``"failed"`` record, so the run goes on. ``target`` is
+    for an item without its own (from a targets CSV).
     """
     start = time.perf_counter()
     sha256 = item.sha256
 
     def record(status: str, **details) -> ImageRecord:
-        # What every outcome records: the input, its hash if known, and the time spent so far.
         seconds = round(time.perf_counter() - start, 4)
-        return ImageRecord(
-            input=item.source, sha256=sha256, status=status, seconds=seconds, **details
-        )
+        return ImageRecord(item.source, sha256, status, seconds=seconds, **details)
 
     try:
         if item.error is not None or item.path is None:
             raise FileNotFoundError(item.error or f"{item.source!r} was not found.")
-        if sha256 is None:
-            sha256 = content_hash(item.path)
+        sha256 = sha256 or content_hash(item.path)
         wanted = normalize_target(item.target if item.target is not None else target)
         key = settings.key(sha256, wanted)
         stem = output_stem(item.path, key)
         npz = output_dir / f"{stem}.npz"
         png = output_dir / f"{stem}.png" if figures else None
-        outputs = ([png.name] if png is not None else []) + [npz.name]
+        outputs = ([png.name] if png else []) + [npz.name]
         if not force and read_output_key(npz) == key and (png is None or png.is_file()):
-            return record("skipped", outputs=outputs, **_summary_from_npz(npz))
+            return record("skipped", outputs=outputs, **_summary(load_npz(npz, _SUMMARY)))
 
         image = read_image(item.path, size=model.input_size)
         baseline = make_baseline(settings.baseline, image)
@@ -156,37 +124,26 @@ def attribute_input(
         if png is not None:
             title = f"{label} ({result.target})" if label else f"class {result.target}"
             _write_figure(png, image, baseline, result.attributions, title)
-        write_npz(
-            npz,
-            {
-                "attributions": attributions,
-                "target": np.int64(result.target),
-                "label": label or "",
-                "score_at_input": np.float64(result.score_at_input),
-                "score_at_baseline": np.float64(result.score_at_baseline),
-                "completeness_delta": np.float64(result.completeness_delta),
-                "relative_completeness_error": np.float64(result.relative_completeness_error),
-                "m_steps": np.int64(result.m_steps),
-                "num_evaluations": np.int64(result.num_evaluations),
-                "estimated_error": np.float64(
-                    np.nan if result.estimated_error is None else result.estimated_error
-                ),
-                "input_sha256": sha256,
-                "key": key,
-                "settings": json.dumps(
-                    {**settings.as_dict(), "target": wanted}, sort_keys=True, allow_nan=False
-                ),
-            },
-        )
-        return record(
-            "done",
-            outputs=outputs,
-            target=result.target,
-            label=label,
-            m_steps=result.m_steps,
-            num_evaluations=result.num_evaluations,
-            relative_completeness_error=finite_or_none(result.relative_completeness_error),
-            warnings=notes,
-        )
+        arrays = {
+            "attributions": attributions,
+            "target": np.int64(result.target),
+            "label": label or "",
+            "score_at_input": np.float64(result.score_at_input),
+            "score_at_baseline": np.float64(result.score_at_baseline),
+            "completeness_delta": np.float64(result.completeness_delta),
+            "relative_completeness_error": np.float64(result.relative_completeness_error),
+            "m_steps": np.int64(result.m_steps),
+            "num_evaluations": np.int64(result.num_evaluations),
+            "estimated_error": np.float64(
+                np.nan if result.estimated_error is None else result.estimated_error
+            ),
+            "input_sha256": sha256,
+            "key": key,
+            "settings": json.dumps(
+                settings.as_dict() | {"target": wanted}, sort_keys=True, allow_nan=False
+            ),
+        }
+        write_npz(npz, arrays)  # last: the .npz is the mark that the input is finished
+        return record("done", outputs=outputs, warnings=notes, **_summary(arrays))
     except Exception as error:  # noqa: BLE001 - one bad input must not stop the run
         return record("failed", error=f"{type(error).__name__}: {error}")
