@@ -14,31 +14,38 @@ report lists, by notebook and cell, what a learner would see besides the results
 text that reached the cells (Python warnings) and the warning and error lines of the kernel's log
 (they reach the cells where the front end shows a kernel's stderr), each with the cell it came
 during. Exit status 1 when a notebook has an error cell.
+
+The parameters cells' Colab forms (``# @param``) are read here too: :func:`form_fields`, which
+``tests/test_colab_forms.py`` uses to check that every value a form offers is one its notebook
+accepts, and :func:`type_parameters`, which types values into a cell as a learner does.
 """
 
 from __future__ import annotations
 
 import argparse
+import ast
+import json
 import re
 import sys
 import time
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
+from typing import Any
 
 import nbformat
 import yaml
 from nbclient import NotebookClient
 from nbclient.exceptions import CellExecutionError, CellTimeoutError, DeadKernelError
 
-from ig_tutorial.running.colab_forms import type_parameters
 from ig_tutorial.running.runner import (
     KERNEL_LOG_DIR,
     KERNEL_NAME,
     OFFLINE_PROFILE,
     PARAMETERS_TAG,
-    _kernel_manager_writing_to,
     find_notebooks,
+    kernel_manager_writing_to,
     load_parameters,
     parameters_for,
 )
@@ -145,6 +152,131 @@ def cell_warnings(notebook: nbformat.NotebookNode) -> list[tuple[int | str, str]
     return found
 
 
+#: Colab's annotation; Colab reads it with or without the space after ``#``.
+FORM_MARK = re.compile(r"#\s*@param\b")
+
+
+@dataclass(frozen=True)
+class FormField:
+    """One annotated assignment of a cell: a Colab form field.
+
+    ``kind`` is ``"dropdown"`` (a list of ``choices``; ``allow_input``: a value may be typed) or
+    Colab's ``type`` (``"slider"``, with ``minimum``, ``maximum`` and ``step``; ``"string"``,
+    ``"number"``, ...). ``value`` is the value in the cell.
+    """
+
+    name: str
+    value: Any
+    kind: str
+    choices: tuple[Any, ...] = ()
+    allow_input: bool = False
+    minimum: float | None = None
+    maximum: float | None = None
+    step: float | None = None
+
+    def slider_values(self) -> list[float]:
+        """Every value of a slider, integers where the bounds and the step are (as Colab writes).
+
+        Raises
+        ------
+        ValueError
+            If the field is not a slider.
+        """
+        if self.kind != "slider" or None in (self.minimum, self.maximum, self.step):
+            raise ValueError(f"{self.name} is a {self.kind} field, not a slider.")
+        count = round((self.maximum - self.minimum) / self.step)
+        values = [self.minimum + k * self.step for k in range(count + 1)]
+        if all(isinstance(x, int) for x in (self.minimum, self.maximum, self.step)):
+            return [int(value) for value in values]
+        decimals = max(len(repr(float(x)).split(".")[1]) for x in (self.minimum, self.step))
+        return [round(value, decimals) for value in values]
+
+
+def _form_options(text: str) -> dict[str, Any]:
+    """Colab's ``{type: "slider", min: 8}``: keys without quotes, values in JSON."""
+    quoted = re.sub(r"([{,]\s*)([A-Za-z_][\w-]*)\s*:", r'\1"\2":', text.strip())
+    try:
+        options = json.loads(quoted)
+    except json.JSONDecodeError as error:
+        raise ValueError(f"Cannot read the form options {text!r}: {error}") from None
+    if not isinstance(options, dict):
+        raise ValueError(f"Form options must be {{key: value, ...}}, got {text!r}.")
+    return options
+
+
+def _form_field(name: str, value: Any, annotation: str) -> FormField:
+    """Parse the text after ``# @param`` for the variable ``name``."""
+    annotation = annotation.strip()
+    if annotation.startswith("["):
+        end = annotation.index("]") + 1
+        choices = tuple(ast.literal_eval(annotation[:end]))
+        rest = annotation[end:].strip()
+        options = _form_options(rest) if rest else {}
+        return FormField(name, value, "dropdown", choices, bool(options.get("allow-input")))
+    options = _form_options(annotation) if annotation else {"type": "string"}
+    kind = str(options.get("type", "string"))
+    if kind == "slider":
+        return FormField(
+            name, value, kind, minimum=options["min"], maximum=options["max"],
+            step=options.get("step", 1),
+        )  # fmt: skip
+    return FormField(name, value, kind)
+
+
+def form_fields(source: str) -> dict[str, FormField]:
+    """The Colab form fields of a cell (its annotated assignments), by name, in order.
+
+    Raises
+    ------
+    ValueError
+        If an annotation cannot be read (say, a dropdown list that is not a Python literal).
+    """
+    lines = source.splitlines()
+    fields = {}
+    for node in ast.parse(source).body:
+        if not (isinstance(node, ast.Assign) and isinstance(node.targets[0], ast.Name)):
+            continue
+        # ast's column offsets count UTF-8 bytes.
+        comment = lines[node.end_lineno - 1].encode()[node.end_col_offset :].decode()
+        mark = FORM_MARK.search(comment)
+        if mark:
+            name = node.targets[0].id
+            fields[name] = _form_field(name, ast.literal_eval(node.value), comment[mark.end() :])
+    return fields
+
+
+def type_parameters(source: str, values: Mapping[str, Any]) -> str:
+    """Write new values (their ``repr``) into a cell's assignments, keeping every comment.
+
+    ``NAME = old  # @param [...]`` becomes ``NAME = new  # @param [...]``: what Colab writes when
+    a form field changes, and what a learner types without a form.
+
+    Raises
+    ------
+    ValueError
+        If a name is not assigned in the cell: a learner could not type it there.
+    """
+    lines = source.splitlines(keepends=True)
+    assigned = {
+        node.targets[0].id: node
+        for node in ast.parse(source).body
+        if isinstance(node, ast.Assign) and isinstance(node.targets[0], ast.Name)
+    }
+    missing = [name for name in values if name not in assigned]
+    if missing:
+        raise ValueError(
+            f"The cell assigns no {', '.join(missing)}; it assigns {', '.join(assigned)}."
+        )
+    # From the last line up, so that earlier positions stay valid.
+    for name in sorted(values, key=lambda name: assigned[name].lineno, reverse=True):
+        value = assigned[name].value
+        first, last = value.lineno - 1, value.end_lineno - 1
+        head = lines[first].encode()[: value.col_offset].decode()
+        tail = lines[last].encode()[value.end_col_offset :].decode()
+        lines[first : last + 1] = [f"{head}{values[name]!r}{tail}"]
+    return "".join(lines)
+
+
 def execute(path: Path, parameters: dict, output: Path, cell_timeout: float | None) -> Report:
     """Type ``parameters`` into the notebook's parameters cell, execute it, describe the run."""
     notebook = nbformat.read(path, as_version=4)
@@ -160,7 +292,7 @@ def execute(path: Path, parameters: dict, output: Path, cell_timeout: float | No
         timeout=cell_timeout,
         kernel_name=KERNEL_NAME,
         resources={"metadata": {"path": str(workdir)}},
-        kernel_manager_class=_kernel_manager_writing_to(log),
+        kernel_manager_class=kernel_manager_writing_to(log),
         # Output below Python (C++ logging) stays out of the cells; Python's own goes in.
         extra_arguments=["--IPKernelApp.capture_fd_output=False"],
     )

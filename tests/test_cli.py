@@ -78,7 +78,7 @@ def test_attribute_options_agree_with_their_owners():
         DEFAULT_TOLERANCE,
     )
     from ig_tutorial.ig.adaptive_steps import L2_STOP_FACTOR
-    from ig_tutorial.ig.batching import DEFAULT_BATCH_SIZE
+    from ig_tutorial.ig.batching import default_batch_size
 
     options = {action.dest: action for action in _attribute_parser()._actions}
     batch_defaults = inspect.signature(attribute_files).parameters
@@ -89,7 +89,7 @@ def test_attribute_options_agree_with_their_owners():
     assert options["baseline"].default == batch_defaults["baseline"].default
     assert tuple(options["dtype"].choices) == ATTRIBUTION_DTYPES
     assert tuple(options["engine"].choices) == ENGINES
-    assert f"(default {DEFAULT_BATCH_SIZE})" in options["batch_size"].help
+    assert f"{default_batch_size((224, 224, 3))} for a photo)" in options["batch_size"].help
     # --tolerance is described by today's stopping rule (ig_tutorial.ig.adaptive_steps).
     rule = options["tolerance"].help
     assert "relative completeness error is at most this" in rule

@@ -22,10 +22,17 @@ from ig_tutorial import make_baseline
 from ig_tutorial.checks import steps_or_auto
 from ig_tutorial.ig.adaptive_steps import check_adaptive_settings
 from ig_tutorial.ig.integrated_gradients import integrated_gradients
-from ig_tutorial.running.colab_forms import FormField, form_fields, type_parameters
 from ig_tutorial.running.runner import load_parameters, parameter_names, read_notebook
 from ig_tutorial.sources import BUNDLED_MODEL, TUTORIAL_MODEL
+from tests.test_colab_stack import colab_stack
 from tests.test_notebooks import NOTEBOOKS, OFFLINE, notebook_id, parameters_cell
+
+# The forms are read by scripts/colab_stack.py, the one user outside the tests.
+FormField, form_fields, type_parameters = (
+    colab_stack.FormField,
+    colab_stack.form_fields,
+    colab_stack.type_parameters,
+)
 
 #: The form each shared parameter gets wherever a notebook declares it.
 FORM_KINDS = {

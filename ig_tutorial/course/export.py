@@ -1,25 +1,16 @@
-"""Building the course sets: student notebooks (solutions removed) and instructor notebooks.
+"""The course sets (``ig-tutorial course``): student notebooks, and instructor notebooks.
 
-``ig-tutorial course --student DIR`` and ``--instructor DIR`` (:mod:`ig_tutorial.running.cli`)
-call :func:`build_course`. Both sets are ``.ipynb`` files without outputs, one per tutorial
-notebook, read from the Jupytext sources (``notebooks/NN_*.py``), and keep the nbgrader
-metadata (:mod:`ig_tutorial.course.markup`):
-
-- the **instructor** set is the notebooks as they are, solutions in; nbgrader's
-  ``generate_assignment`` accepts it as a ``source`` assignment;
-- the **student** set replaces each region between ``### BEGIN SOLUTION`` and
-  ``### END SOLUTION`` by ``raise NotImplementedError("<the cell's hint>")`` and keeps
-  everything else, so a learner runs up to the first exercise and the self-checks fail with a
-  hint until the exercise is done. No nbgrader is needed for it.
-
-Needs the ``[run]`` extra (Jupytext, nbformat).
+Both are ``.ipynb`` files without outputs, one per Jupytext source, with nbgrader's metadata
+kept. The instructor set is the notebooks as they are (nbgrader's ``generate_assignment``
+takes it as a ``source`` assignment); the student set replaces each solution by
+``raise NotImplementedError("<hint>")``, so a learner runs up to the first exercise. Needs the
+``[run]`` extra; ``docs/instructors.md`` explains.
 """
 
 from __future__ import annotations
 
-import copy
 import os
-from collections.abc import Iterator, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -27,23 +18,12 @@ from typing import Any
 from ig_tutorial.cache import atomic_file
 from ig_tutorial.course.markup import find_exercises, solution_hint, solution_regions
 
-#: The two sets :func:`build_course` writes.
 COURSE_SETS = ("student", "instructor")
 
 
 @dataclass(frozen=True)
 class ExportedNotebook:
-    """One notebook of a course set, as written.
-
-    Attributes
-    ----------
-    source : pathlib.Path
-        The notebook it was built from.
-    path : pathlib.Path
-        The ``.ipynb`` written.
-    exercises : int
-        How many exercises it holds.
-    """
+    """One notebook of a course set: its ``source``, the ``.ipynb`` written, its exercises."""
 
     source: Path
     path: Path
@@ -51,20 +31,10 @@ class ExportedNotebook:
 
 
 def student_source(source: str) -> str:
-    """A solution cell's source with each solution region replaced by a stub.
+    """A solution cell's source with each solution region, markers included, replaced by a stub.
 
-    The lines between (and including) ``### BEGIN SOLUTION`` and ``### END SOLUTION`` become one
-    line, ``raise NotImplementedError("<hint>")``, indented as the ``BEGIN`` marker; the lines
-    around the regions (the hint, an answer set to ``None``) stay.
-
-    Parameters
-    ----------
-    source : str
-        The solution cell's source.
-
-    Returns
-    -------
-    str
+    The stub, ``raise NotImplementedError("<hint>")``, is indented as the ``BEGIN`` marker; the
+    lines around the regions (the hint, an answer set to ``None``) stay.
 
     Raises
     ------
@@ -84,79 +54,45 @@ def student_source(source: str) -> str:
     return "\n".join(kept)
 
 
-def _without_outputs(notebook: Any) -> Any:
-    """A copy of the notebook with no outputs and no Jupytext pairing.
+def _exported(path: Path, set_name: str) -> tuple[Any, int]:
+    """The notebook of the set, in memory, and its number of exercises.
 
-    The pairing (``formats: ipynb,py:percent``) belongs to the repository: a learner's Jupyter
-    with Jupytext would otherwise write a ``.py`` next to each exported notebook.
+    Outputs go, and the Jupytext pairing (it belongs to the repository: a learner's Jupyter would
+    write a ``.py`` next to each notebook); for students, the solutions go too.
     """
-    notebook = copy.deepcopy(notebook)
+    import jupytext
+
+    notebook = jupytext.read(path)
+    try:
+        exercises = find_exercises(notebook)
+    except ValueError as error:
+        raise ValueError(f"{path.name}: {error}") from None
     notebook.metadata.pop("jupytext", None)
     for cell in notebook.cells:
         if cell.cell_type == "code":
             cell.outputs = []
             cell.execution_count = None
-    return notebook
-
-
-def _read(path: Path) -> Any:
-    import jupytext
-
-    return jupytext.read(path)
-
-
-def _converted(notebooks: Sequence[Path], set_name: str) -> Iterator[tuple[Path, Any, int]]:
-    """Each notebook of the set, in memory: outputs out, and for students solutions stubbed.
-
-    The instructor set keeps the solutions; nbgrader's ``generate_assignment`` accepts it as a
-    ``source`` assignment. Both sets are checked for wrong course markup
-    (:func:`ig_tutorial.course.markup.markup_problems`) first; the error names the notebook.
-    """
-    for path in notebooks:
-        node = _read(path)
-        try:
-            exercises = find_exercises(node)  # raises on wrong markup
-        except ValueError as error:
-            raise ValueError(f"{path.name}: {error}") from None
-        exported = _without_outputs(node)
-        if set_name == "student":
-            for exercise in exercises:
-                cell = exported.cells[exercise.solution_index]
-                cell.source = student_source(cell.source)
-        yield path, exported, len(exercises)
+    if set_name == "student":
+        for exercise in exercises:
+            cell = notebook.cells[exercise.solution_index]
+            cell.source = student_source(cell.source)
+    return notebook, len(exercises)
 
 
 def build_course(
-    notebooks: Sequence[str | os.PathLike[str]],
-    output_dir: str | os.PathLike[str],
-    set_name: str,
+    notebooks: Sequence[str | os.PathLike[str]], output_dir: str | os.PathLike[str], set_name: str
 ) -> list[ExportedNotebook]:
-    """Write the student or instructor set of the notebooks to ``output_dir``.
+    """Write the ``"student"`` or ``"instructor"`` set of the notebooks to ``output_dir``.
 
-    Every notebook is converted in memory before any file is written, and each file is written
-    under a temporary name and renamed when complete: a notebook with broken markup writes
-    nothing, and an interrupted build leaves no half-written notebook.
-
-    Parameters
-    ----------
-    notebooks : sequence of path
-        Jupytext sources (``.py``) or ``.ipynb`` notebooks, e.g. from
-        :func:`ig_tutorial.running.runner.find_notebooks`.
-    output_dir : str or os.PathLike
-        Created if missing; receives ``<name>.ipynb`` for each notebook (existing ones are
-        replaced).
-    set_name : {"student", "instructor"}
-
-    Returns
-    -------
-    list of ExportedNotebook
+    Every notebook is converted before any file is written, and each file is written under a
+    temporary name and renamed when complete: broken markup writes nothing, an interrupted build
+    leaves no half-written notebook. Existing notebooks in ``output_dir`` are replaced.
 
     Raises
     ------
     ValueError
-        If ``set_name`` is unknown, ``output_dir`` is a folder of one of the sources (it would
-        overwrite their paired ``.ipynb``), or a notebook's course markup is wrong (the message
-        names the notebook and the cell).
+        If ``set_name`` is unknown, ``output_dir`` is a folder of the sources (it would overwrite
+        their paired ``.ipynb``), or a notebook's markup is wrong (naming notebook and cell).
     """
     if set_name not in COURSE_SETS:
         raise ValueError(f"set_name must be one of {COURSE_SETS}, got {set_name!r}.")
@@ -170,11 +106,11 @@ def build_course(
             )
     import nbformat
 
-    converted = list(_converted(paths, set_name))  # every error before the first file
+    converted = [(path, *_exported(path, set_name)) for path in paths]
     written = []
-    for source, node, exercises in converted:
+    for source, notebook, exercises in converted:
         final = output / f"{source.stem}.ipynb"
         with atomic_file(final) as staging:
-            nbformat.write(node, staging)
+            nbformat.write(notebook, staging)
         written.append(ExportedNotebook(source=source, path=final, exercises=exercises))
     return written

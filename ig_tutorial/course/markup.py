@@ -1,20 +1,10 @@
-"""The course markup of the notebooks: exercises, solutions and self-checks, as nbgrader marks them.
+"""The notebooks' exercises, as nbgrader marks them, so that nbgrader grades them unchanged.
 
-The notebooks follow nbgrader's markup, so that an instructor can run nbgrader on them unchanged
-(``docs/instructors.md``):
-
-- a **solution cell** is a code cell whose metadata says
-  ``nbgrader = {"solution": true, "grade": false, "locked": false, ...}``; the learner's code
-  lies between the lines ``### BEGIN SOLUTION`` and ``### END SOLUTION``, preceded by a comment
-  ``# Hint: ...`` (the message of the student notebook's ``NotImplementedError``). It is tagged
-  ``hide-input``, so the documentation site shows it behind a toggle;
-- a **self-check cell** follows it: ``nbgrader = {"grade": true, "solution": false,
-  "locked": true, "points": 1, ...}``, calling one function of
-  :mod:`ig_tutorial.course.self_checks`.
-
-Every nbgrader cell carries ``schema_version`` 3 and a ``grade_id`` unique in its notebook.
-:func:`markup_problems` checks all of this against nbgrader's documented metadata schema
-(version 3); :func:`find_exercises` pairs the cells.
+A **solution cell** (nbgrader ``solution``: an unlocked, ungraded code cell tagged
+``hide-input``) holds the learner's code between ``### BEGIN SOLUTION`` and ``### END SOLUTION``,
+below a ``# Hint: ...`` line; the **self-check cell** after it (``grade``: locked, with points)
+calls one :mod:`ig_tutorial.course.self_checks` function. ``notebooks/README.md`` shows an
+example; :func:`markup_problems` checks it against nbgrader's metadata schema (version 3).
 """
 
 from __future__ import annotations
@@ -25,32 +15,19 @@ from typing import Any
 
 BEGIN_SOLUTION = "### BEGIN SOLUTION"
 END_SOLUTION = "### END SOLUTION"
-#: The comment line, right above ``### BEGIN SOLUTION``, that the student stub raises with.
+#: The comment line above ``### BEGIN SOLUTION``; the student stub raises its text.
 HINT_PREFIX = "# Hint:"
 #: MyST-NB shows a cell with this tag behind a "Show code cell source" toggle.
 HIDE_INPUT_TAG = "hide-input"
-#: The nbgrader cell-metadata schema the notebooks follow.
 NBGRADER_SCHEMA_VERSION = 3
-#: nbgrader's rule for a ``grade_id``: letters, digits, ``_`` and ``-``.
+#: nbgrader's rule for a ``grade_id``.
 GRADE_ID = re.compile(r"^[a-zA-Z0-9_\-]+$")
 _NBGRADER_FLAGS = ("grade", "solution", "locked", "task")
 
 
 @dataclass(frozen=True)
 class Exercise:
-    """One exercise of a notebook: its solution cell and the self-check that follows it.
-
-    Attributes
-    ----------
-    grade_id : str
-        The solution cell's nbgrader ``grade_id``, e.g. ``"ex3_1"``.
-    solution_index : int
-        Position of the solution cell in the notebook's cells, from 0.
-    check_index : int
-        Position of its self-check cell.
-    hint : str
-        The text of the solution cell's ``# Hint:`` line.
-    """
+    """One exercise: its solution cell, the self-check after it (indices from 0) and the hint."""
 
     grade_id: str
     solution_index: int
@@ -75,17 +52,7 @@ def is_self_check_cell(cell: Any) -> bool:
 
 
 def solution_regions(source: str) -> list[tuple[int, int]]:
-    """The line ranges between ``### BEGIN SOLUTION`` and ``### END SOLUTION`` in a cell.
-
-    Parameters
-    ----------
-    source : str
-        A cell's source.
-
-    Returns
-    -------
-    list of (int, int)
-        ``(begin, end)``: the 0-based line numbers of each pair of markers.
+    """The 0-based line numbers ``(begin, end)`` of each pair of solution markers in a cell.
 
     Raises
     ------
@@ -110,27 +77,25 @@ def solution_regions(source: str) -> list[tuple[int, int]]:
 
 
 def solution_hint(source: str) -> str:
-    """The hint of a solution cell: the ``# Hint:`` comment right above its first region.
+    """The hint of a solution cell: the last ``# Hint:`` line above its first region.
 
     Raises
     ------
     ValueError
-        If the cell has no solution region, or the line above it is not a ``# Hint:`` comment.
+        If the cell has no solution region or no ``# Hint:`` line above it.
     """
     regions = solution_regions(source)
     if not regions:
         raise ValueError(f"no {BEGIN_SOLUTION} ... {END_SOLUTION} region.")
-    lines = source.splitlines()
-    above = [line.strip() for line in lines[: regions[0][0]] if line.strip()]
+    above = [line.strip() for line in source.splitlines()[: regions[0][0]]]
     hints = [line for line in above if line.startswith(HINT_PREFIX)]
     if not hints:
         raise ValueError(f"no '{HINT_PREFIX} ...' comment above {BEGIN_SOLUTION}.")
     return hints[-1].removeprefix(HINT_PREFIX).strip()
 
 
-def _schema_problems(cell: Any, where: str) -> list[str]:
+def _schema_problems(metadata: dict[str, Any], where: str) -> list[str]:
     """How a cell's nbgrader metadata departs from nbgrader's schema version 3."""
-    metadata = nbgrader_metadata(cell)
     problems = []
     if metadata.get("schema_version") != NBGRADER_SCHEMA_VERSION:
         problems.append(
@@ -155,22 +120,12 @@ def _schema_problems(cell: Any, where: str) -> list[str]:
 
 
 def markup_problems(notebook: Any) -> list[str]:
-    """Everything wrong with a notebook's course markup; empty when it is right.
+    """Everything wrong with a notebook's course markup, one line per problem; empty if right.
 
-    Checks each nbgrader cell against nbgrader's schema (version 3: ``schema_version``, the four
-    flags, a valid ``grade_id`` unique in the notebook, ``points`` on graded cells), and the
-    project's conventions: a solution cell is an unlocked, ungraded code cell tagged
-    ``hide-input`` with paired markers and a ``# Hint:`` line; a self-check cell is a locked,
-    graded code cell without markers, after each solution cell; markers appear nowhere else.
-
-    Parameters
-    ----------
-    notebook : nbformat.NotebookNode
-
-    Returns
-    -------
-    list of str
-        One line per problem, naming the cell (1-based) and its first line.
+    Checks each nbgrader cell against nbgrader's schema (a ``grade_id`` unique in the notebook
+    too) and the conventions of the module docstring: solution and self-check cells alternate,
+    and solution markers appear only in solution cells. Each line names the cell (from 1) and its
+    first line.
     """
     problems: list[str] = []
     grade_ids: dict[str, int] = {}
@@ -184,7 +139,7 @@ def markup_problems(notebook: Any) -> list[str]:
             if has_markers:
                 problems.append(f"{where}: solution markers in a cell without nbgrader metadata")
             continue
-        problems += _schema_problems(cell, where)
+        problems += _schema_problems(metadata, where)
         grade_id = metadata.get("grade_id")
         if grade_id in grade_ids:
             problems.append(
@@ -219,21 +174,12 @@ def markup_problems(notebook: Any) -> list[str]:
 
 
 def find_exercises(notebook: Any) -> list[Exercise]:
-    """The exercises of a notebook, in order: each solution cell with the self-check after it.
-
-    Parameters
-    ----------
-    notebook : nbformat.NotebookNode
-
-    Returns
-    -------
-    list of Exercise
-        Empty for a notebook without exercises.
+    """The exercises of a notebook, in order (empty for a notebook without any).
 
     Raises
     ------
     ValueError
-        If the markup is wrong (see :func:`markup_problems`); the message lists every problem.
+        If the markup is wrong; the message lists every :func:`markup_problems` line.
     """
     problems = markup_problems(notebook)
     if problems:

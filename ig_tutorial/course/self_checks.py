@@ -1,17 +1,12 @@
-"""Self-checks of the notebooks' exercises: a clear pass line, or a hint that says what is wrong.
+"""Self-checks of the notebooks' exercises: a ``Correct: ...`` line, or a hint.
 
-Each exercise of notebooks 01-09 ends with a self-check cell that calls one function of this
-module with the learner's answer and what the notebook has already computed. The function
-recomputes the answer with the package (or from an analytic case), prints a line starting with
-``Correct:`` when the answer matches, and otherwise raises :class:`AssertionError` whose message
-is the hint. An :class:`AssertionError` is what nbgrader's autograder counts as a failed test, and
-what a learner sees under the cell.
-
-An unanswered exercise leaves its answer ``None`` (the student notebooks declare it so, above the
-stub that raises :class:`NotImplementedError`); every check then fails with a hint to answer it.
-
-The checks are cheap: they reuse values the notebook computed (gradients, results); only
-:func:`check_explanation` calls the model, once, for the image's top-1 class.
+Each exercise of notebooks 1-9, 12 and 13 ends with a cell that calls one ``check_*`` function
+with the learner's answer and what the notebook computed. The check recomputes the answer (with
+the package, or from a case with a known answer) and prints ``Correct: ...``, or raises
+:class:`AssertionError` whose message is the hint: what a learner reads under the cell, and what
+nbgrader's autograder counts as a failed test. An answer still ``None`` (the student set) fails
+with "No answer yet". The checks reuse what the notebook computed; only :func:`check_explanation`
+calls the model, once.
 """
 
 from __future__ import annotations
@@ -40,16 +35,19 @@ __all__ = [
     "check_polynomial_rules",
     "check_clip_value",
     "check_explanation",
+    "check_token_sums",
+    "check_strongest_token",
+    "check_deleted_pixels",
+    "check_curve_area",
 ]
 
-#: Relative tolerance of the comparisons with the package's float32 computations.
+#: Tolerances of the comparisons with the package's float32 computations (absolute: near 0).
 RELATIVE_TOLERANCE = 1e-4
-#: Absolute tolerance, for values near 0.
 ABSOLUTE_TOLERANCE = 1e-6
 
 
 def _answered(answer: Any, name: str) -> Any:
-    """Fail with the "answer it" hint when the exercise's answer is still ``None``."""
+    """The answer, or the "answer it" hint when it is still ``None``."""
     if answer is None:
         raise AssertionError(
             f"No answer yet: {name} is still None. Write your code in the exercise cell above "
@@ -61,7 +59,7 @@ def _answered(answer: Any, name: str) -> Any:
 def _as_array(answer: Any, name: str) -> np.ndarray:
     """The answer as a float64 array, or a hint naming what it was instead."""
     try:
-        return np.asarray(answer, dtype=np.float64)
+        return np.asarray(_answered(answer, name), dtype=np.float64)
     except (TypeError, ValueError):
         raise AssertionError(
             f"{name} must be a number or an array of numbers, got {type(answer).__name__} "
@@ -70,14 +68,13 @@ def _as_array(answer: Any, name: str) -> np.ndarray:
 
 
 def _as_number(answer: Any, name: str) -> float:
-    """The answer as a float, or a hint saying that one number was expected."""
     value = _as_array(answer, name)
     if value.size != 1:
         raise AssertionError(f"{name} must be one number, got an array of shape {value.shape}.")
     return float(value.reshape(()))
 
 
-def _close(answer: np.ndarray | float, expected: np.ndarray | float) -> bool:
+def _close(answer: Any, expected: Any) -> bool:
     answer, expected = np.asarray(answer), np.asarray(expected)
     return answer.shape == expected.shape and bool(
         np.allclose(answer, expected, rtol=RELATIVE_TOLERANCE, atol=ABSOLUTE_TOLERANCE)
@@ -91,25 +88,13 @@ def _passed(message: str) -> None:
 def check_top1_probability(answer: Any, logits: Any) -> None:
     """Check exercise 1.1: the probability of the top-1 class, from the model's logits.
 
-    Taught in ``notebooks/01_setup_and_classification.py``.
-
-    Parameters
-    ----------
-    answer : float
-        The learner's ``top1_probability``.
-    logits : array
-        The model's logits for one image, shape ``(1, classes)`` or ``(classes,)``.
-
-    Raises
-    ------
-    AssertionError
-        With a hint: not answered, a logit instead of a probability, not the largest one.
+    Taught in ``notebooks/01_setup_and_classification.py``. ``logits``: shape ``(1, classes)``
+    or ``(classes,)``.
     """
-    value = _as_number(_answered(answer, "top1_probability"), "top1_probability")
+    value = _as_number(answer, "top1_probability")
     logits = np.asarray(logits, dtype=np.float64).reshape(-1)
     shifted = np.exp(logits - logits.max())
-    probabilities = shifted / shifted.sum()
-    expected = float(probabilities.max())
+    expected = float((shifted / shifted.sum()).max())
     if np.isclose(value, logits.max(), rtol=RELATIVE_TOLERANCE):
         raise AssertionError(
             f"{value:.4f} is the largest logit, not a probability: apply tf.nn.softmax to the "
@@ -125,31 +110,11 @@ def check_top1_probability(answer: Any, logits: Any) -> None:
     _passed(f"the top-1 class has probability {expected:.1%}.")
 
 
-def _share_equal(image: np.ndarray, baseline: np.ndarray) -> float:
-    return float(np.mean(np.all(image == baseline, axis=-1)))
-
-
 def check_most_hidden(answer: Any, image: Any, baselines: Mapping[str, Any]) -> None:
-    """Check exercise 2.1: which baseline hides the most pixels of the image.
+    """Check exercise 2.1: which of ``baselines`` (name -> image) hides the most pixels.
 
-    A pixel is hidden from a baseline (gets no attribution) when all its channels equal the
-    baseline's, since every attribution carries the factor ``x_i - x'_i``.
-
-    Taught in ``notebooks/02_baseline.py``.
-
-    Parameters
-    ----------
-    answer : str
-        The learner's ``hides_most``: a key of ``baselines``.
-    image : array
-        The image, ``(height, width, channels)``.
-    baselines : mapping of str to array
-        Name -> baseline image of the same shape.
-
-    Raises
-    ------
-    AssertionError
-        With a hint: not answered, not a baseline's name, or another baseline hides more.
+    A pixel whose channels all equal the baseline's gets no attribution: every attribution
+    carries the factor ``x_i - x'_i``. Taught in ``notebooks/02_baseline.py``.
     """
     name = _answered(answer, "hides_most")
     if name not in baselines:
@@ -158,9 +123,11 @@ def check_most_hidden(answer: Any, image: Any, baselines: Mapping[str, Any]) -> 
             f"got {name!r}."
         )
     image = np.asarray(image)
-    shares = {key: _share_equal(image, np.asarray(value)) for key, value in baselines.items()}
-    best = max(shares.values())
-    if shares[name] < best:
+    shares = {
+        key: float(np.mean(np.all(image == np.asarray(baseline), axis=-1)))
+        for key, baseline in baselines.items()
+    }
+    if shares[name] < max(shares.values()):
         raise AssertionError(
             f"The {name} baseline hides {shares[name]:.1%} of the pixels (a pixel is hidden when "
             "all three channels equal the baseline's); another baseline hides more. Compare the "
@@ -170,25 +137,11 @@ def check_most_hidden(answer: Any, image: Any, baselines: Mapping[str, Any]) -> 
 
 
 def check_interpolation(answer: Any, baseline: Any, image: Any, alphas: Any) -> None:
-    """Check exercise 3.1: the images on the straight path ``x' + alpha (x - x')``.
+    """Check exercise 3.1: the images ``x' + alpha (x - x')`` on the straight path, one per alpha.
 
     Taught in ``notebooks/03_interpolation.py``.
-
-    Parameters
-    ----------
-    answer : array
-        The learner's path, shape ``(len(alphas), height, width, channels)``.
-    baseline, image : array
-        The two ends of the path, ``(height, width, channels)``.
-    alphas : array
-        The interpolation constants, ascending from 0 to 1.
-
-    Raises
-    ------
-    AssertionError
-        With a hint: not answered, wrong shape, wrong start, wrong end, or wrong points between.
     """
-    path = _as_array(_answered(answer, "white_path"), "white_path")
+    path = _as_array(answer, "white_path")
     baseline, image = np.asarray(baseline, np.float64), np.asarray(image, np.float64)
     alphas = np.asarray(alphas, np.float64).reshape(-1)
     expected = baseline[None] + alphas[:, None, None, None] * (image - baseline)[None]
@@ -216,33 +169,15 @@ def check_interpolation(answer: Any, baseline: Any, image: Any, alphas: Any) -> 
 def check_toy_integrated_gradients(answer: Any, x: float, threshold: float = 0.8) -> None:
     """Check exercise 4.1: IG of the toy ``f(x) = min(x, threshold)`` from the baseline 0.
 
-    Completeness gives the exact value, ``f(x) - f(0)``; a numerical rule with 100 steps must be
-    within 2% of it.
-
-    Taught in ``notebooks/04_gradients_and_saturation.py``.
-
-    Parameters
-    ----------
-    answer : float
-        The learner's ``toy_ig``.
-    x : float
-        The input the learner explained.
-    threshold : float, default 0.8
-        Where the toy function saturates.
-
-    Raises
-    ------
-    AssertionError
-        With a hint: not answered, the gradient at ``x``, the average gradient without the factor
-        ``x - 0``, or another value.
+    Completeness gives the exact value, ``f(x) - f(0)``; a rule with 100 steps is within 2% of
+    it. Taught in ``notebooks/04_gradients_and_saturation.py``.
     """
-    value = _as_number(_answered(answer, "toy_ig"), "toy_ig")
+    value = _as_number(answer, "toy_ig")
     exact = min(x, threshold) - min(0.0, threshold)
     if np.isclose(value, exact, rtol=0.02):
         _passed(f"IG = {value:.4f}, and f({x}) - f(0) = {exact:.4f}: complete, within 2%.")
         return
-    gradient_at_x = 1.0 if x <= threshold else 0.0
-    if np.isclose(value, gradient_at_x, atol=1e-6):
+    if np.isclose(value, 1.0 if x <= threshold else 0.0, atol=1e-6):
         raise AssertionError(
             f"{value:.4f} is the gradient at x = {x}, the saturated answer IG avoids: average the "
             "gradients at the rule's points alpha * x along the path instead."
@@ -258,26 +193,13 @@ def check_toy_integrated_gradients(answer: Any, x: float, threshold: float = 0.8
 
 
 def check_left_riemann(answer: Any, path_gradients: Any) -> None:
-    """Check exercise 5.1: the left Riemann average of the path gradients at ``m + 1`` alphas.
+    """Check exercise 5.1: the left Riemann average of gradients taken at ``alpha = k / m``.
 
-    The gradients were taken at ``alpha = k / m`` for ``k = 0 .. m``; the left rule uses the
-    ``m`` left end points, which is the package's ``integration_rule("riemann_left", m)``.
-
-    Taught in ``notebooks/05_integration.py``.
-
-    Parameters
-    ----------
-    answer : array
-        The learner's ``left_average_gradient``, the image's shape.
-    path_gradients : array
-        Shape ``(m + 1, height, width, channels)``.
-
-    Raises
-    ------
-    AssertionError
-        With a hint: not answered, wrong shape, the right rule, the trapezoid, or all the points.
+    ``path_gradients`` holds the ``m + 1`` gradients (``k = 0 .. m``); the left rule averages the
+    first ``m``, as ``integration_rule("riemann_left", m)``. Taught in
+    ``notebooks/05_integration.py``.
     """
-    average = _as_array(_answered(answer, "left_average_gradient"), "left_average_gradient")
+    average = _as_array(answer, "left_average_gradient")
     gradients = np.asarray(path_gradients, np.float64)
     m = len(gradients) - 1
     rule = integration_rule("riemann_left", m_steps=m)
@@ -313,22 +235,8 @@ def check_enough_steps(
 ) -> None:
     """Check exercise 5.2: the fewest steps tried whose completeness error is under ``tolerance``.
 
-    Taught in ``notebooks/05_integration.py``.
-
-    Parameters
-    ----------
-    answer : int or str
-        The learner's ``enough_steps``: an ``m_steps`` of one of ``results``, or the string
-        ``"none"`` if no result meets the tolerance.
-    results : sequence of IntegratedGradientsResult
-        The results at the step counts tried.
-    tolerance : float, default 0.05
-        The paper's 5%.
-
-    Raises
-    ------
-    AssertionError
-        With a hint: not answered, not a count tried, above the tolerance, or not the fewest.
+    ``answer`` is the ``m_steps`` of one of ``results``, or ``"none"`` if none meets the
+    tolerance (the paper's 5%). Taught in ``notebooks/05_integration.py``.
     """
     steps = _answered(answer, "enough_steps")
     errors = {result.m_steps: result.relative_completeness_error for result in results}
@@ -360,35 +268,20 @@ def check_enough_steps(
 
 
 def check_completeness_error(answer: Any, result: IntegratedGradientsResult) -> None:
-    """Check exercise 6.1: the relative completeness error, computed from a result's fields.
+    """Check exercise 6.1: the relative completeness error, from a result's fields.
 
-    ``|sum(IG) - (F(x) - F(x'))| / |F(x) - F(x')|``, as
-    :attr:`~ig_tutorial.ig.results.CompletenessCheck.relative_completeness_error`.
-
-    Taught in ``notebooks/06_visualization.py``.
-
-    Parameters
-    ----------
-    answer : float
-        The learner's ``my_error``.
-    result : IntegratedGradientsResult
-        The result it was computed from.
-
-    Raises
-    ------
-    AssertionError
-        With a hint: not answered, a signed or unscaled delta, or another denominator.
+    ``|sum(IG) - (F(x) - F(x'))| / |F(x) - F(x')|``, as the result's
+    ``relative_completeness_error``. Taught in ``notebooks/06_visualization.py``.
     """
-    value = _as_number(_answered(answer, "my_error"), "my_error")
+    value = _as_number(answer, "my_error")
     expected = result.relative_completeness_error
     if np.isclose(value, expected, rtol=1e-3, atol=1e-7):
         _passed(f"relative completeness error {expected:.2%}, as the result reports.")
         return
     delta = result.completeness_delta
-    difference = result.score_difference
     wrong = {
         "the absolute delta |sum(IG) - (F(x) - F(x'))|: divide it by |F(x) - F(x')|": abs(delta),
-        "signed: take the absolute value of the delta": delta / difference,
+        "signed: take the absolute value of the delta": delta / result.score_difference,
         "divided by F(x): divide by the score difference |F(x) - F(x')| instead": abs(delta)
         / abs(result.score_at_input),
     }
@@ -401,33 +294,13 @@ def check_completeness_error(answer: Any, result: IntegratedGradientsResult) -> 
     )
 
 
-def _share_on_dark(attributions: Any, dark: np.ndarray) -> float:
-    magnitude = pixel_map(np.asarray(attributions, np.float64))
-    total = magnitude.sum()
-    return float(magnitude[dark].sum() / total) if total > 0 else 0.0
-
-
 def check_hides_dark(
     answer: Any, results: Mapping[str, IntegratedGradientsResult], dark: Any
 ) -> None:
-    """Check exercise 7.1: the baseline that gives dark pixels the smallest share of ``|IG|``.
+    """Check exercise 7.1: the baseline that gives the ``dark`` pixels the smallest share of |IG|.
 
-    Taught in ``notebooks/07_baselines.py``.
-
-    Parameters
-    ----------
-    answer : str
-        The learner's ``hides_dark``: a key of ``results``.
-    results : mapping of str to IntegratedGradientsResult
-        Baseline name -> the attributions with that baseline.
-    dark : array of bool
-        ``(height, width)``: which pixels are dark.
-
-    Raises
-    ------
-    AssertionError
-        With a hint: not answered, not a baseline's name, or another baseline hides dark pixels
-        more.
+    ``results`` maps each baseline's name to its attributions; ``dark`` is a boolean
+    ``(height, width)`` mask. Taught in ``notebooks/07_baselines.py``.
     """
     name = _answered(answer, "hides_dark")
     if name not in results:
@@ -436,7 +309,11 @@ def check_hides_dark(
             f"got {name!r}."
         )
     dark = np.asarray(dark, bool)
-    shares = {key: _share_on_dark(result.attributions, dark) for key, result in results.items()}
+    shares = {}
+    for key, result in results.items():
+        magnitude = pixel_map(np.asarray(result.attributions, np.float64))
+        total = magnitude.sum()
+        shares[key] = float(magnitude[dark].sum() / total) if total > 0 else 0.0
     if shares[name] > min(shares.values()):
         raise AssertionError(
             f"With the {name} baseline, dark pixels get {shares[name]:.1%} of |IG|; another "
@@ -446,55 +323,38 @@ def check_hides_dark(
     _passed(f"the {name} baseline leaves dark pixels {shares[name]:.1%} of |IG|: its blind spot.")
 
 
-#: Exercise 8.1's integrand, ``f(alpha) = 4 alpha^3``, whose integral over ``[0, 1]`` is 1.
-def _cubic(alphas: np.ndarray) -> np.ndarray:
-    return 4.0 * alphas**3
-
-
 def check_polynomial_rules(trapezoid_estimate: Any, gauss_estimate: Any) -> None:
     """Check exercise 8.1: two rules with ``m_steps=2`` on ``f(alpha) = 4 alpha^3``.
 
-    The exact integral over ``[0, 1]`` is 1. Two Gauss-Legendre nodes integrate any cubic
-    exactly; the trapezoid rule with two sub-intervals overshoots (1.25).
-
-    Taught in ``notebooks/08_integration_rules_and_steps.py``.
-
-    Parameters
-    ----------
-    trapezoid_estimate, gauss_estimate : float
-        The learner's ``sum(rule.weights * f(rule.alphas))`` for each rule.
-
-    Raises
-    ------
-    AssertionError
-        With a hint: not answered, swapped, unweighted, or another value.
+    The exact integral over ``[0, 1]`` is 1: two Gauss-Legendre nodes integrate any cubic
+    exactly, the trapezoid rule with two sub-intervals gives 1.25. Taught in
+    ``notebooks/08_integration_rules_and_steps.py``.
     """
-    trapezoid = _as_number(
-        _answered(trapezoid_estimate, "trapezoid_estimate"), "trapezoid_estimate"
-    )
-    gauss = _as_number(_answered(gauss_estimate, "gauss_estimate"), "gauss_estimate")
-    expected = {}
-    for name in ("riemann_trapezoid", "gausslegendre"):
-        rule = integration_rule(name, m_steps=2)
-        expected[name] = float(np.sum(rule.weights * _cubic(rule.alphas)))
-    answers = {"riemann_trapezoid": trapezoid, "gausslegendre": gauss}
+    answers = {
+        "riemann_trapezoid": _as_number(trapezoid_estimate, "trapezoid_estimate"),
+        "gausslegendre": _as_number(gauss_estimate, "gauss_estimate"),
+    }
+    rules = {name: integration_rule(name, m_steps=2) for name in answers}
+    expected = {
+        name: float(np.sum(rule.weights * 4.0 * rule.alphas**3)) for name, rule in rules.items()
+    }
+    trapezoid, gauss = answers.values()
     if np.isclose(trapezoid, expected["gausslegendre"]) and np.isclose(
         gauss, expected["riemann_trapezoid"]
     ):
         raise AssertionError("The two estimates are swapped.")
     for name, value in answers.items():
-        if not np.isclose(value, expected[name], rtol=1e-6):
-            rule = integration_rule(name, m_steps=2)
-            unweighted = float(np.sum(_cubic(rule.alphas)))
-            if np.isclose(value, unweighted):
-                raise AssertionError(
-                    f"Your {name} estimate {value:.4f} adds f at the alphas without the weights: "
-                    "multiply each f(alpha) by its weight, np.sum(rule.weights * f(rule.alphas))."
-                )
+        if np.isclose(value, expected[name], rtol=1e-6):
+            continue
+        if np.isclose(value, float(np.sum(4.0 * rules[name].alphas ** 3))):
             raise AssertionError(
-                f"Your {name} estimate {value:.4f} is not the rule's: use integration_rule("
-                f"{name!r}, m_steps=2) and np.sum(rule.weights * 4 * rule.alphas**3)."
+                f"Your {name} estimate {value:.4f} adds f at the alphas without the weights: "
+                "multiply each f(alpha) by its weight, np.sum(rule.weights * f(rule.alphas))."
             )
+        raise AssertionError(
+            f"Your {name} estimate {value:.4f} is not the rule's: use integration_rule("
+            f"{name!r}, m_steps=2) and np.sum(rule.weights * 4 * rule.alphas**3)."
+        )
     _passed(
         f"trapezoid {trapezoid:.4f} (error {trapezoid - 1:+.0%}), Gauss-Legendre {gauss:.4f}: two "
         "Gauss-Legendre nodes integrate a cubic exactly."
@@ -502,27 +362,13 @@ def check_polynomial_rules(trapezoid_estimate: Any, gauss_estimate: Any) -> None
 
 
 def check_clip_value(answer: Any, attributions: Any, clip_percentile: float = 99.0) -> None:
-    """Check exercise 9.1: the value at which the absolute attribution map is clipped.
+    """Check exercise 9.1: the value at which the ``"absolute"`` attribution map is clipped.
 
-    The ``"absolute"`` map of :func:`~ig_tutorial.plotting.attribution_maps.attribution_map`
-    sums ``|IG|`` over the channels and clips at the ``clip_percentile``-th percentile of it.
-
-    Taught in ``notebooks/09_toolkit.py``.
-
-    Parameters
-    ----------
-    answer : float
-        The learner's ``clip_value``.
-    attributions : array
-        ``(height, width, channels)``.
-    clip_percentile : float, default 99.0
-
-    Raises
-    ------
-    AssertionError
-        With a hint: not answered, per channel instead of per pixel, the maximum, or another value.
+    That map sums ``|IG|`` over the channels and clips it at its ``clip_percentile``-th
+    percentile (:func:`~ig_tutorial.plotting.attribution_maps.attribution_map`). Taught in
+    ``notebooks/09_toolkit.py``.
     """
-    value = _as_number(_answered(answer, "clip_value"), "clip_value")
+    value = _as_number(answer, "clip_value")
     expected = attribution_map(attributions, "absolute", clip_percentile).vmax
     if np.isclose(value, expected, rtol=1e-4):
         _passed(f"the map is clipped at {expected:.3g}, its {clip_percentile:g}th percentile.")
@@ -547,26 +393,8 @@ def check_clip_value(answer: Any, attributions: Any, clip_percentile: float = 99
 def check_explanation(answer: Any, image: Any, model: Any, tolerance: float = 0.05) -> None:
     """Check exercise 9.2: Integrated Gradients of a photo of the learner's choice.
 
-    The result must explain that photo's top-1 class, and its integral must be good enough:
-    a completeness error under ``tolerance`` (the paper's 5%).
-
-    Taught in ``notebooks/09_toolkit.py``.
-
-    Parameters
-    ----------
-    answer : IntegratedGradientsResult
-        The learner's ``my_result``.
-    image : array
-        The photo it explains, ``(height, width, channels)``.
-    model : Classifier
-        The model (called once, for the top-1 class).
-    tolerance : float, default 0.05
-
-    Raises
-    ------
-    AssertionError
-        With a hint: not answered, not a result, another image, another class, or too few
-        steps.
+    The result must explain the photo's top-1 class with a completeness error under
+    ``tolerance`` (the paper's 5%). Taught in ``notebooks/09_toolkit.py``.
     """
     result = _answered(answer, "my_result")
     if not isinstance(result, IntegratedGradientsResult):
@@ -597,29 +425,13 @@ def check_explanation(answer: Any, image: Any, model: Any, tolerance: float = 0.
     _passed(f"class {name} explained, completeness error {error:.2%}.")
 
 
-# --- Notebook 12: text ---------------------------------------------------------------------------
-
-__all__ += ["check_token_sums", "check_strongest_token"]
-
-
 def check_token_sums(answer: Any, result: Any) -> None:
-    """Check exercise 12.1: one attribution per token, the sum over the embedding axis.
+    """Check exercise 12.1: one attribution per token, summed over the embedding axis.
 
-    Taught in ``notebooks/12_text.py``.
-
-    Parameters
-    ----------
-    answer : array
-        The learner's ``token_sums``, shape ``(seq_len,)``.
-    result : LayerIntegratedGradientsResult
-        The attribution at the embedding layer, ``attributions`` of shape ``(seq_len, dim)``.
-
-    Raises
-    ------
-    AssertionError
-        With a hint: not answered, summed over the positions, absolute values, or another value.
+    ``result`` is the attribution at the embedding layer, ``attributions`` of shape
+    ``(seq_len, dim)``. Taught in ``notebooks/12_text.py``.
     """
-    value = _as_array(_answered(answer, "token_sums"), "token_sums")
+    value = _as_array(answer, "token_sums")
     attributions = np.asarray(result.attributions, np.float64)
     expected = attributions.sum(axis=-1)
     if _close(value, expected):
@@ -647,22 +459,8 @@ def check_token_sums(answer: Any, result: Any) -> None:
 def check_strongest_token(answer: Any, attributed: Any, vocabulary: Sequence[str]) -> None:
     """Check exercise 12.2: the token that pushed the target's score down the most.
 
+    ``attributed``: the sentence's ``TokenAttributions``; ``vocabulary``: token id -> token.
     Taught in ``notebooks/12_text.py``.
-
-    Parameters
-    ----------
-    answer : str
-        The learner's ``strongest_negative``.
-    attributed : TokenAttributions
-        The sentence's token attributions.
-    vocabulary : sequence of str
-        Token id -> token.
-
-    Raises
-    ------
-    AssertionError
-        With a hint: not answered, not a string, the most positive token, the largest in absolute
-        value, or another token.
     """
     answer = _answered(answer, "strongest_negative")
     tokens, values = attributed.tokens(list(vocabulary)), np.asarray(attributed.token_values)
@@ -687,11 +485,6 @@ def check_strongest_token(answer: Any, attributed: Any, vocabulary: Sequence[str
     )
 
 
-# --- Notebook 13: evaluating attributions --------------------------------------------------------
-
-__all__ += ["check_deleted_pixels", "check_curve_area"]
-
-
 def _top_pixels(per_pixel: np.ndarray, fraction: float) -> np.ndarray:
     """A boolean mask of the ``fraction`` of the pixels with the largest values (stable ties)."""
     count = int(fraction * per_pixel.size)
@@ -703,28 +496,11 @@ def _top_pixels(per_pixel: np.ndarray, fraction: float) -> np.ndarray:
 def check_deleted_pixels(answer: Any, image: Any, attributions: Any, fraction: float) -> None:
     """Check exercise 13.1: the image with the map's top ``fraction`` of pixels set to black.
 
-    Taught in ``notebooks/13_evaluating_attributions.py``. The pixels are ranked by the signed
-    sum of the attributions over the colour channels, as the deletion metric ranks them
-    (:mod:`ig_tutorial.ig.faithfulness`).
-
-    Parameters
-    ----------
-    answer : array
-        The learner's ``deleted``, shape ``(height, width, 3)``.
-    image : array
-        The input image.
-    attributions : array
-        The map, the image's shape.
-    fraction : float
-        The share of the pixels to delete.
-
-    Raises
-    ------
-    AssertionError
-        With a hint: not answered, wrong shape, the image unchanged, the channels ranked one by
-        one, the absolute map, the lowest pixels, or another number of pixels.
+    Pixels are ranked by the signed sum of the attributions over the channels, as the deletion
+    metric ranks them (:mod:`ig_tutorial.ig.faithfulness`). Taught in
+    ``notebooks/13_evaluating_attributions.py``.
     """
-    value = _as_array(_answered(answer, "deleted"), "deleted")
+    value = _as_array(answer, "deleted")
     pixels = np.asarray(image, np.float64)
     if value.shape != pixels.shape:
         raise AssertionError(
@@ -742,22 +518,20 @@ def check_deleted_pixels(answer: Any, image: Any, attributions: Any, fraction: f
             "[0, 0, 0], so rank pixels (the channel sum), not single channel values."
         )
     # The image's own black pixels are deleted whether or not they are chosen.
-    deleted_now = black & ~np.all(pixels == 0, axis=-1)
-    wanted = expected & ~np.all(pixels == 0, axis=-1)
-    if np.array_equal(deleted_now, wanted):
+    not_black = ~np.all(pixels == 0, axis=-1)
+    deleted_now = black & not_black
+    if np.array_equal(deleted_now, expected & not_black):
         _passed(
             f"the {int(expected.sum())} pixels with the largest channel sum of the attributions "
             f"({fraction:.0%} of {signed.size}) are black, the rest untouched."
         )
         return
-    if np.array_equal(
-        deleted_now, _top_pixels(np.abs(signed), fraction) & ~np.all(pixels == 0, axis=-1)
-    ):
+    if np.array_equal(deleted_now, _top_pixels(np.abs(signed), fraction) & not_black):
         raise AssertionError(
             "Those are the largest *absolute* values: rank by the signed sum, so that the "
             "pixels that raised the score come first and those that lowered it last."
         )
-    if np.array_equal(deleted_now, _top_pixels(-signed, fraction) & ~np.all(pixels == 0, axis=-1)):
+    if np.array_equal(deleted_now, _top_pixels(-signed, fraction) & not_black):
         raise AssertionError(
             "You deleted the pixels with the *smallest* sums: sort in descending order "
             "(np.argsort of minus the map)."
@@ -771,24 +545,11 @@ def check_deleted_pixels(answer: Any, image: Any, attributions: Any, fraction: f
 def check_curve_area(answer: Any, curve: Any) -> None:
     """Check exercise 13.2: the normalised area under a deletion or insertion curve.
 
-    Taught in ``notebooks/13_evaluating_attributions.py``: RISE's score, the trapezoid rule over
-    the curve's ``n + 1`` points divided by ``n``
-    (:func:`ig_tutorial.ig.faithfulness.normalized_auc`).
-
-    Parameters
-    ----------
-    answer : float
-        The learner's ``area``.
-    curve : PerturbationCurve
-        The curve, with ``probabilities`` and ``auc``.
-
-    Raises
-    ------
-    AssertionError
-        With a hint: not answered, the plain mean, the sum without dividing, the ends counted
-        fully or another value.
+    RISE's score: the trapezoid rule over the curve's ``n + 1`` points, divided by ``n``
+    (:func:`ig_tutorial.ig.faithfulness.normalized_auc`). Taught in
+    ``notebooks/13_evaluating_attributions.py``.
     """
-    value = _as_number(_answered(answer, "area"), "area")
+    value = _as_number(answer, "area")
     p = np.asarray(curve.probabilities, np.float64)
     if _close(value, curve.auc):
         _passed(f"the area is {curve.auc:.4f}, {len(p)} points, {len(p) - 1} steps.")

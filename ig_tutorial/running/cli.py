@@ -1,26 +1,15 @@
-"""The ``ig-tutorial`` command line.
+"""The ``ig-tutorial`` command: ``run``, ``attribute`` and ``course``.
 
-``ig-tutorial run`` executes the tutorial notebooks with papermill into a folder of executed
-notebooks and PNG figures (:mod:`ig_tutorial.running.runner`); ``--offline`` uses the bundled
-model and photos::
+::
 
-    ig-tutorial run --offline --output outputs
-
-``ig-tutorial attribute`` classifies a photo and writes the tutorial's attribution figure; it runs
-offline with the bundled model and photos::
-
+    ig-tutorial run --offline --output outputs     # execute the notebooks (papermill)
     ig-tutorial attribute grace_hopper --out outputs/grace_hopper.png
-
-Given many images (a folder, a pattern, a list file, several files, or ``--output-dir``) it
-attributes them all with :func:`ig_tutorial.batch.attribute_files`: resumable, shardable, on
-this machine or a Ray cluster (``docs/batch.md``)::
-
     ig-tutorial attribute photos/ --output-dir attributions --m-steps auto --figures
-
-``ig-tutorial course`` writes the course sets (:mod:`ig_tutorial.course.export`): the student
-notebooks, solutions replaced by stubs, and the instructor notebooks, solutions in::
-
     ig-tutorial course --student student/ --instructor instructor/
+
+``attribute`` with one image writes its figure; with many (a folder, a pattern, a list file,
+several files, or any batch option) it runs :func:`ig_tutorial.batch.attribute_files`:
+resumable, shardable, here or on a Ray cluster (``docs/batch.md``).
 """
 
 from __future__ import annotations
@@ -90,7 +79,9 @@ def _add_attribute_parser(subparsers: argparse._SubParsersAction) -> None:
         help="integration rule (default riemann_trapezoid)",
     )
     parser.add_argument(
-        "--batch-size", default=None, help="gradients per model call, or 'auto' (default 8)"
+        "--batch-size",
+        default=None,
+        help="gradients per model call, or 'auto' (default: by the input's size, 8 for a photo)",
     )
     parser.add_argument("--baseline", default="black", help="baseline name (default black)")
     parser.add_argument("--no-progress", action="store_true", help="hide the progress bar")
@@ -104,11 +95,7 @@ def _add_attribute_parser(subparsers: argparse._SubParsersAction) -> None:
 
 
 def _add_batch_options(parser: argparse.ArgumentParser) -> tuple[str, ...]:
-    """Add the options that only a batch run has; return their names (``args`` attributes).
-
-    Giving any of them makes ``attribute`` a batch run, so the names come from the options
-    themselves, not from a list kept beside them.
-    """
+    """Add the options only a batch run has; return their names: any of them makes a batch run."""
     batch = parser.add_argument_group("many images")
     added: list[argparse.Action] = []
 
@@ -288,6 +275,18 @@ def _attribute_many(args: argparse.Namespace) -> int:
     return 0
 
 
+def _add_notebook_options(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--notebooks",
+        nargs="+",
+        metavar="NOTEBOOK",
+        help="which notebooks: numbers (05), names (05_integration) or paths; default all",
+    )
+    parser.add_argument(
+        "--notebook-dir", type=Path, help="folder of the notebooks (default notebooks/)"
+    )
+
+
 def _add_run_parser(subparsers: argparse._SubParsersAction) -> None:
     parser = subparsers.add_parser(
         "run",
@@ -329,24 +328,9 @@ def _add_run_parser(subparsers: argparse._SubParsersAction) -> None:
         default=Path("outputs"),
         help="folder for executed notebooks and figures (default outputs/)",
     )
+    _add_notebook_options(parser)
     parser.add_argument(
-        "--notebooks",
-        nargs="+",
-        default=None,
-        metavar="NOTEBOOK",
-        help="which notebooks: numbers (05), names (05_integration) or paths; default all",
-    )
-    parser.add_argument(
-        "--notebook-dir",
-        type=Path,
-        default=None,
-        help="folder of the notebooks (default notebooks/)",
-    )
-    parser.add_argument(
-        "--cell-timeout",
-        type=float,
-        default=None,
-        help="seconds one cell may run (default: no limit)",
+        "--cell-timeout", type=float, help="seconds one cell may run (default: no limit)"
     )
     parser.add_argument("--no-progress", action="store_true", help="hide the progress bar")
     parser.set_defaults(handler=_run)
@@ -401,29 +385,11 @@ def _add_course_parser(subparsers: argparse._SubParsersAction) -> None:
         "raises NotImplementedError with a hint. --instructor: solutions in. Both keep "
         "nbgrader's metadata, so nbgrader can grade them; docs/instructors.md explains.",
     )
+    parser.add_argument("--student", type=Path, metavar="DIR", help="folder for the student set")
     parser.add_argument(
-        "--student", type=Path, default=None, metavar="DIR", help="folder for the student set"
+        "--instructor", type=Path, metavar="DIR", help="folder for the instructor set"
     )
-    parser.add_argument(
-        "--instructor",
-        type=Path,
-        default=None,
-        metavar="DIR",
-        help="folder for the instructor set",
-    )
-    parser.add_argument(
-        "--notebooks",
-        nargs="+",
-        default=None,
-        metavar="NOTEBOOK",
-        help="which notebooks: numbers (05), names or paths; default all",
-    )
-    parser.add_argument(
-        "--notebook-dir",
-        type=Path,
-        default=None,
-        help="folder of the notebooks (default notebooks/)",
-    )
+    _add_notebook_options(parser)
     parser.set_defaults(handler=_course)
 
 
@@ -451,11 +417,7 @@ def _course(args: argparse.Namespace) -> int:
 
 
 def build_parser() -> argparse.ArgumentParser:
-    """Return the ``ig-tutorial`` argument parser.
-
-    Building it imports no TensorFlow (only :mod:`ig_tutorial.sources` and the integration rules),
-    so ``ig-tutorial --help`` and ``--version`` answer at once.
-    """
+    """The ``ig-tutorial`` parser; building it imports no TensorFlow, so ``--help`` is quick."""
     from ig_tutorial import __version__
 
     parser = argparse.ArgumentParser(

@@ -1,11 +1,8 @@
 """What every tutorial notebook does first: reproducibility, a plotting backend, an output folder.
 
-Used by every notebook in ``notebooks/`` (first in ``notebooks/01_setup_and_classification.py``)
-so that none of them carries set-up code of its own. Re-executing a notebook on the same machine
-must print the same numbers (the tests re-run each notebook with nbval and compare), so
-:func:`setup_notebook` seeds every random generator and turns on TensorFlow's op determinism.
-It also makes sure matplotlib knows its own fonts (:func:`add_matplotlib_fonts`), so that a
-figure with a log axis writes no ``findfont`` lines under the cell.
+Every notebook calls :func:`setup_notebook` first (``notebooks/01_setup_and_classification.py``
+explains it), so that none carries set-up code of its own, and re-running one prints the same
+numbers (the tests re-run each notebook with nbval and compare).
 """
 
 from __future__ import annotations
@@ -20,10 +17,8 @@ import numpy as np
 import tensorflow as tf
 from matplotlib.figure import Figure
 
-#: Seed of Python's, NumPy's and TensorFlow's random generators in every notebook.
 DEFAULT_SEED = 0
-
-#: Resolution of the PNG figures written by :func:`save_figure`.
+#: Resolution of the PNG figures :func:`save_figure` writes.
 FIGURE_DPI = 100
 
 
@@ -35,31 +30,16 @@ def _in_ipython_kernel() -> bool:
 
 
 def setup_notebook(output_dir: str | os.PathLike[str], seed: int = DEFAULT_SEED) -> Path:
-    """Make a tutorial notebook reproducible and create the folder its figures go to.
+    """Make a notebook reproducible; create and return (absolute) the folder of its figures.
 
-    Seeds Python's, NumPy's and TensorFlow's random generators, turns on
-    :func:`tf.config.experimental.enable_op_determinism` (so that sums over threads do not change
-    the last digits from one run to the next), and, when the notebook runs as a plain script
-    (``python notebooks/01_setup_and_classification.py``), selects matplotlib's non-interactive
-    ``Agg`` backend so that no window blocks. Inside Jupyter, figures stay inline.
-
-    Parameters
-    ----------
-    output_dir : str or os.PathLike
-        The notebook's ``OUTPUT_DIR`` parameter: where :func:`save_figure` writes PNG files.
-        Created if missing.
-    seed : int, default :data:`DEFAULT_SEED`
-        Seed of every random generator.
-
-    Returns
-    -------
-    pathlib.Path
-        The output folder, absolute.
+    Seeds Python's, NumPy's and TensorFlow's generators and turns on TensorFlow's op
+    determinism (sums over threads then keep their last digits from run to run). Run as a plain
+    script, not in Jupyter, the notebook gets matplotlib's ``Agg`` backend: no window blocks.
 
     Raises
     ------
     ValueError
-        If ``output_dir`` exists but is a file.
+        If ``output_dir`` (the notebook's ``OUTPUT_DIR``) is a file.
     """
     random.seed(seed)
     np.random.seed(seed)  # noqa: NPY002 - seeds the legacy global generator notebooks may use.
@@ -80,20 +60,17 @@ def setup_notebook(output_dir: str | os.PathLike[str], seed: int = DEFAULT_SEED)
 
 
 def add_matplotlib_fonts() -> list[str]:
-    """Give matplotlib's font manager the fonts matplotlib ships, where its font list lacks them.
+    """Add to matplotlib's font manager the fonts matplotlib ships that its font list lacks.
 
-    Matplotlib keeps its font list in a cache file in ``~/.cache/matplotlib``, shared by every
-    installation of one version. A list written by another build of that version (one that
-    takes the system's fonts instead of shipping its own) lacks the STIX and Computer Modern
-    fonts that mathtext loads for the tick labels of a log axis (``10^-2``); every such figure
-    then writes about twenty ``findfont: Font family ['STIXGeneral'] not found`` lines to
-    stderr, under the notebook's cell. This adds the missing ones to the font manager of this
-    process (the cache file is left as it is) and does nothing when none is missing.
+    The font list is cached in ``~/.cache/matplotlib``, shared by every installation of one
+    version; one written by a build that takes the system's fonts lacks the STIX fonts mathtext
+    needs for a log axis's tick labels, and each such figure logs about twenty ``findfont``
+    lines under the cell. Only this process's font manager changes, not the cache file.
 
     Returns
     -------
     list of str
-        The font files added (empty when the font list was complete).
+        The font files added (empty when none was missing).
     """
     import matplotlib
     from matplotlib import font_manager
@@ -108,23 +85,12 @@ def add_matplotlib_fonts() -> list[str]:
 
 
 def figure_file_name(name: str) -> str:
-    """Turn a figure name or image title into a stable PNG file name.
-
-    Parameters
-    ----------
-    name : str
-        E.g. ``"06_attributions Giant Panda"``.
-
-    Returns
-    -------
-    str
-        Lower case, runs of other characters replaced by ``_``, e.g.
-        ``"06_attributions_giant_panda.png"``.
+    """A stable PNG file name for a figure: ``"04 Saturation!"`` -> ``"04_saturation.png"``.
 
     Raises
     ------
     ValueError
-        If ``name`` has no letter or digit to name a file after.
+        If ``name`` has no letter or digit.
     """
     stem = re.sub(r"[^a-z0-9]+", "_", name.lower()).strip("_")
     if not stem:
@@ -133,19 +99,9 @@ def figure_file_name(name: str) -> str:
 
 
 def save_figure(figure: Figure, output_dir: str | os.PathLike[str], name: str) -> None:
-    """Write ``figure`` as ``output_dir/<name>.png`` under a stable, predictable file name.
+    """Write ``figure`` to ``output_dir`` as :func:`figure_file_name` of ``name``.
 
-    Like :meth:`matplotlib.figure.Figure.savefig` it returns nothing, so a notebook cell that
-    ends with it displays only the figure.
-
-    Parameters
-    ----------
-    figure : matplotlib.figure.Figure
-        E.g. from :func:`ig_tutorial.plot_img_attributions`.
-    output_dir : str or os.PathLike
-        An existing folder, e.g. the one returned by :func:`setup_notebook`.
-    name : str
-        Figure name, see :func:`figure_file_name`; start it with the notebook's number
-        (``"04_saturation"``) so that files of different notebooks never collide.
+    Start ``name`` with the notebook's number (``"04_saturation"``), so that files of different
+    notebooks never collide. Returns nothing, so that a cell ending with it shows the figure once.
     """
     figure.savefig(Path(output_dir) / figure_file_name(name), dpi=FIGURE_DPI)

@@ -1,15 +1,10 @@
-"""Executing the tutorial notebooks in batch: papermill, a parameters file, a progress bar.
+"""Executing the tutorial notebooks with papermill: what ``ig-tutorial run`` and the tests do.
 
-This is what ``ig-tutorial run`` does (see :mod:`ig_tutorial.running.cli`), and what the tests use
-to run every notebook offline. Each notebook's Jupytext text file (``notebooks/NN_name.py``, the
-source of truth) is read with Jupytext, given the parameters with papermill (which injects them
-after the cell tagged ``parameters``) and executed in a fresh Python kernel. The executed notebook
-is written to the output folder, next to the PNG figures the notebook saves there (its
-``OUTPUT_DIR``).
-
-A failing cell stops the run with a :class:`NotebookFailure` that names the notebook and the cell,
-so a batch job tells exactly where to look. The conventions the notebooks follow (cell layout,
-parameter names) are written down in ``notebooks/README.md``.
+Each notebook's Jupytext source (``notebooks/NN_name.py``) gets its parameters injected after
+the cell tagged ``parameters`` and runs in a fresh kernel; the executed ``.ipynb`` goes to the
+output folder, next to the figures the notebook saves there (its ``OUTPUT_DIR``). A failing cell
+raises :class:`NotebookFailure`, naming the notebook and the cell. ``notebooks/README.md``
+describes the notebooks' conventions (cells, parameter names).
 """
 
 from __future__ import annotations
@@ -26,29 +21,22 @@ import yaml
 
 from ig_tutorial.progress import progress_bar
 
-#: Which files in the notebooks folder are tutorial notebooks (``01_setup_and_classification.py``).
 NOTEBOOK_PATTERN = "[0-9][0-9]_*.py"
-
 #: The parameters file that runs every notebook without a network (``ig-tutorial run --offline``).
 OFFLINE_PROFILE = "offline.yaml"
-
-#: Tag of the cell whose assignments papermill overrides.
 PARAMETERS_TAG = "parameters"
-
-#: The kernel that executes the notebooks; jupyter_client maps it to this very Python.
+#: jupyter_client maps this kernel to the running Python.
 KERNEL_NAME = "python3"
-
-#: Where each kernel's own messages go, inside the output folder: ``logs/<notebook>.log``.
+#: Where each kernel's own stderr goes, inside the output folder: ``logs/<notebook>.log``.
 KERNEL_LOG_DIR = "logs"
 
 
-def _kernel_manager_writing_to(log: Path) -> type:
-    """A kernel manager whose kernel writes its own stderr to ``log``, not to the notebook.
+def kernel_manager_writing_to(log: Path) -> type:
+    """A kernel manager class whose kernel writes its own stderr to ``log``.
 
-    TensorFlow's C++ start-up lines (``cuInit``, ``absl::InitializeLog``) and the kernel's
-    transport warnings are written to the process's stderr, below Python: ipykernel would copy
-    them into the first cell that imports TensorFlow, and the terminal would show them between
-    the progress bar's lines. They go to the log instead, which a failure message names.
+    TensorFlow's C++ start-up lines and the kernel's transport warnings are written below
+    Python: ipykernel would copy them into the first cell that imports TensorFlow, and the
+    terminal would show them between the progress bar's lines.
     """
     from jupyter_client.manager import AsyncKernelManager
 
@@ -62,88 +50,50 @@ def _kernel_manager_writing_to(log: Path) -> type:
 
 @dataclass(frozen=True)
 class NotebookRun:
-    """One executed notebook.
-
-    Attributes
-    ----------
-    notebook : pathlib.Path
-        The source notebook.
-    executed : pathlib.Path
-        The executed copy, with outputs.
-    seconds : float
-        Wall time of the execution, kernel start included.
-    """
+    """One executed notebook: its source, the executed copy, and the seconds it took."""
 
     notebook: Path
     executed: Path
     seconds: float
 
 
+@dataclass(eq=False)
 class NotebookFailure(RuntimeError):
-    """A cell of a notebook raised an error; the message names the notebook and the cell.
+    """A cell of a notebook raised; the message names the notebook, the cell and the error.
 
-    Attributes
-    ----------
-    notebook : pathlib.Path
-        The source notebook.
-    executed : pathlib.Path
-        The partly executed copy, whose failing cell shows the full traceback.
-    cell_number : int
-        Position of the failing cell in the source notebook, counting from 1, markdown cells
-        included (papermill's injected cells are not counted).
-    execution_count : int or None
-        The ``In [n]`` number of the failing cell.
-    cell_source : str
-        The failing cell's code.
-    error_name, error_value : str
-        The exception's class name and message, e.g. ``"ConnectionError"``.
-    kernel_log : pathlib.Path or None
-        What the kernel wrote below Python (TensorFlow's C++ logging): look there when a kernel
-        died without a Python traceback.
+    ``executed`` is the partly executed copy, whose failing cell shows the traceback;
+    ``cell_number`` counts the source notebook's cells from 1, markdown included;
+    ``execution_count`` is the cell's ``In [n]``; ``error_name`` and ``error_value`` are the
+    exception's class and message; ``kernel_log`` holds what the kernel wrote below Python (look
+    there when a kernel died without a traceback).
     """
 
-    def __init__(
-        self,
-        notebook: Path,
-        executed: Path,
-        cell_number: int,
-        execution_count: int | None,
-        cell_source: str,
-        error_name: str,
-        error_value: str,
-        kernel_log: Path | None = None,
-    ) -> None:
-        self.notebook = notebook
-        self.kernel_log = kernel_log
-        self.executed = executed
-        self.cell_number = cell_number
-        self.execution_count = execution_count
-        self.cell_source = cell_source
-        self.error_name = error_name
-        self.error_value = error_value
-        first_line = next((line for line in cell_source.splitlines() if line.strip()), "")
+    notebook: Path
+    executed: Path
+    cell_number: int
+    execution_count: int | None
+    cell_source: str
+    error_name: str
+    error_value: str
+    kernel_log: Path | None = None
+
+    def __post_init__(self) -> None:
+        first_line = next((line for line in self.cell_source.splitlines() if line.strip()), "")
         super().__init__(
-            f"Notebook {notebook.name} failed in cell {cell_number} (In [{execution_count}]: "
-            f"{first_line.strip()!r}): {error_name}: {error_value}\n"
-            f"The executed notebook with the full traceback is {executed}"
-            + (f"; the kernel's own log is {kernel_log}." if kernel_log else ".")
+            f"Notebook {self.notebook.name} failed in cell {self.cell_number} "
+            f"(In [{self.execution_count}]: {first_line.strip()!r}): {self.error_name}: "
+            f"{self.error_value}\nThe executed notebook with the full traceback is {self.executed}"
+            + (f"; the kernel's own log is {self.kernel_log}." if self.kernel_log else ".")
         )
 
 
 def default_notebook_dir() -> Path:
-    """Return the tutorial's ``notebooks/`` folder.
-
-    ``./notebooks`` when the current folder has one (a checkout), else the folder next to the
-    installed package (an editable install).
-
-    Returns
-    -------
-    pathlib.Path
+    """``./notebooks`` in a checkout, else the one next to the package (an editable install).
 
     Raises
     ------
     FileNotFoundError
-        If neither exists (a wheel install ships no notebooks).
+        If neither exists (a wheel ships no notebooks).
     """
     for candidate in (Path.cwd() / "notebooks", Path(__file__).resolve().parents[2] / "notebooks"):
         if candidate.is_dir():
@@ -157,26 +107,19 @@ def default_notebook_dir() -> Path:
 def find_notebooks(
     notebook_dir: str | os.PathLike[str] | None = None, selection: Sequence[str] | None = None
 ) -> list[Path]:
-    """List the tutorial notebooks to run, in order.
+    """The tutorial notebooks (every :data:`NOTEBOOK_PATTERN` file of the folder), in order.
 
     Parameters
     ----------
     notebook_dir : str or os.PathLike, optional
-        Folder of the notebooks; default :func:`default_notebook_dir`. Every file matching
-        :data:`NOTEBOOK_PATTERN` is a notebook, so a new ``07_*.py`` is picked up without changes
-        here.
+        Default :func:`default_notebook_dir`.
     selection : sequence of str, optional
-        Which notebooks: file paths (``.py`` or ``.ipynb``), names (``05_integration``) or
-        number prefixes (``05``). Default: all.
-
-    Returns
-    -------
-    list of pathlib.Path
+        File paths, names (``05_integration``) or number prefixes (``05``); default all.
 
     Raises
     ------
     FileNotFoundError
-        If the folder holds no notebook, or a selected notebook matches nothing.
+        If the folder holds no notebook, or a selected one matches nothing.
     ValueError
         If a selection matches several notebooks.
     """
@@ -203,35 +146,19 @@ def find_notebooks(
 
 
 def read_notebook(path: str | os.PathLike[str]) -> Any:
-    """Read a notebook from its Jupytext text file (``.py``) or an ``.ipynb``.
-
-    Returns
-    -------
-    nbformat.NotebookNode
-    """
+    """Read a notebook (an ``nbformat.NotebookNode``) from its Jupytext ``.py`` or an ``.ipynb``."""
     import jupytext
 
     return jupytext.read(Path(path))
 
 
 def parameter_names(notebook: Any) -> list[str]:
-    """Return the names assigned in a notebook's ``parameters`` cell, in order.
-
-    Parameters
-    ----------
-    notebook : nbformat.NotebookNode
-
-    Returns
-    -------
-    list of str
-        Empty when no cell is tagged ``parameters``.
-    """
+    """The names assigned in a notebook's ``parameters`` cell, in order (empty without one)."""
     for cell in notebook.cells:
         if PARAMETERS_TAG in cell.get("metadata", {}).get("tags", []):
-            tree = ast.parse(cell.source)
             return [
                 target.id
-                for node in tree.body
+                for node in ast.parse(cell.source).body
                 if isinstance(node, (ast.Assign, ast.AnnAssign))
                 for target in (node.targets if isinstance(node, ast.Assign) else [node.target])
                 if isinstance(target, ast.Name)
@@ -240,20 +167,9 @@ def parameter_names(notebook: Any) -> list[str]:
 
 
 def parameters_for(notebook: Any, parameters: Mapping[str, Any]) -> dict[str, Any]:
-    """The subset of shared ``parameters`` that a notebook's ``parameters`` cell declares.
+    """The ones of ``parameters`` that the notebook's ``parameters`` cell declares.
 
-    Each notebook declares only the parameters it uses (``notebooks/README.md``), so a profile
-    shared by all of them (``offline.yaml``) holds names that some notebook does not take.
-
-    Parameters
-    ----------
-    notebook : nbformat.NotebookNode
-    parameters : mapping
-        Name -> value, for any number of notebooks.
-
-    Returns
-    -------
-    dict
+    A profile shared by all notebooks (``offline.yaml``) names parameters some do not take.
     """
     declared = set(parameter_names(notebook))
     return {name: value for name, value in parameters.items() if name in declared}
@@ -262,26 +178,14 @@ def parameters_for(notebook: Any, parameters: Mapping[str, Any]) -> dict[str, An
 def load_parameters(
     files: Sequence[str | os.PathLike[str]] = (), overrides: Mapping[str, Any] | None = None
 ) -> dict[str, Any]:
-    """Merge YAML parameter files and explicit values, later ones winning.
-
-    Parameters
-    ----------
-    files : sequence of path
-        YAML files, each a mapping from parameter name to value (papermill's ``-f`` format),
-        e.g. ``notebooks/offline.yaml``.
-    overrides : mapping, optional
-        Values applied last, e.g. ``{"M_STEPS": 64}``.
-
-    Returns
-    -------
-    dict
+    """Merge YAML parameter files (papermill's ``-f``) and then ``overrides``, later ones winning.
 
     Raises
     ------
     FileNotFoundError
         If a file does not exist.
     ValueError
-        If a file is not a YAML mapping.
+        If a file is not a YAML mapping of names to values.
     """
     merged: dict[str, Any] = {}
     for file in files:
@@ -306,29 +210,16 @@ def execute_notebook(
     *,
     cell_timeout: float | None = None,
 ) -> NotebookRun:
-    """Execute one notebook with papermill, writing it and its figures to ``output_dir``.
+    """Execute one notebook with papermill into ``output_dir``.
 
-    Parameters
-    ----------
-    notebook : str or os.PathLike
-        A ``.py`` (Jupytext) or ``.ipynb`` notebook.
-    output_dir : str or os.PathLike
-        Receives the executed ``<name>.ipynb``; passed to the notebook as ``OUTPUT_DIR`` (absolute),
-        so its figures land there too. The kernel's own stderr goes to
-        ``<output_dir>/logs/<name>.log`` (see :func:`_kernel_manager_writing_to`).
-    parameters : mapping, optional
-        Values for the notebook's ``parameters`` cell; ``OUTPUT_DIR`` is set from ``output_dir``.
-    cell_timeout : float, optional
-        Seconds one cell may run before it is interrupted (default: no limit).
-
-    Returns
-    -------
-    NotebookRun
+    The executed ``<name>.ipynb`` goes there, and so do the notebook's figures (its
+    ``OUTPUT_DIR`` is set to the folder, absolute) and the kernel's stderr
+    (``logs/<name>.log``). ``cell_timeout``: seconds a cell may run (default no limit).
 
     Raises
     ------
     NotebookFailure
-        If a cell raises; the message names the notebook, the cell and the error.
+        If a cell raises.
     ValueError
         If a parameter is not one the notebook's ``parameters`` cell defines.
     """
@@ -347,7 +238,6 @@ def execute_notebook(
             f"Unknown parameter(s) {', '.join(unknown)} for {notebook.name}; its parameters "
             f"cell defines {', '.join(known) or 'nothing'}."
         )
-    values = {**(parameters or {}), "OUTPUT_DIR": str(output_dir)}
     log = output_dir / KERNEL_LOG_DIR / f"{notebook.stem}.log"
     log.parent.mkdir(exist_ok=True)
     log.write_bytes(b"")
@@ -356,13 +246,13 @@ def execute_notebook(
         papermill.execute_notebook(
             node,
             str(executed),
-            parameters=values,
+            parameters={**(parameters or {}), "OUTPUT_DIR": str(output_dir)},
             kernel_name=KERNEL_NAME,
             language="python",  # a .py without a Jupytext header names no language
             progress_bar=False,
             cwd=str(notebook.parent),
             execution_timeout=cell_timeout,
-            kernel_manager_class=_kernel_manager_writing_to(log),
+            kernel_manager_class=kernel_manager_writing_to(log),
             # Output below Python (C++ logging) stays out of the cells; Python's own goes in.
             extra_arguments=["--IPKernelApp.capture_fd_output=False"],
         )
@@ -381,10 +271,10 @@ def execute_notebook(
 
 
 def _source_cell_number(executed: Path, papermill_index: int) -> int:
-    """Turn papermill's index of a failing cell into its 1-based position in the source notebook.
+    """The failing cell's number in the source notebook, from 1.
 
-    Papermill counts its injected parameters cell and, in the file it writes, adds error banner
-    cells; a reader of ``notebooks/NN_name.py`` wants neither.
+    Papermill counts its injected parameters cell and adds error banner cells; a reader of
+    ``notebooks/NN_name.py`` wants neither.
     """
     import nbformat
 
@@ -406,40 +296,21 @@ def run_notebooks(
     cell_timeout: float | None = None,
     known_notebooks: Sequence[str | os.PathLike[str]] | None = None,
 ) -> list[NotebookRun]:
-    """Execute notebooks one after the other, stopping at the first failure.
+    """Execute notebooks one after the other (:func:`execute_notebook`), stopping at a failure.
 
-    Parameters
-    ----------
-    notebooks : sequence of path
-        E.g. from :func:`find_notebooks`.
-    output_dir : str or os.PathLike
-        Where executed notebooks and figures go.
-    parameters : mapping, optional
-        Shared by the notebooks (they take the same names, see ``notebooks/README.md``); each
-        notebook gets the ones its ``parameters`` cell defines.
-    progress : bool, default True
-        Show a progress bar over notebooks and each notebook's run time.
-    cell_timeout : float, optional
-        Seconds one cell may run.
-    known_notebooks : sequence of path, optional
-        The notebooks whose parameters are known names (default ``notebooks``). The command
-        line passes the whole folder, so that a profile shared by every notebook
-        (``offline.yaml``) also runs a few of them, say one that takes none of its names.
-
-    Returns
-    -------
-    list of NotebookRun
+    Each notebook gets the ones of ``parameters`` that its ``parameters`` cell declares.
+    ``known_notebooks`` (default: ``notebooks``) declare the known names: the command line
+    passes the whole folder, so that a profile shared by all notebooks also runs a few of them.
 
     Raises
     ------
     NotebookFailure
-        From the first notebook that fails; the ones before it are already written.
+        From the first notebook that fails; the ones before it are written.
     ValueError
-        If a parameter is defined by none of the ``known_notebooks`` (a typo, say ``M_STEP``).
+        If a parameter is declared by none of the known notebooks (a typo, say ``M_STEP``).
     """
     parameters = dict(parameters or {})
     paths = list(dict.fromkeys(map(Path, notebooks)))  # each notebook once, in order
-    # Each file is read once; the run's own notebooks are among the known ones.
     read = {path: read_notebook(path) for path in [*paths, *map(Path, known_notebooks or ())]}
     known_names = [set(parameter_names(node)) for node in read.values()]
     unknown = sorted(set(parameters).difference(*known_names))
@@ -453,8 +324,6 @@ def run_notebooks(
     bar = progress_bar(paths, desc="notebooks", unit="notebook", disable=not progress)
     for notebook in bar:
         bar.set_postfix_str(notebook.stem)
-        # A parameter only some notebooks use (say, one of a later notebook) is not passed to
-        # the others, whose strict check would reject it.
         own = parameters_for(read[notebook], parameters)
         run = execute_notebook(notebook, output_dir, own, cell_timeout=cell_timeout)
         if progress:
