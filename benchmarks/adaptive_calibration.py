@@ -25,6 +25,10 @@ Run from the repository root after ``python -m benchmarks.path_grid PHOTOS``::
 from __future__ import annotations
 
 import argparse
+import warnings
+from collections.abc import Callable
+from dataclasses import dataclass
+from unittest import mock
 
 import numpy as np
 
@@ -36,13 +40,10 @@ from benchmarks.path_grid import (
     load,
     uniform_sweep,
 )
-from ig_tutorial.ig.adaptive_steps import (
-    Bisection,
-    ErrorIndicator,
-    Norm,
-    SurplusIndicator,
-    refine_locally,
-)
+from ig_tutorial.ig import adaptive_steps
+from ig_tutorial.ig.adaptive_steps import Refinement
+from ig_tutorial.ig.path_integral import PathEnds
+from ig_tutorial.ig.results import IntegratedGradientsResult
 
 TOLERANCE = 0.01
 BATCH_SIZE = 8
@@ -56,33 +57,85 @@ L2_FACTORS = (1.0, 1.5, 2.0)
 CHANGE_FACTOR = 0.58
 
 
-class ChangeIndicator:
-    """The change indicator, an :class:`~ig_tutorial.ig.adaptive_steps.ErrorIndicator`."""
+class ChangeRefinement(Refinement):
+    """ "auto"'s refinement with the change indicator in place of the surplus."""
 
-    def first_grid(self, alphas: np.ndarray, gradients: np.ndarray, norm: Norm) -> list[float]:
-        widths = np.diff(alphas)
+    def _changes(self) -> list[float]:
+        alphas, gradients = self.alphas, self.gradients
         return [
-            CHANGE_FACTOR * widths[k] / 2.0 * norm(gradients[k + 1] - gradients[k])
-            for k in range(len(widths))
+            CHANGE_FACTOR * (b - a) / 2.0 * self._norm(right - left)
+            for a, b, left, right in zip(
+                alphas[:-1], alphas[1:], gradients[:-1], gradients[1:], strict=True
+            )
         ]
 
-    def halves(self, bisection: Bisection, norm: Norm) -> tuple[float, float]:
-        half = bisection.width / 2.0
-        return (
-            CHANGE_FACTOR * half / 2.0 * norm(bisection.middle - bisection.left),
-            CHANGE_FACTOR * half / 2.0 * norm(bisection.right - bisection.middle),
-        )
+    def first_grid_errors(self, alphas: np.ndarray, gradients: np.ndarray) -> list[float]:
+        return self._changes()
+
+    def bisect(self, *args, **kwargs) -> None:
+        super().bisect(*args, **kwargs)
+        self.errors = self._changes()  # each sub-interval's change, its halves' included
 
 
-#: The indicators compared, by name: "surplus" is what "auto" uses.
-INDICATORS: dict[str, ErrorIndicator] = {
-    "surplus": SurplusIndicator(),
-    "change": ChangeIndicator(),
-}
+#: The refinements compared, by indicator: "surplus" is what "auto" uses.
+INDICATORS: dict[str, type[Refinement]] = {"surplus": Refinement, "change": ChangeRefinement}
+
+
+@dataclass(frozen=True, eq=False)
+class IntegrandEnds(PathEnds):
+    """The ends of one path whose gradients come from ``evaluate(alphas) -> (gradients, F)``."""
+
+    evaluate: Callable | None = None
+
+    def gradients(self, rows, alphas, weights=None, *, bar=None):
+        for first in range(0, len(rows), self.batch_size):
+            gradients, scores = self.evaluate(np.asarray(alphas[first : first + self.batch_size]))
+            yield 0, None, np.asarray(scores, np.float64), gradients
+
+
+def replay(
+    evaluate: Callable,
+    difference: np.ndarray,
+    score_difference: float,
+    *,
+    batch_size: int,
+    tolerance: float,
+    max_steps: int,
+    refinement: type[Refinement] = Refinement,
+    l2_factor: float = adaptive_steps.L2_STOP_FACTOR,
+    min_width: float = adaptive_steps.MIN_WIDTH,
+) -> IntegratedGradientsResult:
+    """``m_steps="auto"`` on an integrand instead of a model, with its settings replaced.
+
+    ``evaluate(alphas)`` gives the gradients and ``F`` at the alphas of a path whose
+    ``x - x'`` is ``difference`` and ``F(x) - F(x')`` is ``score_difference``. Running out of
+    ``max_steps`` does not warn here: the result's ``refinement.converged`` says so.
+    """
+    difference = np.asarray(difference, np.float32)
+    ends = IntegrandEnds(
+        model=None,
+        output="logit",
+        batch_size=batch_size,
+        baselines=np.zeros((1, *difference.shape), np.float32),
+        images=difference[np.newaxis],
+        targets=np.zeros(1, np.int64),
+        scores_at_baseline=np.zeros(1),
+        scores_at_input=np.array([float(score_difference)]),
+        evaluate=evaluate,
+    )
+    with (
+        mock.patch.multiple(
+            adaptive_steps, Refinement=refinement, L2_STOP_FACTOR=l2_factor, MIN_WIDTH=min_width
+        ),
+        warnings.catch_warnings(),
+    ):
+        warnings.simplefilter("ignore", UserWarning)
+        (result,) = adaptive_steps.integrate_adaptively(ends, tolerance, max_steps)
+    return result
 
 
 def grid_evaluate(grid: PathGrid):
-    """``evaluate(alphas)`` of :func:`refine_locally` answered from the grid (densities, F)."""
+    """``evaluate(alphas)`` answered from the grid (densities, F)."""
 
     def evaluate(alphas: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         index = np.rint(np.asarray(alphas) * GRID_STEPS).astype(int)
@@ -93,18 +146,18 @@ def grid_evaluate(grid: PathGrid):
     return evaluate
 
 
-def replay(grid: PathGrid, tolerance: float, indicator: str, l2_factor: float):
+def replay_on_grid(grid: PathGrid, tolerance: float, indicator: str, l2_factor: float):
     """``m_steps="auto"`` on the grid (batch 8), with the densities as gradients and x - x' = 1."""
-    return refine_locally(
+    return replay(
         grid_evaluate(grid),
         np.ones(grid.densities.shape[1:], np.float32),
         grid.score_difference,
         batch_size=BATCH_SIZE,
         tolerance=tolerance,
         max_steps=GRID_STEPS,
-        min_width=1.0 / GRID_STEPS,
-        indicator=INDICATORS[indicator],
+        refinement=INDICATORS[indicator],
         l2_factor=l2_factor,
+        min_width=1.0 / GRID_STEPS,
     )
 
 
@@ -155,11 +208,11 @@ def main() -> None:
     for indicator in INDICATORS:
         for l2_factor in L2_FACTORS:
             for photo, grid in grids.items():
-                outcome = replay(grid, tolerance, indicator, l2_factor)
-                last = outcome.history[-1]
-                true_l2 = np.linalg.norm(
-                    outcome.average_gradient - grid.reference
-                ) / np.linalg.norm(grid.reference)
+                outcome = replay_on_grid(grid, tolerance, indicator, l2_factor)
+                last = outcome.convergence_history[-1]
+                true_l2 = np.linalg.norm(outcome.attributions - grid.reference) / np.linalg.norm(
+                    grid.reference
+                )
                 cheapest = cheapest_uniform(uniform_sweep(grid), tolerance, 2 * tolerance)
                 ratio = (
                     f"{last.num_evaluations / cheapest['evaluations']:.2f} "

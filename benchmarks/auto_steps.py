@@ -4,7 +4,7 @@ Issue 10's benchmark. On the bundled EfficientNet-Lite0 (black baseline, top-1 c
 probability), for each photo, measured side by side in one run:
 
 * **auto**: ``integrated_gradients(..., m_steps="auto", tolerance=t)``, ours;
-* **tutorial 240**: the TensorFlow tutorial's code (``ig_tutorial/tutorial_reference.py``) with
+* **tutorial 240**: the TensorFlow tutorial's code (``benchmarks/tutorial_reference.py``) with
   its 240 steps, batch 32, traced before it is timed;
 * **best uniform**: the trapezoid rule with the cheapest step count that meets the bar (the
   completeness error at most ``t`` and the L2 error at most ``2 t``) *in hindsight*, chosen from
@@ -179,7 +179,7 @@ def main(argv: list[str] | None = None) -> int:
     from benchmarks.implementations import TUTORIAL_BATCH_SIZE, implementations
     from benchmarks.nonuniform_peer import bhat_nonuniform_ig
     from ig_tutorial import integrated_gradients, load_model, read_image
-    from ig_tutorial.ig.batching import DEFAULT_BATCH_SIZE
+    from ig_tutorial.ig.batching import MIN_BATCH_SIZE as DEFAULT_BATCH_SIZE  # a photo's
     from ig_tutorial.sources import BUNDLED_MODEL
 
     start_load = uptime()
@@ -637,12 +637,11 @@ def run_overhead(args) -> int:
     around them; the ratios are the medians over ``--repeats`` alternate pairs.
     """
     from ig_tutorial import integrated_gradients, load_model, read_image
-    from ig_tutorial.ig import adaptive_steps
-    from ig_tutorial.ig import integrated_gradients as fixed_module
+    from ig_tutorial.ig.path_integral import PathEnds
     from ig_tutorial.sources import BUNDLED_MODEL
 
     model_seconds = [0.0]
-    seam = adaptive_steps.gradients_in_batches
+    seam = PathEnds.gradients
 
     def timed_batches(*a, **k):
         batches = seam(*a, **k)
@@ -651,12 +650,11 @@ def run_overhead(args) -> int:
             batch = next(batches, None)
             if batch is None:
                 return
-            np.asarray(batch[1])  # the gradients are ready
+            np.asarray(batch[3])  # the gradients are ready
             model_seconds[0] += time.perf_counter() - start
             yield batch
 
-    adaptive_steps.gradients_in_batches = timed_batches
-    fixed_module.gradients_in_batches = timed_batches
+    PathEnds.gradients = timed_batches  # every road's model calls, fixed steps and "auto"
     model = load_model(BUNDLED_MODEL)
     print(f"uptime at start: {uptime()}", flush=True)
     lines = []

@@ -10,7 +10,8 @@ for the bundled model's top-1 class of each:
 * **deletion** and **insertion** (Petsiuk et al., 2018): the areas under the curves at RISE's
   step (one row of pixels, 224) and at eight rows a step (what notebook 13 uses), to measure
   what the coarser curve changes;
-* **SIC** and **AIC** (Kapishnikov et al., 2019), where defined for the image.
+* **SIC** and **AIC** (Kapishnikov et al., 2019; ``benchmarks/information_curves.py``), where
+  defined for the image.
 
 It prints, and with ``--write-docs`` writes into ``docs/benchmarks.md`` (between the
 ``faithfulness`` markers) and ``docs/images/benchmark_faithfulness.png``: the mean of each score
@@ -41,6 +42,11 @@ matplotlib.use("Agg")  # files only
 import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 
+from benchmarks.information_curves import (  # noqa: E402
+    InformationCurve,
+    InformationCurveUndefined,
+    information_curves,
+)
 from ig_tutorial import load_model, read_image  # noqa: E402
 from ig_tutorial.ig.faithfulness import deletion_and_insertion  # noqa: E402
 from ig_tutorial.ig.method_comparison import (  # noqa: E402
@@ -70,12 +76,48 @@ COARSE_METHODS = (REFERENCE_METHOD, "IDGI", "Random (control)", "Edges (control)
 
 @dataclass
 class PhotoResult:
-    """One photo's scores: every method's, at RISE's step, and the coarse areas."""
+    """One photo's scores: every method's, at RISE's step, the coarse areas and the SIC and AIC.
+
+    ``information`` maps a method to its curves by kind (empty where they are undefined for the
+    image, or were not computed), ``information_seconds`` to the seconds they took.
+    """
 
     name: str
     target: str
     scores: list[MethodScore]
     coarse: dict[str, tuple[float, float]]
+    information: dict[str, dict[str, InformationCurve]]
+    information_seconds: dict[str, float]
+
+    def score(self, method: str) -> MethodScore:
+        return next(score for score in self.scores if score.method == method)
+
+    def area(self, method: str, metric: str) -> float:
+        """The area of one of :data:`METRICS`; ``nan`` for an information curve not computed."""
+        if metric in ("SIC", "AIC"):
+            curve = self.information.get(method, {}).get(metric)
+            return float("nan") if curve is None else curve.auc
+        return self.score(method).area(metric)
+
+
+def information_of(
+    model, image: np.ndarray, target: int, scores: Sequence[MethodScore], **options
+) -> tuple[dict[str, dict[str, InformationCurve]], dict[str, float]]:
+    """Each scored map's SIC and AIC (empty where undefined for the image), and their seconds.
+
+    ``options`` go to :func:`~benchmarks.information_curves.information_curves`.
+    """
+    curves, seconds = {}, {}
+    for score in scores:
+        start = time.perf_counter()
+        try:
+            curves[score.method] = information_curves(
+                model, image, target, score.attributions, **options
+            )
+        except InformationCurveUndefined:
+            curves[score.method] = {}
+        seconds[score.method] = time.perf_counter() - start
+    return curves, seconds
 
 
 def photos(names: Sequence[str], size: tuple[int, int]) -> dict[str, np.ndarray]:
@@ -103,10 +145,10 @@ def measure(
         target = resolve_target(model, image, "top-1")
         start = time.perf_counter()
         width = image.shape[1]
-        information = "mirrored" not in name
-        scores = score_methods(
-            model, image, target, methods, step=rows_per_step * width, information=information
-        )
+        scores = score_methods(model, image, target, methods, step=rows_per_step * width)
+        information, information_seconds = {}, {}
+        if "mirrored" not in name:
+            information, information_seconds = information_of(model, image, target, scores)
         coarse = {}
         for score in scores:
             if score.method in COARSE_METHODS:
@@ -116,7 +158,7 @@ def measure(
                 coarse[score.method] = (deletion.auc, insertion.auc)
         label = class_label(model, target) or str(target)
         print(f"{name}: {label}, {time.perf_counter() - start:.0f} s", flush=True)
-        results.append(PhotoResult(name, label, scores, coarse))
+        results.append(PhotoResult(name, label, scores, coarse, information, information_seconds))
     return results
 
 
@@ -128,26 +170,24 @@ def _mean(values: Sequence[float]) -> float:
 def summary_rows(results: Sequence[PhotoResult]) -> list[dict]:
     """Per method: mean of each metric, photos where it beats the reference, times, costs."""
     methods = [score.method for score in results[0].scores]
-    reference = {r.name: next(s for s in r.scores if s.method == REFERENCE_METHOD) for r in results}
     rows = []
     for method in methods:
-        mine = {r.name: next(s for s in r.scores if s.method == method) for r in results}
         row = {"method": method}
         for metric in METRICS:
-            row[metric] = _mean([score.area(metric) for score in mine.values()])
+            row[metric] = _mean([r.area(method, metric) for r in results])
             wins, compared = 0, 0
-            for name, score in mine.items():
-                ours, theirs = score.area(metric), reference[name].area(metric)
+            for r in results:
+                ours, theirs = r.area(method, metric), r.area(REFERENCE_METHOD, metric)
                 if np.isfinite(ours) and np.isfinite(theirs):
                     compared += 1
                     better = ours < theirs if metric in LOWER_IS_BETTER else ours > theirs
                     wins += bool(better)
             row[f"{metric} wins"] = (wins, compared)
-        row["seconds"] = _mean([score.seconds for score in mine.values()])
+        row["seconds"] = _mean([r.score(method).seconds for r in results])
         differences = [
             max(
-                abs(r.coarse[method][0] - mine[r.name].deletion.auc),
-                abs(r.coarse[method][1] - mine[r.name].insertion.auc),
+                abs(r.coarse[method][0] - r.score(method).deletion.auc),
+                abs(r.coarse[method][1] - r.score(method).insertion.auc),
             )
             for r in results
             if method in r.coarse
@@ -162,9 +202,18 @@ def cost_line(results: Sequence[PhotoResult]) -> str:
     scores = [score for result in results for score in result.scores]
     deletion = scores[0].deletion.num_forward_passes
     information = [
-        curve.num_forward_passes for score in scores for curve in score.information.values()
+        curve.num_forward_passes
+        for result in results
+        for curves in result.information.values()
+        for curve in curves.values()
     ]
-    seconds = _mean([score.scoring_seconds for score in scores])
+    seconds = _mean(
+        [
+            score.scoring_seconds + result.information_seconds.get(score.method, 0.0)
+            for result in results
+            for score in result.scores
+        ]
+    )
     return (
         f"A deletion or an insertion curve takes {deletion} forward passes (one image each, "
         f"{results[0].scores[0].deletion.step} pixels a step); the SIC and AIC share "
@@ -223,9 +272,7 @@ def plot_mean_curves(results: Sequence[PhotoResult], path: Path) -> None:
         else:
             style = {"color": colours(index % 10)}
         for ax, kind in zip(axes, ("deletion", "insertion"), strict=True):
-            curves = [
-                getattr(next(s for s in r.scores if s.method == method), kind) for r in results
-            ]
+            curves = [getattr(r.score(method), kind) for r in results]
             mean = np.mean([curve.probabilities for curve in curves], axis=0)
             area = np.mean([curve.auc for curve in curves])
             ax.plot(curves[0].fractions, mean, label=f"{method} ({area:.3f})", **style)

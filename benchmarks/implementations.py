@@ -15,8 +15,8 @@ from dataclasses import dataclass
 import numpy as np
 import tensorflow as tf
 
+from benchmarks.tutorial_reference import make_tutorial_integrated_gradients
 from ig_tutorial import integrated_gradients
-from ig_tutorial.tutorial_reference import make_tutorial_integrated_gradients
 
 #: The tutorial's batch size, also used for PAIR saliency so the two differ only in code.
 TUTORIAL_BATCH_SIZE = 32

@@ -29,9 +29,10 @@ from dataclasses import dataclass
 import numpy as np
 import tensorflow as tf
 
-from ig_tutorial.ig.gradients import gradients_in_batches, model_logits, target_scores
+from ig_tutorial.ig.gradients import logits_in_batches, target_scores
 from ig_tutorial.ig.integration_rules import trapezoid_weights
-from ig_tutorial.ig.path_integral import prepare_path
+from ig_tutorial.ig.path_integral import prepare_ends
+from ig_tutorial.ig.paths import interpolate_images
 
 #: Segments of the pre-pass: 15 new forward passes, about 5 gradient evaluations' worth.
 DEFAULT_REGIONS = 16
@@ -93,33 +94,22 @@ def bhat_nonuniform_ig(
     regions : int
         Segments of the pre-pass.
     """
-    path = prepare_path(
-        model,
-        image,
-        target,
-        baseline=baseline,
-        output="probability",
-        batch_size=batch_size,
+    ends = prepare_ends(
+        model, image, target, baseline, output="probability", batch_size=batch_size, one=True
     )
     edges = np.linspace(0.0, 1.0, regions + 1)
-    inner = tf.constant(edges[1:-1], tf.float32)[:, None, None, None]
-    points = path.baseline[None] + inner * (path.image - path.baseline)[None]
-    scores = [path.score_at_baseline]
-    for start in range(0, regions - 1, path.batch_size):
-        logits = model_logits(model, points[start : start + path.batch_size])
-        scores += target_scores(logits, path.target, "probability").numpy().tolist()
-    scores.append(path.score_at_input)
+    points = interpolate_images(ends.baselines[0], ends.images[0], edges[1:-1])
+    scores = [float(ends.scores_at_baseline[0])]
+    for logits in logits_in_batches(model, points, ends.batch_size):
+        scores += target_scores(logits, ends.targets[0], "probability").numpy().tolist()
+    scores.append(float(ends.scores_at_input[0]))
     steps = allocate_steps(np.diff(scores), total_steps)
     alphas, weights = nonuniform_grid(edges, steps)
-    average_gradient = tf.zeros_like(path.image)
-    for first, gradients, _ in gradients_in_batches(
-        model, path.straight_line(alphas), path.target, "probability", path.batch_size
-    ):
-        average_gradient += tf.tensordot(
-            tf.constant(weights[first : first + len(gradients)], tf.float32), gradients, axes=1
-        )
+    average_gradient = np.zeros(ends.images.shape[1:], np.float32)
+    for _, sums, _, _ in ends.gradients(np.zeros(alphas.size), alphas, weights):
+        average_gradient += sums[0]
     return NonUniformAttribution(
-        attributions=path.attributions(average_gradient).numpy(),
+        attributions=(ends.images[0] - ends.baselines[0]) * average_gradient,
         num_evaluations=int(alphas.size),
         forward_passes=regions - 1,
         alphas=alphas,

@@ -95,8 +95,7 @@ def build(photo: str, cache: Path = CACHE, batch_size: int = 8) -> PathGrid:
     import tensorflow as tf
 
     from ig_tutorial import integrated_gradients, load_model, read_image
-    from ig_tutorial.ig.gradients import gradients_in_batches
-    from ig_tutorial.ig.paths import straight_line
+    from ig_tutorial.ig.path_integral import prepare_ends
     from ig_tutorial.sources import BUNDLED_MODEL
 
     paths = _paths(photo, cache)
@@ -114,12 +113,14 @@ def build(photo: str, cache: Path = CACHE, batch_size: int = 8) -> PathGrid:
     scores = np.empty(GRID_STEPS + 1)
     difference = (image - baseline).numpy()
     start = time.perf_counter()
-    line = straight_line(baseline, image, alphas)
-    for first, gradients, batch_scores in gradients_in_batches(
-        model, line, target, "probability", batch_size
-    ):
+    ends = prepare_ends(
+        model, image, target, baseline, output="probability", batch_size=batch_size, one=True
+    )
+    first = 0
+    for _, _, batch_scores, gradients in ends.gradients(np.zeros(alphas.size), alphas):
         densities[first : first + len(gradients)] = gradients.numpy() * difference
-        scores[first : first + len(gradients)] = batch_scores.numpy()
+        scores[first : first + len(gradients)] = batch_scores
+        first += len(gradients)
     seconds = time.perf_counter() - start
     densities.flush()
     np.save(paths["scores"], scores)

@@ -2,7 +2,7 @@
 
 Same model (the bundled EfficientNet-Lite0), same images, same machine, one run:
 
-* the TensorFlow tutorial's implementation (:mod:`ig_tutorial.tutorial_reference`), the
+* the TensorFlow tutorial's implementation (:mod:`benchmarks.tutorial_reference`), the
   reference point;
 * PAIR ``saliency`` (optional: ``pip install -e ".[bench]"``);
 * ours, with each integration rule, and with automatic step selection where installed.
@@ -150,7 +150,7 @@ def main(argv: list[str] | None = None) -> int:
     from benchmarks.memory_probe import run_memory_probe
     from benchmarks.toy_model import toy_classifier, toy_images
     from ig_tutorial import load_model, read_image
-    from ig_tutorial.ig.batching import DEFAULT_BATCH_SIZE
+    from ig_tutorial.ig.batching import default_batch_size
 
     plan = QUICK if args.quick else FULL
     started = time.perf_counter()
@@ -226,7 +226,7 @@ def main(argv: list[str] | None = None) -> int:
         references=references,
         ceiling=ceiling,
         ours_by_batch=ours_by_batch,
-        default_batch_size=DEFAULT_BATCH_SIZE,
+        default_batch_size=default_batch_size((224, 224, 3)),
         automatic_batch=automatic_batch,
         memory=memory,
     )

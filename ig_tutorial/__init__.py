@@ -56,18 +56,17 @@ if TYPE_CHECKING:
     from ig_tutorial.ig.faithfulness import (
         deletion_and_insertion,
         deletion_curve,
-        information_curves,
         random_map,
     )
     from ig_tutorial.ig.gradients import compute_gradients, target_scores
     from ig_tutorial.ig.guided_ig import guided_integrated_gradients
     from ig_tutorial.ig.idgi import idgi
-    from ig_tutorial.ig.integrated_gradients import (
+    from ig_tutorial.ig.integrated_gradients import integrated_gradients, integrated_gradients_many
+    from ig_tutorial.ig.integration_rules import (
+        INTEGRATION_RULES,
         integral_approximation,
-        integrated_gradients,
-        integrated_gradients_many,
+        integration_rule,
     )
-    from ig_tutorial.ig.integration_rules import INTEGRATION_RULES, integration_rule
     from ig_tutorial.ig.layer_attribution import layer_integrated_gradients
     from ig_tutorial.ig.map_metrics import rank_correlation
     from ig_tutorial.ig.method_comparison import compared_methods, score_methods, scores_table

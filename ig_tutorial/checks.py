@@ -223,32 +223,40 @@ def _input_rank(shape: tuple[int, ...], name: str) -> None:
         )
 
 
-def input_batch(values: Any, name: str = "images") -> np.ndarray:
-    """Return several finite model inputs of one shape as one ``float32`` array ``(n, ...)``.
-
-    Each input must be what :func:`one_input` accepts; the checks run once on the whole batch,
-    in numpy (an array ``(n, ...)`` is taken as it is, without a copy when it is ``float32``).
+def stacked(values: Any, name: str = "images") -> np.ndarray:
+    """Several arrays of one shape as one array ``(n, ...)``, in their dtype; an array as it is.
 
     Raises
     ------
     ValueError
-        If the inputs differ in shape, one is not an input :func:`one_input` accepts, or any
-        holds NaN or infinite values.
+        Naming the first item whose shape differs from the first's.
     """
     if hasattr(values, "shape") and len(values.shape) >= 2:
-        # Already one array (n, ...): its inputs share a shape.
-        batch = np.asarray(values, np.float32)
-    else:
-        arrays = [np.asarray(value, np.float32) for value in values]
-        for row, array in enumerate(arrays[1:], start=1):
-            if array.shape != arrays[0].shape:
-                raise ValueError(
-                    f"{name}[{row}] has shape {array.shape} but {name}[0] has "
-                    f"{arrays[0].shape}; inputs attributed together must share a shape (resize "
-                    f"them, or pass a list: integrated_gradients_many then attributes inputs of "
-                    f"different sizes one at a time)."
-                )
-        batch = np.stack(arrays)
+        return np.asarray(values)  # already one array (n, ...): its items share a shape
+    arrays = [np.asarray(value) for value in values]
+    for row, array in enumerate(arrays[1:], start=1):
+        if array.shape != arrays[0].shape:
+            raise ValueError(
+                f"{name}[{row}] has shape {array.shape} but {name}[0] has "
+                f"{arrays[0].shape}; inputs attributed together must share a shape (resize "
+                f"them, or pass a list: integrated_gradients_many then attributes inputs of "
+                f"different sizes one at a time)."
+            )
+    return np.stack(arrays)
+
+
+def input_batch(values: Any, name: str = "images") -> np.ndarray:
+    """Several finite model inputs of one shape as one ``float32`` array ``(n, ...)``.
+
+    Each must be what :func:`one_input` accepts; checked once on the whole batch, in numpy.
+
+    Raises
+    ------
+    ValueError
+        If the inputs differ in shape, are not inputs :func:`one_input` accepts, or hold NaN
+        or infinite values.
+    """
+    batch = stacked(values, name).astype(np.float32, copy=False)
     _input_rank(batch.shape[1:], f"{name}[0]")
     if not np.isfinite(batch).all():
         raise ValueError(f"{name} contains NaN or infinite values; clean the input first.")

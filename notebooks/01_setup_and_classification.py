@@ -6,7 +6,7 @@
 #       extension: .py
 #       format_name: percent
 #       format_version: '1.3'
-#       jupytext_version: 1.19.6
+#       jupytext_version: 1.19.7
 #   kernelspec:
 #     display_name: Python 3
 #     language: python
@@ -85,8 +85,9 @@ if "google.colab" in sys.modules:
 #   "background" class first (fireboat is its output 555), EfficientNet-Lite0 does not (its 554).
 #   A class index works too, but only for the model it was read from.
 # - `M_STEPS`: integration steps; 240 as in the tutorial's figures (notebooks 5-9).
-# - `BATCH_SIZE`: gradient evaluations per model call; `None` takes the package's default, 8, the
-#   fastest measured on a small CPU (the tutorial used 32; `"auto"` measures your machine).
+# - `BATCH_SIZE`: gradient evaluations per model call; `None` takes the package's default, which
+#   follows the input's size: 8 for a photo, the fastest measured on a small CPU (the tutorial
+#   used 32; `"auto"` measures your machine).
 #   Results do not depend on it.
 # - `BASELINE`, `CMAP`: the baseline image (notebook 2) and the colormap of the figures.
 # - `OUTPUT_DIR`: where the figures are written.

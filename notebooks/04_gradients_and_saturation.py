@@ -6,7 +6,7 @@
 #       extension: .py
 #       format_name: percent
 #       format_version: '1.3'
-#       jupytext_version: 1.19.6
+#       jupytext_version: 1.19.7
 #   kernelspec:
 #     display_name: Python 3
 #     language: python
@@ -85,7 +85,6 @@ from ig_tutorial import (
     resolve_target,
     save_figure,
     setup_notebook,
-    target_scores,
 )
 
 output_dir = setup_notebook(OUTPUT_DIR)
@@ -123,11 +122,13 @@ print(tape_gradients.shape)
 
 # %% [markdown]
 # One gradient per image, each of the image's shape. `compute_gradients` is the packaged
-# version; it gives the gradients at all 51 points of the path.
+# version, and the one `integrated_gradients` runs on every batch of path points (type
+# `compute_gradients??` to read it). It gives the gradients at all 51 points of the path, and
+# the probability that the tape recorded at each.
 
 # %%
-path_gradients = compute_gradients(model, interpolated, target)
-print(path_gradients.shape)
+path_gradients, probabilities = compute_gradients(model, interpolated, target)
+print(path_gradients.shape, probabilities.shape)
 print("same as the tape:", np.allclose(path_gradients[::10], tape_gradients, atol=1e-6))
 
 # %% [markdown]
@@ -139,7 +140,6 @@ print("same as the tape:", np.allclose(path_gradients[::10], tape_gradients, ato
 # gradient at the image itself (`alpha = 1`) therefore misses what made the prediction.
 
 # %%
-probabilities = target_scores(model(interpolated), target, "probability")
 figure = plot_saturation(alphas, probabilities, path_gradients)
 save_figure(figure, output_dir, "04_saturation")
 

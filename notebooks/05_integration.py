@@ -6,7 +6,7 @@
 #       extension: .py
 #       format_name: percent
 #       format_version: '1.3'
-#       jupytext_version: 1.19.6
+#       jupytext_version: 1.19.7
 #   kernelspec:
 #     display_name: Python 3
 #     language: python
@@ -116,7 +116,7 @@ print(f"{title}: class {target} ({model.labels[target]}), {BASELINE} baseline")
 
 # %%
 alphas = tf.linspace(start=0.0, stop=1.0, num=51)
-path_gradients = compute_gradients(model, interpolate_images(baseline, image, alphas), target)
+path_gradients, _ = compute_gradients(model, interpolate_images(baseline, image, alphas), target)
 print(path_gradients.shape)
 
 # %% [markdown]
@@ -201,8 +201,13 @@ print(f"F(x) - F(x')       : {score_at_input - score_at_baseline:.4f}")
 # How many steps are *enough* depends on the model and the image: check the completeness error,
 # as below, or let `m_steps="auto"` choose ([notebook 8](08_integration_rules_and_steps.ipynb)).
 # The batch size changes only speed and memory, never the result: `BATCH_SIZE = None` takes the
-# package's default, 8, the fastest measured on a small CPU; the tutorial used 32; a GPU wants
-# more (`batch_size="auto"` measures it).
+# package's default, which follows the input's size (8 points a call for a photo, the fastest
+# measured on a small CPU; thousands for a table row); the tutorial used 32; a GPU wants more
+# (`batch_size="auto"` measures it).
+#
+# Type `integrated_gradients??` to read it: it is this notebook's recipe. Each batch of points
+# goes through one compiled call of the pieces above, `interpolate_images`, `compute_gradients`
+# and `integral_approximation`, and only the weighted running sum comes back.
 
 # %%
 results = {

@@ -6,7 +6,7 @@
 #       extension: .py
 #       format_name: percent
 #       format_version: '1.3'
-#       jupytext_version: 1.19.6
+#       jupytext_version: 1.19.7
 #   kernelspec:
 #     display_name: Python 3
 #     language: python
@@ -381,8 +381,8 @@ for score in scores[2:4]:
 # cup sooner than from a compact tenth on the cup itself. That is why the random and edge
 # controls do so well on insertion here. Kapishnikov et al. (2019, XRAI) measure the curve
 # against the *information* revealed instead, estimated by the image's compressed size: their
-# performance information curves (SIC for the probability, AIC for the top-1 accuracy),
-# `information_curves` in the package, which the benchmark reports beside these. And either
+# performance information curves (SIC for the probability, AIC for the top-1 accuracy), which
+# the benchmark (`benchmarks/information_curves.py`) reports beside these. And either
 # way a half-deleted or half-inserted image is nothing the model was trained on: its score may
 # change because the image is strange, not because the evidence is gone or back.
 #

@@ -7,24 +7,25 @@ import importlib
 import re
 import sys
 from pathlib import Path
+from unittest import mock
 
 import numpy as np
 import pytest
 import tensorflow as tf
 
 import ig_tutorial
+from benchmarks.tutorial_reference import make_tutorial_integrated_gradients
 from ig_tutorial.ig.batching import choose_batch_size
 from ig_tutorial.ig.convergence import convergence_study
 from ig_tutorial.ig.ensembles import (
     integrated_gradients_over_baselines,
     smoothgrad_integrated_gradients,
 )
-from ig_tutorial.ig.faithfulness import deletion_and_insertion, information_curves, random_map
+from ig_tutorial.ig.faithfulness import deletion_and_insertion, random_map
 from ig_tutorial.ig.guided_ig import guided_integrated_gradients
 from ig_tutorial.ig.idgi import idgi
-from ig_tutorial.ig.integrated_gradients import integrated_gradients
+from ig_tutorial.ig.integrated_gradients import integrated_gradients, integrated_gradients_many
 from ig_tutorial.ig.path_methods import blur_integrated_gradients
-from ig_tutorial.tutorial_reference import make_tutorial_integrated_gradients
 
 ROOT = Path(__file__).resolve().parents[1]
 PACKAGE = ROOT / "ig_tutorial"
@@ -34,7 +35,7 @@ SEAM = "ig_tutorial.ig.gradients"
 LAYERS = (
     ("ig_tutorial.checks", "ig_tutorial.cache", "ig_tutorial.progress", "ig_tutorial.sources"),
     ("ig_tutorial.images", "ig_tutorial.models", "ig_tutorial.text"),
-    ("ig_tutorial.ig", "ig_tutorial.tutorial_reference"),
+    ("ig_tutorial.ig",),
     ("ig_tutorial.plotting",),
     ("ig_tutorial.batch",),
     ("ig_tutorial.course",),
@@ -152,9 +153,6 @@ def test_every_method_calls_the_model_only_through_the_seam():
         "deletion and insertion": lambda m: deletion_and_insertion(
             m, image, "top-1", random_map(image), step=12, batch_size=2
         ),
-        "information curves": lambda m: information_curves(
-            m, image, 1, random_map(image), thresholds=(0.2, 0.5), min_pred_value=0.0
-        ),
     }
     for name, call in calls.items():
         model = CallerRecordingModel()  # fresh, so nothing compiled for another model is reused
@@ -166,7 +164,7 @@ def test_the_seam_check_sees_a_direct_call():
     model = CallerRecordingModel()
     tutorial_ig = make_tutorial_integrated_gradients(model)
     tutorial_ig(tf.zeros((6, 6, 3)), tf.ones((6, 6, 3)), 0, m_steps=2, batch_size=2)
-    assert model.callers == {"ig_tutorial.tutorial_reference"}
+    assert model.callers == {"<outside ig_tutorial>"}
 
 
 # "Taught in ``notebooks/NN_name.py``", optionally "through ``what the notebook writes``".
@@ -357,3 +355,161 @@ def test_the_pointer_check_catches_a_name_that_does_not_resolve(tmp_path):
         f"{tmp_path.name}/hints.py: ig_tutorial.BUNDLED_IMAGES",
         f"{tmp_path.name}/hints.py: ig_tutorial.ig.paths.no_such_function",
     ]
+
+
+# --- the roads to the gradient tape (docs/architecture.md, "The road to the gradient") --------
+
+#: Frames that are not functions a reader opens: comprehensions (inlined from Python 3.12 on).
+INLINE_FRAMES = ("<listcomp>", "<dictcomp>", "<setcomp>", "<genexpr>")
+
+
+def _package_name(frame) -> str | None:
+    """``Class.method`` or ``function`` of a package frame, ``None`` for any other frame."""
+    if not frame.f_globals.get("__name__", "").startswith("ig_tutorial"):
+        return None
+    name = frame.f_code.co_qualname.split("<locals>.")[-1]
+    return None if name in INLINE_FRAMES else name
+
+
+def record_roads(call) -> tuple[set[tuple[str, ...]], set[str]]:
+    """The package's frames on the stack each time a tape is entered, and every function called.
+
+    Compiled functions run eagerly, so that their Python bodies are on the stack too.
+    """
+    roads, called = set(), set()
+    enter = tf.GradientTape.__enter__
+
+    def entering(tape):
+        frame, road = sys._getframe(1), []
+        while frame is not None:
+            name = _package_name(frame)
+            if name is not None:
+                road.append(name)
+            frame = frame.f_back
+        roads.add(tuple(reversed(road)))
+        return enter(tape)
+
+    def profile(frame, event, _):
+        if event == "call" and (name := _package_name(frame)) is not None:
+            called.add(name)
+
+    tf.config.run_functions_eagerly(True)
+    sys.setprofile(profile)
+    try:
+        with mock.patch.object(tf.GradientTape, "__enter__", entering):
+            call()
+    finally:
+        sys.setprofile(None)
+        tf.config.run_functions_eagerly(False)
+    return roads, called
+
+
+def documented_roads(page: str) -> dict[str, tuple[str, ...]]:
+    """Each ``road: LABEL`` code block of the page: its first column, one function a line."""
+    blocks = re.findall(r"^road: ([^\n]+)\n```text\n(.*?)```", page, re.MULTILINE | re.DOTALL)
+    return {label: tuple(line.split()[0] for line in body.splitlines()) for label, body in blocks}
+
+
+def road_problems(page: str, roads: dict[str, set], called: set[str], limits: dict) -> list[str]:
+    """Roads longer than their limit or not drawn as they run; names the section does not call.
+
+    ``roads`` maps each label to the roads recorded for it, ``limits`` to its most hops.
+    """
+    problems = []
+    drawn = documented_roads(page)
+    for label, recorded in roads.items():
+        for road in recorded:
+            if len(road) - 1 > limits[label]:
+                problems.append(f"{label}: {len(road) - 1} hops: {' -> '.join(road)}")
+            if road != drawn.get(label):
+                problems.append(f"{label}: drawn {drawn.get(label)}, runs {road}")
+    section = page.split("## The road to the gradient")[1].split("\n## ")[0]
+    defined = set()
+    for path in PACKAGE.rglob("*.py"):
+        tree = ast.parse(path.read_text())
+        for node in ast.walk(tree):
+            if isinstance(node, ast.ClassDef):
+                defined |= {
+                    f"{node.name}.{item.name}"
+                    for item in node.body
+                    if isinstance(item, ast.FunctionDef)
+                }
+            if isinstance(node, ast.FunctionDef):
+                defined.add(node.name)
+    named = set(re.findall(r"`([A-Za-z_][\w.]*)`", section)) | {
+        name for road in drawn.values() for name in road
+    }
+    problems += [f"not on the roads: {name}" for name in sorted(named & defined - called)]
+    return problems
+
+
+def _auto_until_max_steps(attribute, model, inputs):
+    """``m_steps="auto"`` that refines until ``max_steps`` (it warns): every step of its road."""
+    with pytest.warns(UserWarning, match="did not meet tolerance"):
+        attribute(model, inputs, 1, m_steps="auto", tolerance=1e-9, max_steps=40)
+
+
+@pytest.fixture(scope="module")
+def roads_as_they_run():
+    model = CallerRecordingModel()
+    image = tf.random.stateless_uniform((6, 6, 3), seed=(3, 4))
+    rows = np.stack([image, image * 0.5])
+    calls = {
+        "integrated_gradients, fixed steps": (
+            lambda: integrated_gradients(model, image, 1, m_steps=4),
+            3,
+        ),
+        'integrated_gradients, m_steps="auto"': (
+            lambda: _auto_until_max_steps(integrated_gradients, model, image),
+            4,
+        ),
+        "integrated_gradients_many, fixed steps": (
+            lambda: integrated_gradients_many(model, rows, 1, m_steps=4),
+            4,
+        ),
+        'integrated_gradients_many, m_steps="auto"': (
+            lambda: _auto_until_max_steps(integrated_gradients_many, model, rows),
+            4,
+        ),
+    }
+    roads, called = {}, set()
+    for label, (call, _) in calls.items():
+        roads[label], names = record_roads(call)
+        called |= names
+    # The section's other roads: the study's shared nodes, and Blur IG's gradients_at.
+    called |= record_roads(
+        lambda: convergence_study(model, image, 1, steps=(2,), reference_steps=4)
+    )[1]
+    called |= record_roads(
+        lambda: blur_integrated_gradients(model, image, 1, max_sigma=2.0, steps=3)
+    )[1]
+    return roads, called, {label: limit for label, (_, limit) in calls.items()}
+
+
+def test_the_roads_to_the_tape_are_short_and_drawn_as_they_run(roads_as_they_run):
+    roads, called, limits = roads_as_they_run
+    drawn = {
+        label: road for label, road in roads.items() if "many" not in label or "auto" not in label
+    }
+    assert all(len(recorded) == 1 for recorded in roads.values())  # one road each, one tape
+    page = (ROOT / "docs" / "architecture.md").read_text()
+    assert road_problems(page, drawn, called, limits) == []
+    # Many inputs with "auto" run the road of one input's "auto", from the other entry.
+    (many_auto,) = roads['integrated_gradients_many, m_steps="auto"']
+    assert many_auto[1:] == documented_roads(page)['integrated_gradients, m_steps="auto"'][1:]
+
+
+def test_the_road_check_catches_a_longer_road_and_a_stale_name(roads_as_they_run):
+    roads, called, limits = roads_as_they_run
+    page = (ROOT / "docs" / "architecture.md").read_text()
+    fixed = "integrated_gradients, fixed steps"
+    (road,) = roads[fixed]
+    longer = {fixed: {(road[0], "integrate_rule", *road[1:])}}
+    stale = page.replace("`integrate_rule`", "`integrate_rule` (and `refine_locally`)")
+    assert road_problems(stale, longer, called | {"refine_locally"} - {"integrate_rule"}, limits)
+    problems = road_problems(stale, longer, called, limits)
+    assert f"{fixed}: 4 hops: {' -> '.join(longer[fixed].pop())}" in problems
+    assert any(problem.startswith(f"{fixed}: drawn") for problem in problems)
+    # A wrapper in the package, on the road, is one hop too many.
+    wrapped = {fixed: {(road[0], "sum_gradients", *road[1:])}}
+    assert road_problems(page, wrapped, called, limits)[0].startswith(f"{fixed}: 4 hops")

@@ -4,10 +4,10 @@ import numpy as np
 import pytest
 import tensorflow as tf
 
-from benchmarks.adaptive_calibration import INDICATORS
+from benchmarks.adaptive_calibration import INDICATORS, replay
 from ig_tutorial import compute_gradients, integrated_gradients, relative_l2_error
 from ig_tutorial.ig import adaptive_steps
-from ig_tutorial.ig.adaptive_steps import INITIAL_NODES, choose_midpoints, refine_locally
+from ig_tutorial.ig.adaptive_steps import INITIAL_NODES, choose_midpoints
 from tests.toy_models import (
     CallCounter,
     KinkModel,
@@ -106,20 +106,20 @@ def test_random_walk_gradient_meets_the_contract_and_calibrates_the_indicator(in
     difference = np.ones(integrand.exact.shape, np.float32)
     score_difference = float(integrand.exact.sum())
     for tolerance in (0.02, 0.01, 0.005):
-        outcome = refine_locally(
+        outcome = replay(
             integrand.evaluate,
             difference,
             score_difference,
             batch_size=8,
             tolerance=tolerance,
             max_steps=2048,
-            indicator=INDICATORS[indicator],
+            refinement=INDICATORS[indicator],
         )
-        last = outcome.history[-1]
-        assert outcome.converged
+        last = outcome.convergence_history[-1]
+        assert outcome.refinement.converged
         assert (
             contract_violations(
-                outcome.average_gradient,
+                outcome.attributions,
                 integrand.exact,
                 last.relative_completeness_error,
                 tolerance,
@@ -136,13 +136,13 @@ def indicator_bias(integrand, outcome) -> float:
     ends = integrand.gradient(alphas)
     trapezoid = np.diff(alphas)[:, None] / 2.0 * (ends[:-1] + ends[1:])
     true = np.linalg.norm(trapezoid - exact, axis=1)
-    return float(np.median(true / outcome.indicators))
+    return float(np.median(true / outcome.refinement.interval_errors))
 
 
 def test_the_calibration_check_catches_a_wrong_indicator(monkeypatch):
     integrand = RandomWalkIntegrand()
     monkeypatch.setattr(adaptive_steps, "SURPLUS_FACTOR", 0.1)  # four times too small
-    outcome = refine_locally(
+    outcome = replay(
         integrand.evaluate,
         np.ones(integrand.exact.shape, np.float32),
         float(integrand.exact.sum()),
@@ -152,9 +152,9 @@ def test_the_calibration_check_catches_a_wrong_indicator(monkeypatch):
     )
     assert indicator_bias(integrand, outcome) > 2.0
     # Trusting it, refinement stops with an L2 error above what the tolerance promises.
-    last = outcome.history[-1]
+    last = outcome.convergence_history[-1]
     violations = contract_violations(
-        outcome.average_gradient, integrand.exact, last.relative_completeness_error, 0.01
+        outcome.attributions, integrand.exact, last.relative_completeness_error, 0.01
     )
     assert violations and violations[0].startswith("L2")
 
@@ -180,17 +180,18 @@ class BalancedIntegrand:
 
 def test_completeness_met_by_luck_does_not_stop_refinement():
     integrand = BalancedIntegrand()
-    outcome = refine_locally(
+    outcome = replay(
         integrand.evaluate, np.ones(2, np.float32), 1.0, batch_size=4, tolerance=0.001,
         max_steps=512,
     )  # fmt: skip
-    first, last = outcome.history[0], outcome.history[-1]
+    history = outcome.convergence_history
+    first, last = history[0], history[-1]
     assert first.relative_completeness_error < 1e-6  # completeness alone would stop here
     assert first.estimated_error > 0.01
-    assert len(outcome.history) > 1 and outcome.converged
+    assert len(history) > 1 and outcome.refinement.converged
     assert (
         contract_violations(
-            outcome.average_gradient, integrand.exact, last.relative_completeness_error, 0.001
+            outcome.attributions, integrand.exact, last.relative_completeness_error, 0.001
         )
         == []
     )
@@ -198,15 +199,15 @@ def test_completeness_met_by_luck_does_not_stop_refinement():
 
 def test_the_contract_check_catches_a_completeness_only_stop():
     integrand = BalancedIntegrand()
-    broken = refine_locally(
+    broken = replay(
         integrand.evaluate, np.ones(2, np.float32), 1.0, batch_size=4, tolerance=0.001,
         max_steps=512, l2_factor=np.inf,
     )  # fmt: skip
-    assert len(broken.history) == 1
+    assert len(broken.convergence_history) == 1
     violations = contract_violations(
-        broken.average_gradient,
+        broken.attributions,
         integrand.exact,
-        broken.history[-1].relative_completeness_error,
+        broken.convergence_history[-1].relative_completeness_error,
         0.001,
     )
     assert violations and violations[0].startswith("L2")
@@ -242,7 +243,7 @@ def test_the_estimate_is_the_trapezoid_rule_on_the_final_nodes(image):
     weights[:-1] += np.diff(alphas) / 2
     weights[1:] += np.diff(alphas) / 2
     points = tf.constant(alphas[:, None, None, None] * image[None], tf.float32)
-    gradients = compute_gradients(model, points, 0).numpy().astype(np.float64)
+    gradients = compute_gradients(model, points, 0)[0].numpy().astype(np.float64)
     expected = image * np.tensordot(weights, gradients, axes=1)
     np.testing.assert_allclose(result.attributions, expected, rtol=1e-4, atol=1e-7)
     assert np.sum(result.refinement.node_rounds == 0) == INITIAL_NODES
@@ -317,11 +318,11 @@ def test_smooth_net_stops_early_and_meets_the_contract(conv_net, small_image):
 
 def test_the_bookkeeping_matches_each_node_computed_afresh():
     # The refinement computes each node's projection, surplus and indicator in reused work
-    # arrays: every kept gradient must still be the one evaluated, and every number the same as
-    # computed from the final nodes alone (here x - x' is not 1, so the weighting counts).
+    # arrays: the estimate, every residual and every indicator must be the same as computed
+    # from the final nodes alone (here x - x' is not 1, so the weighting counts).
     integrand = RandomWalkIntegrand(pixels=48, seed=4)
     difference = np.random.default_rng(5).uniform(0.5, 2.0, 48).astype(np.float32)
-    state = refine_locally(
+    result = replay(
         integrand.evaluate,
         difference,
         float((integrand.exact * difference).sum()),
@@ -329,11 +330,18 @@ def test_the_bookkeeping_matches_each_node_computed_afresh():
         tolerance=0.002,
         max_steps=256,
     )
-    alphas, rounds = np.asarray(state.alphas), np.asarray(state.rounds)
+    alphas, rounds = result.alphas, result.refinement.node_rounds
     assert rounds.max() > 2
-    fresh = integrand.evaluate(alphas)[0]
-    np.testing.assert_array_equal(np.stack(state.gradients), fresh)
-    np.testing.assert_allclose(state.projected, fresh @ difference.astype(np.float64), rtol=1e-6)
+    fresh, scores = integrand.evaluate(alphas)
+    weights = np.zeros(alphas.size)
+    weights[:-1] += np.diff(alphas) / 2
+    weights[1:] += np.diff(alphas) / 2
+    np.testing.assert_allclose(result.attributions, difference * (weights @ fresh), rtol=1e-5)
+    projected = fresh @ difference.astype(np.float64)
+    residuals = np.diff(scores) - np.diff(alphas) / 2 * (projected[:-1] + projected[1:])
+    np.testing.assert_allclose(
+        result.refinement.interval_residuals, residuals, rtol=1e-6, atol=1e-9
+    )
     checked = 0
     for k, (a, b) in enumerate(zip(alphas[:-1], alphas[1:], strict=True)):
         if rounds[k] == rounds[k + 1]:
@@ -344,7 +352,7 @@ def test_the_bookkeeping_matches_each_node_computed_afresh():
         (far,) = np.flatnonzero(np.isclose(alphas, other, rtol=0, atol=1e-12))
         surplus = fresh[newer] - (fresh[older].astype(np.float64) + fresh[far]) / 2.0
         expected = adaptive_steps.SURPLUS_FACTOR * (b - a) * np.linalg.norm(surplus * difference)
-        np.testing.assert_allclose(state.errors[k], expected, rtol=1e-5)
+        np.testing.assert_allclose(result.refinement.interval_errors[k], expected, rtol=1e-5)
         checked += 1
     assert checked > len(alphas) // 2
 

@@ -109,7 +109,7 @@ def test_auto_batch_size_in_integrated_gradients(conv_net, small_image):
 @pytest.mark.parametrize(
     ("kwargs", "message"),
     [
-        ({"image_shape": (1, 4, 4, 3)}, r"image_shape must be \(height, width, channels\)"),
+        ({"input_shape": (1, 4, 4, 3)}, r"input_shape must be \(height, width, channels\)"),
         ({"candidates": ()}, "candidates must be increasing positive integers"),
         ({"candidates": (16, 8)}, "candidates must be increasing positive integers"),
         ({"candidates": (0, 8)}, "candidates must be increasing positive integers"),
@@ -117,7 +117,7 @@ def test_auto_batch_size_in_integrated_gradients(conv_net, small_image):
     ],
 )
 def test_rejects_bad_arguments(kwargs, message):
-    arguments = {"image_shape": SHAPE} | kwargs
+    arguments = {"input_shape": SHAPE} | kwargs
     with pytest.raises(ValueError, match=message):
         choose_batch_size(ClockedModel(), **arguments)
 

@@ -46,7 +46,7 @@ def test_saliency_adapter_computes_its_documented_rule(toy):
     # saliency averages the gradients at np.linspace(0, 1, m_steps + 1) with equal weights.
     alphas = np.linspace(0.0, 1.0, m_steps + 1)
     path = baseline[tf.newaxis] + alphas[:, None, None, None].astype(np.float32) * image
-    expected = image.numpy() * compute_gradients(model, path, target).numpy().mean(axis=0)
+    expected = image.numpy() * compute_gradients(model, path, target)[0].numpy().mean(axis=0)
     assert result.num_evaluations == m_steps + 1
     np.testing.assert_allclose(result.attributions, expected, rtol=1e-4, atol=1e-6)
 
@@ -160,7 +160,7 @@ def test_peer_is_the_trapezoid_rule_on_its_grid(toy):
     run = bhat_nonuniform_ig(model, image, target, total_steps=20, regions=4, batch_size=3)
     assert run.num_evaluations == 21 and run.forward_passes == 3
     points = baseline[None] + run.alphas[:, None, None, None].astype(np.float32) * image[None]
-    gradients = compute_gradients(model, points, target).numpy().astype(np.float64)
+    gradients = compute_gradients(model, points, target)[0].numpy().astype(np.float64)
     weights = np.zeros(run.alphas.size)
     weights[:-1] += np.diff(run.alphas) / 2
     weights[1:] += np.diff(run.alphas) / 2

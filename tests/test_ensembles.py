@@ -35,7 +35,6 @@ def test_mean_and_spread_over_baselines_are_exact_for_a_linear_model(linear_mode
     np.testing.assert_allclose(
         averaged.standard_deviation, baselines.std(0) * np.abs(weights), atol=1e-5
     )
-    np.testing.assert_allclose(averaged.variance, averaged.standard_deviation**2)
     assert abs(averaged.completeness_delta) < 1e-4
     assert averaged.member_completeness_errors.shape == (6,)
     assert averaged.num_evaluations == 6 * 5

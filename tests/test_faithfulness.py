@@ -1,9 +1,10 @@
-"""Faithfulness metrics: deletion, insertion (RISE) and the Performance Information Curves (XRAI).
+"""Faithfulness metrics: deletion and insertion (RISE).
 
 On a model whose answer is known: its logit is the mean of one 8 x 8 patch of a 32 x 32 image, so
 a map that ranks the patch first must delete best (lowest area) and insert best (highest), and a
 map that ranks it last worst. The area formula on hand-computed curves, the curves' ends, the
-batching by counting calls, the errors, and AIC/SIC equal to PAIR saliency's ``pic`` module.
+batching by counting calls and the errors. The patch model, image and maps serve
+``tests/test_information_curves.py`` too.
 """
 
 from __future__ import annotations
@@ -11,21 +12,14 @@ from __future__ import annotations
 import numpy as np
 import pytest
 import tensorflow as tf
-from saliency.metrics import pic
 
 from ig_tutorial.ig.faithfulness import (
-    InformationCurveUndefined,
     blurred_image,
     deletion_and_insertion,
     deletion_curve,
-    image_information,
-    information_curves,
-    insertion_curve,
-    interpolated_image,
     normalized_auc,
     per_pixel_map,
     random_map,
-    random_pixel_mask,
 )
 from ig_tutorial.ig.sanity_checks import image_edges
 from tests.toy_models import CallCounter
@@ -46,8 +40,7 @@ class PatchModel(tf.Module):
         return tf.stack([logit, tf.zeros_like(logit)], axis=1)
 
 
-@pytest.fixture(scope="module")
-def patch_image() -> np.ndarray:
+def make_patch_image() -> np.ndarray:
     """Dark noise with a bright patch: the model is sure of class 0 (probability ~1)."""
     image = np.random.default_rng(3).uniform(0.0, 0.3, size=(SIZE, SIZE, 3))
     image[PATCH] = 1.0
@@ -61,14 +54,18 @@ def _patch_first(values: np.ndarray, sign: float = 1.0) -> np.ndarray:
     return ranked
 
 
-@pytest.fixture(scope="module")
-def maps() -> dict[str, np.ndarray]:
+def make_maps() -> dict[str, np.ndarray]:
+    """The patch first, random, the patch last."""
     noise = random_map(np.zeros((SIZE, SIZE, 3)), seed=7)
     return {
         "patch first": _patch_first(noise, 1.0),
         "random": random_map(np.zeros((SIZE, SIZE, 3)), seed=1),
         "patch last": _patch_first(noise, -1.0),
     }
+
+
+patch_image = pytest.fixture(make_patch_image, scope="module", name="patch_image")
+maps = pytest.fixture(make_maps, scope="module", name="maps")
 
 
 # The area under the curve.
@@ -135,18 +132,22 @@ def test_default_step_is_the_image_width(patch_image, maps):
 def test_deletion_and_insertion_equal_the_single_curves(patch_image, maps):
     model = PatchModel()
     both = deletion_and_insertion(model, patch_image, 0, maps["random"], step=64)
-    alone = (
-        deletion_curve(model, patch_image, 0, maps["random"], step=64),
-        insertion_curve(model, patch_image, 0, maps["random"], step=64),
+    alone = deletion_curve(model, patch_image, 0, maps["random"], step=64)
+    np.testing.assert_array_equal(both[0].probabilities, alone.probabilities)
+    # Each curve is its own game: another deletion substrate leaves the insertion curve as it is.
+    other = deletion_and_insertion(
+        model, patch_image, 0, maps["random"], step=64, deletion_substrate="blur"
     )
-    for pair, single in zip(both, alone, strict=True):
-        np.testing.assert_array_equal(pair.probabilities, single.probabilities)
+    np.testing.assert_array_equal(both[1].probabilities, other[1].probabilities)
+    assert not np.array_equal(both[0].probabilities, other[0].probabilities)
 
 
 def test_blur_substrate_for_deletion_and_black_for_insertion(patch_image, maps):
     model = PatchModel()
     deletion = deletion_curve(model, patch_image, 0, maps["random"], step=64, substrate="blur")
-    insertion = insertion_curve(model, patch_image, 0, maps["random"], step=64, substrate="black")
+    _, insertion = deletion_and_insertion(
+        model, patch_image, 0, maps["random"], step=64, insertion_substrate="black"
+    )
     blurred = float(tf.nn.softmax(model(blurred_image(patch_image)[None]))[0, 0])
     assert deletion.probabilities[-1] == pytest.approx(blurred)
     assert insertion.probabilities[0] == pytest.approx(1.0 / (1.0 + np.exp(28.0)), rel=1e-4)
@@ -203,20 +204,20 @@ def test_a_top_1_target_costs_one_more_forward_pass(patch_image, maps):
 
 # Errors.
 
+#: Maps every metric refuses, and what its message says.
+BAD_MAPS = [
+    (lambda m: m[:16], r"shape \(16, 32\) do not fit the image of shape \(32, 32, 3\)"),
+    (lambda m: np.stack([m, m], -1), r"shape \(32, 32, 2\) do not fit"),
+    (lambda m: np.where(m > 0.5, np.nan, m), "NaN or infinite"),
+    (lambda m: np.where(m > 0.5, np.inf, m), "NaN or infinite"),
+    (lambda m: np.zeros_like(m), r"constant \(every pixel is 0.0\)"),
+    (lambda m: np.full_like(m, 2.0), "ranks no pixel above another"),
+]
 
-@pytest.mark.parametrize(
-    ("change", "message"),
-    [
-        (lambda m: m[:16], r"shape \(16, 32\) do not fit the image of shape \(32, 32, 3\)"),
-        (lambda m: np.stack([m, m], -1), r"shape \(32, 32, 2\) do not fit"),
-        (lambda m: np.where(m > 0.5, np.nan, m), "NaN or infinite"),
-        (lambda m: np.where(m > 0.5, np.inf, m), "NaN or infinite"),
-        (lambda m: np.zeros_like(m), r"constant \(every pixel is 0.0\)"),
-        (lambda m: np.full_like(m, 2.0), "ranks no pixel above another"),
-    ],
-)
+
+@pytest.mark.parametrize(("change", "message"), BAD_MAPS)
 def test_bad_maps_are_refused(patch_image, maps, change, message):
-    for metric in (deletion_curve, insertion_curve, deletion_and_insertion, information_curves):
+    for metric in (deletion_curve, deletion_and_insertion):
         with pytest.raises(ValueError, match=message):
             metric(PatchModel(), patch_image, 0, change(maps["random"].copy()))
 
@@ -240,8 +241,6 @@ def test_bad_targets_are_refused(patch_image, maps):
         deletion_curve(PatchModel(), patch_image, 2, maps["random"])
     with pytest.raises(ValueError, match="target 'espresso' is a label, but the model has no"):
         deletion_and_insertion(PatchModel(), patch_image, "espresso", maps["random"])
-    with pytest.raises(ValueError, match="target 5 is out of range"):
-        information_curves(PatchModel(), patch_image, 5, maps["random"])
 
 
 def test_per_pixel_map_accepts_both_shapes(maps):
@@ -263,121 +262,6 @@ def test_random_map_is_seeded_and_edges_are_a_valid_map(patch_image):
     edges = image_edges(None, patch_image, 0)
     deletion, insertion = deletion_and_insertion(PatchModel(), patch_image, 0, edges)
     assert 0 <= deletion.auc <= 1 and 0 <= insertion.auc <= 1
-
-
-# Performance Information Curves.
-
-
-def test_the_best_map_beats_random_on_both_information_curves(patch_image, maps):
-    model = CallCounter(PatchModel())
-    # Seed 5's random pixels miss the patch, so the fully blurred image is not class 0.
-    curves = {
-        name: information_curves(model, patch_image, 0, m, seed=5) for name, m in maps.items()
-    }
-    for kind in ("SIC", "AIC"):
-        assert curves["patch first"][kind].auc > curves["random"][kind].auc
-        assert curves["random"][kind].auc > curves["patch last"][kind].auc
-    best = curves["patch first"]["SIC"]
-    assert best.num_forward_passes == 13 + 2 and len(best.scores) == len(best.thresholds) == 15
-    assert best.information[0] == 0 and best.information[-1] == best.performance[-1] == 1
-    # Three maps, 15 images each, one call each (batch 32).
-    assert int(model.calls) == 3 and int(model.images_seen) == 45
-
-
-def _pic_directly(model, image, values, mask, monkeypatch, kind, **options):
-    """PAIR saliency's compute_pic_metric with a pred_func through the same model."""
-    monkeypatch.setattr(np, "trapz", np.trapezoid, raising=False)  # removed in NumPy 2.4
-
-    def pred_func(images):
-        logits = model(tf.constant(images, tf.float32) / 255.0)
-        if kind == "AIC":
-            return [float(top == 0) for top in np.argmax(logits, axis=-1)]
-        return [float(p) for p in tf.nn.softmax(logits, axis=-1).numpy()[:, 0]]
-
-    uint8 = np.round(image * 255).astype(np.uint8)
-    return pic.compute_pic_metric(
-        uint8,
-        values,
-        mask,
-        pred_func,
-        saliency_thresholds=[0.005, 0.01, 0.02, 0.03, 0.04, 0.05, 0.07, 0.10, 0.13, 0.21, 0.34]
-        + [0.5, 0.75],
-        **options,
-    )
-
-
-@pytest.mark.parametrize(
-    ("name", "keep_monotonous"),
-    [("patch first", True), ("random", True), ("patch last", True), ("random", False)],
-)
-def test_information_curves_equal_pic(patch_image, maps, monkeypatch, name, keep_monotonous):
-    model = PatchModel()
-    mask = random_pixel_mask(SIZE, SIZE, 0.01, seed=5)
-    ours = information_curves(
-        model, patch_image, 0, maps[name], random_mask=mask, keep_monotonous=keep_monotonous
-    )
-    for kind in ("SIC", "AIC"):
-        theirs = _pic_directly(
-            model,
-            patch_image,
-            maps[name],
-            mask,
-            monkeypatch,
-            kind,
-            min_pred_value=0.0,
-            keep_monotonous=keep_monotonous,
-        )
-        # pic scores one image per call, ours 15 in one: float32 sums that differ by ~1e-7.
-        np.testing.assert_allclose(ours[kind].information, theirs.curve_x)
-        np.testing.assert_allclose(ours[kind].performance, theirs.curve_y, rtol=0, atol=1e-6)
-        np.testing.assert_allclose(ours[kind].scores, theirs.predictions, rtol=1e-6, atol=1e-12)
-        np.testing.assert_allclose(ours[kind].thresholds, theirs.thresholds)
-        assert ours[kind].auc == pytest.approx(theirs.auc, abs=1e-6)
-
-
-def test_interpolated_image_and_information_equal_pic(patch_image):
-    uint8 = np.round(patch_image * 255).astype(np.uint8)
-    noise = np.random.default_rng(4).integers(0, 256, (48, 40, 3), dtype=np.uint8)
-    for image in (uint8, noise):
-        height, width = image.shape[:2]
-        for fraction, seed in ((0.0, 0), (0.01, 1), (0.3, 2), (0.8, 3)):
-            mask = random_pixel_mask(height, width, fraction, seed=seed)
-            assert mask.sum() == int(height * width * fraction)
-            ours = interpolated_image(image, mask)
-            np.testing.assert_array_equal(ours, pic.create_blurred_image(image, mask))
-            assert image_information(ours) == pic.estimate_image_entropy(ours)
-    np.testing.assert_array_equal(interpolated_image(uint8, np.ones((SIZE, SIZE), bool)), uint8)
-
-
-def test_undefined_information_curves_say_why(patch_image, maps):
-    model = PatchModel()
-    with pytest.raises(InformationCurveUndefined, match="below min_pred_value=1.5"):
-        information_curves(model, patch_image, 0, maps["random"], min_pred_value=1.5)
-    # Class 1 is more probable on the blurred image than on the original: nothing to recover.
-    with pytest.raises(InformationCurveUndefined, match="SIC: the model scores the fully blurred"):
-        information_curves(model, patch_image, 1, maps["random"], kinds=("SIC",))
-    # An image with no detail: blurring removes no information.
-    flat = np.full((SIZE, SIZE, 3), 0.5, np.float32)
-    with pytest.raises(InformationCurveUndefined, match="holds no less information"):
-        information_curves(model, flat, 0, maps["random"])
-    assert issubclass(InformationCurveUndefined, ValueError)
-
-
-@pytest.mark.parametrize(
-    ("options", "message"),
-    [
-        ({"kinds": ("SIC", "XIC")}, r"kind must be one of \('SIC', 'AIC'\), got 'XIC'"),
-        ({"kinds": ()}, "kinds is empty"),
-        ({"thresholds": (0.5, 0.2)}, "increasing"),
-        ({"thresholds": (0.0, 0.2)}, r"in \(0, 1\)"),
-        ({"random_mask": np.ones((SIZE, 3), bool)}, r"random_mask must be a boolean array"),
-        ({"mask_fraction": 1.5}, r"mask_fraction must be in \[0, 1\], got 1.5"),
-        ({"min_pred_value": -1}, "min_pred_value must be a finite number >= 0"),
-    ],
-)
-def test_bad_information_curve_options_are_refused(patch_image, maps, options, message):
-    with pytest.raises(ValueError, match=message):
-        information_curves(PatchModel(), patch_image, 0, maps["random"], **options)
 
 
 # The bundled model, with a coarse step.

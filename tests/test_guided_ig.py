@@ -10,7 +10,7 @@ from ig_tutorial import (
     read_image,
     relative_l2_error,
 )
-from ig_tutorial.ig.gradients import gradients_and_scores
+from ig_tutorial.ig.gradients import gradients_at
 from tests.toy_models import CallCounter
 
 
@@ -42,9 +42,7 @@ def saliency_guided_ig(monkeypatch):
 
     def get_mask(model, image, baseline, target, output, steps, fraction, max_dist):
         def call_model(batch, call_model_args=None, expected_keys=None):
-            gradients, _ = gradients_and_scores(
-                model, tf.constant(batch, tf.float32), target, output
-            )
+            gradients, _ = gradients_at(model, tf.constant(batch, tf.float32), target, output)
             return {saliency.base.INPUT_OUTPUT_GRADIENTS: gradients.numpy()}
 
         return saliency.GuidedIG().GetMask(

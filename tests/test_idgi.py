@@ -25,7 +25,7 @@ def paper_idgi(model, image, baseline, target, m_steps, output="probability"):
     alphas = np.arange(m_steps + 1) / m_steps
     points = interpolate_images(baseline, image, alphas)
     scores = target_scores(model_logits(model, points), target, output).numpy().astype(np.float64)
-    gradients = compute_gradients(model, points, target, output).numpy().astype(np.float64)
+    gradients = compute_gradients(model, points, target, output)[0].numpy().astype(np.float64)
     total = np.zeros(image.shape)
     for k in range(m_steps):  # the gradient at the start of each step; the last one is unused
         squares = gradients[k] ** 2

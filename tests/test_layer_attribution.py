@@ -18,8 +18,8 @@ import tensorflow as tf
 
 from ig_tutorial import load_model
 from ig_tutorial.ig.layer_attribution import layer_integrated_gradients
-from ig_tutorial.ig.model_split import split_keras_model
 from ig_tutorial.ig.token_attribution import token_attributions, valence_rank_correlation
+from ig_tutorial.models.model_split import split_keras_model
 from ig_tutorial.plotting.token_figures import plot_token_attributions, token_attributions_html
 from ig_tutorial.text import (
     NEGATED_TEMPLATES,

@@ -3,22 +3,21 @@
 Taught in ``notebooks/02_baseline.py`` and compared in ``notebooks/07_baselines.py``. The paper
 (Sundararajan et al., 2017, arXiv:1703.01365, section 3) asks for a baseline whose prediction is
 near zero; for images the black image is the usual choice. Every baseline has a blind spot: the
-attribution of pixel ``i`` carries the factor ``(x_i - x'_i)``, so pixels equal to the baseline get
-zero attribution however important they are (a black baseline cannot credit black pixels).
-Alternatives trade that blind spot for others (Sturmfels, Lundberg & Lee, 2020, "Visualizing
-the Impact of Feature Attribution Baselines", Distill).
-
-Every function takes the image (for its shape, and for the image-dependent baselines) and returns
-a ``float32`` tensor of the same shape with values in ``[0, 1]``. Random baselines take a ``seed``
-and are reproducible.
+attribution of pixel ``i`` carries the factor ``(x_i - x'_i)``, so pixels equal to the baseline
+get none however important they are (Sturmfels, Lundberg & Lee, 2020, "Visualizing the Impact
+of Feature Attribution Baselines", Distill). Each function takes the image (its shape, and for
+some its content) and returns a ``float32`` tensor of that shape in ``[0, 1]``; the random ones
+are reproducible from a ``seed``.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 
 import numpy as np
 import tensorflow as tf
+
+from ig_tutorial.checks import one_per_input, same_shape, stacked
 
 
 def black_baseline(image: tf.Tensor) -> tf.Tensor:
@@ -32,46 +31,20 @@ def white_baseline(image: tf.Tensor) -> tf.Tensor:
 
 
 def uniform_noise_baseline(image: tf.Tensor, seed: int = 0) -> tf.Tensor:
-    """Independent uniform noise in ``[0, 1]`` per pixel and channel.
-
-    Parameters
-    ----------
-    image : tf.Tensor
-        Gives the shape.
-    seed : int, default 0
-        Makes the noise reproducible.
-    """
+    """Independent uniform noise in ``[0, 1]`` per pixel and channel."""
     shape = tf.convert_to_tensor(image).shape
     return tf.random.stateless_uniform(shape, seed=(seed, 0), dtype=tf.float32)
 
 
 def gaussian_noise_baseline(image: tf.Tensor, stddev: float = 0.2, seed: int = 0) -> tf.Tensor:
-    """The image plus Gaussian noise, clipped to ``[0, 1]``.
-
-    Parameters
-    ----------
-    image : tf.Tensor
-        The input image.
-    stddev : float, default 0.2
-        Standard deviation of the noise, in units of the ``[0, 1]`` pixel range.
-    seed : int, default 0
-        Makes the noise reproducible.
-    """
+    """The image plus Gaussian noise of ``stddev`` (in the ``[0, 1]`` range), clipped."""
     image = tf.convert_to_tensor(image, tf.float32)
     noise = tf.random.stateless_normal(image.shape, seed=(seed, 1), stddev=stddev)
     return tf.clip_by_value(image + noise, 0.0, 1.0)
 
 
 def blurred_baseline(image: tf.Tensor, sigma: float = 10.0) -> tf.Tensor:
-    """The image under a Gaussian blur: removes detail, keeps colours.
-
-    Parameters
-    ----------
-    image : tf.Tensor
-        The input image, ``(height, width, channels)``.
-    sigma : float, default 10.0
-        Blur width in pixels.
-    """
+    """The image under a Gaussian blur of ``sigma`` pixels: removes detail, keeps colours."""
     from scipy.ndimage import gaussian_filter
 
     array = np.asarray(image, dtype=np.float32)
@@ -82,7 +55,7 @@ def blurred_baseline(image: tf.Tensor, sigma: float = 10.0) -> tf.Tensor:
 def maximum_distance_baseline(image: tf.Tensor) -> tf.Tensor:
     """Per value, the farthest end of ``[0, 1]``: 1 where ``x < 0.5``, else 0.
 
-    The baseline at the largest L1 distance from the image (Sturmfels et al., 2020); no pixel
+    The baseline at the largest L1 distance from the image (Sturmfels et al., 2020): no pixel
     equals its baseline, but the baseline encodes the image's own edges.
     """
     image = tf.convert_to_tensor(image, tf.float32)
@@ -104,21 +77,9 @@ SEEDED_BASELINES: frozenset[str] = frozenset({"uniform", "gaussian"})
 
 
 def make_baseline(name: str, image: tf.Tensor, seed: int = 0) -> tf.Tensor:
-    """Build a named baseline for ``image``.
+    """The baseline called ``name`` (one of :data:`BASELINES`) for ``image``.
 
-    Parameters
-    ----------
-    name : str
-        One of :data:`BASELINES`.
-    image : tf.Tensor
-        The input image.
-    seed : int, default 0
-        Seed of the random baselines (``"uniform"``, ``"gaussian"``).
-
-    Returns
-    -------
-    tf.Tensor
-        Same shape as ``image``.
+    Taught in ``notebooks/02_baseline.py``. ``seed`` draws the random ones.
 
     Raises
     ------
@@ -132,30 +93,37 @@ def make_baseline(name: str, image: tf.Tensor, seed: int = 0) -> tf.Tensor:
     return BASELINES[name](image)
 
 
-def baseline_for(
-    baseline: str | tf.Tensor | np.ndarray | None, image: tf.Tensor, seed: int = 0
-) -> tf.Tensor | np.ndarray | None:
-    """The baseline an attribution was given: a name is built for ``image``, the rest passes.
+def baselines_for(
+    baseline: str | np.ndarray | tf.Tensor | Sequence | None,
+    inputs: np.ndarray,
+    name: str = "images",
+) -> np.ndarray:
+    """One baseline per input, ``(n, ...)`` like ``inputs``: the one place that broadcasts them.
 
-    Parameters
-    ----------
-    baseline : str, tensor, array or None
-        A name of :data:`BASELINES`, an image, or ``None`` (black, filled in by the caller).
-    image : tf.Tensor
-        The input, for the named baselines.
-    seed : int, default 0
-        Seed of the random baselines.
-
-    Returns
-    -------
-    tensor, array or None
-        ``baseline`` itself unless it is a name.
+    ``baseline`` is ``None`` (zeros: black), a name of :data:`BASELINES` (made for each input),
+    one baseline for all inputs, or one per input (an array ``(n, ...)``, or a sequence whose
+    ``None`` items are zeros). The dtype is kept (token ids stay integers); ``name`` is how
+    messages call the inputs.
 
     Raises
     ------
     ValueError
-        As :func:`make_baseline` for an unknown name.
+        If a baseline's shape differs from an input's (naming both), or there are not as many
+        baselines as inputs.
     """
+    if baseline is None:
+        return np.zeros_like(inputs)
     if isinstance(baseline, str):
-        return make_baseline(baseline, image, seed=seed)
-    return baseline
+        return np.stack([make_baseline(baseline, each).numpy() for each in inputs])
+    if isinstance(baseline, (list, tuple)):
+        baseline = [np.zeros_like(inputs[0]) if b is None else b for b in baseline]
+        baseline = stacked(baseline, "baselines") if baseline else np.zeros((0, *inputs.shape[1:]))
+    baseline = np.asarray(baseline)
+    if baseline.ndim == inputs.ndim:  # one per input
+        one_per_input(
+            list(baseline), len(inputs), "baselines", single=(), hint="baseline", inputs=name
+        )
+        same_shape(baseline[0], inputs[0])
+        return baseline
+    same_shape(baseline, inputs[0])
+    return np.broadcast_to(baseline, inputs.shape)

@@ -1,20 +1,19 @@
-"""How many gradient evaluations go into one model call, chosen by measuring.
+"""How many path points go into one model call: a default by the input's size, or measured.
 
-The measurements behind the defaults are in ``docs/benchmarks.md``. Integrated Gradients
-(Sundararajan et al., 2017, arXiv:1703.01365) spends one forward and backward pass per point of the
-path, so its cost is set by how many points the hardware differentiates per second. That rate
-depends on the batch size, and not monotonically: a GPU wants large batches, while on a small CPU a
-batch that outgrows the caches gets *slower* per image (on the 2-core benchmark machine, batch 8
-beat batch 64 by about 50%). No constant suits both, so :func:`choose_batch_size` measures: it times
-the path gradients of :mod:`ig_tutorial.ig.gradients` at growing batch sizes, stops once the
-rate falls past its peak, and remembers the answer for the model. The result of Integrated Gradients
-never depends on the batch size, only its speed and memory do.
+Integrated Gradients (Sundararajan et al., 2017, arXiv:1703.01365) spends one forward and backward
+pass per point of the path, so its speed is set by how many points the hardware differentiates
+per second. That rate depends on the batch size, and not monotonically: a GPU wants large
+batches, while on a small CPU a batch of photos that outgrows the caches gets slower per photo.
+A call also has a fixed cost, which small inputs (a table row, a digit) only amortise over
+thousands of points. So the default (:func:`default_batch_size`) puts about
+:data:`DEFAULT_CALL_VALUES` input values into a call, and ``batch_size="auto"`` measures
+(:func:`choose_batch_size`). The results never depend on the batch size; measurements are in
+``docs/benchmarks.md``.
 """
 
 from __future__ import annotations
 
 import time
-import weakref
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
@@ -22,76 +21,61 @@ import numpy as np
 import tensorflow as tf
 
 from ig_tutorial.checks import one_of, positive_integer
-from ig_tutorial.ig.gradients import TARGET_OUTPUTS, Model, gradients_in_batches
-from ig_tutorial.ig.paths import straight_line
+from ig_tutorial.ig.gradients import TARGET_OUTPUTS, Model, compiled_one_batch
+from ig_tutorial.models.classifier import cached_on_model
 
-#: Gradient evaluations per model call when ``batch_size`` is not given: measured, not guessed.
-#: On the benchmark's 2-core CPU batch 8 ran about 30% faster per evaluation than the
-#: tutorial's 32 (``docs/benchmarks.md``); on a GPU pass ``batch_size="auto"`` or a larger size.
-DEFAULT_BATCH_SIZE = 8
+#: The fewest points a call holds by default: on the benchmark's 2-core CPU batch 8 of photos ran
+#: about 30% faster per evaluation than the tutorial's 32, and batches below 8 were never fastest.
+MIN_BATCH_SIZE = 8
 
-#: Batch sizes :func:`choose_batch_size` tries for a photo, in this order. Batches below 8 were
-#: never the fastest in the benchmark (batch 1 ran at half the rate of batch 8 on a 2-core CPU).
-CANDIDATE_BATCH_SIZES: tuple[int, ...] = (8, 16, 32, 64, 128, 256)
+#: Input values the points of one call hold by default (a photo gets :data:`MIN_BATCH_SIZE`
+#: points, a table row of 30 features 4096, a digit of 8 x 8 2048).
+DEFAULT_CALL_VALUES = 2**17
 
-#: The most input values one model call's points may hold together, ``2**26`` float32 values
-#: (256 MiB): 256 photos of 224 x 224 x 3 (as :data:`CANDIDATE_BATCH_SIZES` allow), and
-#: :data:`MAX_BATCH_SIZE` rows of any table.
+#: The most input values one call's points may hold when measuring (256 photos), and the most
+#: points: past it a call's fixed cost is long amortised.
 POINT_BUDGET = 2**26
-
-#: The largest batch :func:`choose_batch_size` tries, however small the input: past it a call's
-#: fixed cost is long amortised (``docs/benchmarks.md``).
 MAX_BATCH_SIZE = 2**14
 
-
-def candidate_batch_sizes(image_shape: Sequence[int]) -> tuple[int, ...]:
-    """The batch sizes worth trying for inputs of ``image_shape``: 8, 16, 32, ... up to a bound.
-
-    The bound is :data:`POINT_BUDGET` values per call (at most :data:`MAX_BATCH_SIZE` points):
-    a photo tries 8 to 256 (:data:`CANDIDATE_BATCH_SIZES`), a table row of 30 features or a
-    digit of 8 x 8 goes up to 16384, where a call's fixed cost is spread over many points.
-
-    Parameters
-    ----------
-    image_shape : sequence of int
-        The shape of one input.
-
-    Returns
-    -------
-    tuple of int
-        Increasing powers of two, from 8.
-    """
-    size = max(1, int(np.prod(image_shape)))
-    largest = max(8, min(MAX_BATCH_SIZE, POINT_BUDGET // size))
-    return tuple(2**power for power in range(3, int(np.log2(largest)) + 1))
-
+#: Batch sizes :func:`choose_batch_size` tries for a photo, in this order.
+CANDIDATE_BATCH_SIZES: tuple[int, ...] = (8, 16, 32, 64, 128, 256)
 
 #: A batch size counts as fast as the best when its rate is within this fraction of it.
 THROUGHPUT_TOLERANCE = 0.05
 
-#: The input values (points x values an input) that :func:`choose_batch_size` times for each
-#: candidate, in at most :data:`MAX_TIMED_CALLS` calls: a call of a few table rows or digits
-#: lasts about a millisecond, too short to be timed once (one scheduler tick would decide),
-#: while one call of photos lasts long enough.
+#: Input values timed per candidate, in at most :data:`MAX_TIMED_CALLS` calls: one call of a
+#: few table rows lasts about a millisecond, too short to time once.
 TIMED_VALUES = 2**20
-
-#: The most timed calls per candidate batch size.
 MAX_TIMED_CALLS = 8
+
+
+def _powers_of_two(largest: float) -> tuple[int, ...]:
+    """8, 16, 32, ... up to ``largest`` (at least 8, at most :data:`MAX_BATCH_SIZE`)."""
+    largest = max(MIN_BATCH_SIZE, min(MAX_BATCH_SIZE, largest))
+    return tuple(2**power for power in range(3, int(np.log2(largest)) + 1))
+
+
+def default_batch_size(input_shape: Sequence[int]) -> int:
+    """Points per model call when none is given: about :data:`DEFAULT_CALL_VALUES` values."""
+    return _powers_of_two(DEFAULT_CALL_VALUES / max(1, int(np.prod(input_shape))))[-1]
+
+
+def candidate_batch_sizes(input_shape: Sequence[int]) -> tuple[int, ...]:
+    """The batch sizes worth trying for inputs of ``input_shape``: 8, 16, ... up to a bound.
+
+    At most :data:`POINT_BUDGET` values and :data:`MAX_BATCH_SIZE` points a call: a photo
+    tries 8 to 256, a table row goes up to 16384.
+    """
+    return _powers_of_two(POINT_BUDGET / max(1, int(np.prod(input_shape))))
 
 
 @dataclass(frozen=True)
 class BatchSizeChoice:
-    """The measured batch size, and the measurements it was chosen from.
+    """The measured batch size, and the rates it was chosen from.
 
-    Attributes
-    ----------
-    batch_size : int
-        The smallest measured batch size whose rate is within :data:`THROUGHPUT_TOLERANCE` of
-        the best (smaller batches need less memory).
-    evaluations_per_second : dict of int to float
-        Gradient evaluations per second at each batch size tried.
-    seconds : float
-        Time the measurement took, warm-up calls included.
+    ``batch_size`` is the smallest (least memory) whose rate is within
+    :data:`THROUGHPUT_TOLERANCE` of the best; ``evaluations_per_second`` maps each size tried
+    to its rate; ``seconds`` is what the measurement took.
     """
 
     batch_size: int
@@ -101,58 +85,39 @@ class BatchSizeChoice:
 
 def measure_evaluations_per_second(
     model: Model,
-    image_shape: Sequence[int],
+    input_shape: Sequence[int],
     batch_size: int,
     *,
     output: str = "probability",
     calls: int = 1,
     timer: Callable[[], float] = time.perf_counter,
 ) -> float:
-    """Time one model call of the path gradients of ``model`` at one batch size.
+    """Gradient evaluations per second of ``calls`` model calls of path points, after a warm-up.
 
-    One untimed call comes first: the first call at a new batch shape also builds kernels.
-
-    Parameters
-    ----------
-    model : callable
-        Images in ``[0, 1]`` -> logits.
-    image_shape : sequence of int
-        ``(height, width, channels)`` of the images that will be attributed.
-    batch_size : int
-        Points of the path per model call.
-    output : {"probability", "logit"}, default "probability"
-        The differentiated score (each has its own compiled function).
-    calls : int, default 1
-        Timed calls; more average out noise.
-    timer : callable, default time.perf_counter
-        Seconds since an arbitrary origin (replaceable so tests can use a model's own clock).
-
-    Returns
-    -------
-    float
-        Gradient evaluations per second.
+    Times the function attributions run (the seam's ``one_batch``), one line of ``batch_size``
+    points per call; the first call at a new shape also builds kernels, so it is not timed.
+    ``timer`` is replaceable so that tests can use a model's own clock.
     """
-    image = tf.fill(tuple(image_shape), 0.5)
-    points = straight_line(tf.zeros_like(image), image, np.linspace(0.0, 1.0, batch_size))
-
-    def one_call() -> None:
-        for _, gradients, _ in gradients_in_batches(model, points, 0, output, batch_size):
-            # .numpy() waits for the result, so the timer sees the work and not its dispatch.
-            gradients.numpy()
-
-    one_call()
+    image = tf.fill((1, *input_shape), 0.5)
+    one_batch = compiled_one_batch(model, output, len(input_shape))
+    points = (
+        tf.zeros_like(image),
+        image,
+        tf.zeros([1], tf.int32),
+        tf.zeros([batch_size], tf.int32),
+        tf.linspace(0.0, 1.0, batch_size),
+        tf.fill([batch_size], 1.0 / batch_size),
+    )
+    one_batch(*points)[0].numpy()  # .numpy() waits for the result, not only its dispatch
     start = timer()
     for _ in range(calls):
-        one_call()
+        one_batch(*points)[0].numpy()
     return calls * batch_size / (timer() - start)
-
-
-_CHOICES: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
 
 
 def choose_batch_size(
     model: Model,
-    image_shape: Sequence[int],
+    input_shape: Sequence[int],
     *,
     output: str = "probability",
     candidates: Sequence[int] | None = None,
@@ -160,49 +125,27 @@ def choose_batch_size(
     refresh: bool = False,
     timer: Callable[[], float] = time.perf_counter,
 ) -> BatchSizeChoice:
-    """Measure which batch size differentiates ``model`` fastest, once per model and image shape.
+    """Measure which batch size differentiates ``model`` fastest, once per model and input shape.
 
-    The candidates are tried in increasing order; the search stops at the first one whose rate
-    is more than ``tolerance`` below the best so far (past the peak, larger batches only cost
-    memory). Each is timed over calls that hold at least :data:`TIMED_VALUES` input values in
-    all (at most :data:`MAX_TIMED_CALLS` calls; one for photos). On the benchmark's 2-core CPU
-    this tries 8 and 16 for a photo and costs about 3 s, once.
-
-    Parameters
-    ----------
-    model : callable
-        Images in ``[0, 1]`` -> logits.
-    image_shape : sequence of int
-        ``(height, width, channels)`` of the images that will be attributed.
-    output : {"probability", "logit"}, default "probability"
-        The differentiated score.
-    candidates : sequence of int, optional
-        Batch sizes to try, increasing; default :func:`candidate_batch_sizes` of the shape.
-    tolerance : float, default :data:`THROUGHPUT_TOLERANCE`
-        How far below the best rate still counts as equally fast.
-    refresh : bool, default False
-        Measure again even if this model and shape were measured before.
-    timer : callable, default time.perf_counter
-        Seconds since an arbitrary origin.
-
-    Returns
-    -------
-    BatchSizeChoice
+    The candidates (default :func:`candidate_batch_sizes`) are tried in increasing order, each
+    over calls that hold :data:`TIMED_VALUES` values (at most :data:`MAX_TIMED_CALLS`), and the
+    search stops at the first more than ``tolerance`` below the best so far: past the peak,
+    larger batches only cost memory. ``refresh`` measures again.
 
     Raises
     ------
     ValueError
-        If ``image_shape`` is not ``(height, width, channels)`` or ``(n_features,)``, or
-        ``candidates`` is empty or not made of increasing positive integers.
+        If ``input_shape`` is not one input's, ``output`` is unknown, or ``candidates`` is
+        empty or not increasing positive integers.
     """
     one_of(output, TARGET_OUTPUTS, "output")
-    image_shape = tuple(int(size) for size in image_shape)
-    if len(image_shape) not in (1, 3):
+    input_shape = tuple(int(size) for size in input_shape)
+    if len(input_shape) not in (1, 3):
         raise ValueError(
-            f"image_shape must be (height, width, channels), or (n_features,) for a tabular "
-            f"model, got {image_shape}; pass the shape of one input, not of a batch."
+            f"input_shape must be (height, width, channels), or (n_features,) for a tabular "
+            f"model, got {input_shape}; pass the shape of one input, not of a batch."
         )
-    candidates = tuple(candidate_batch_sizes(image_shape) if candidates is None else candidates)
+    candidates = tuple(candidate_batch_sizes(input_shape) if candidates is None else candidates)
     if (
         not candidates
         or any(isinstance(size, bool) or int(size) != size or size < 1 for size in candidates)
@@ -212,18 +155,17 @@ def choose_batch_size(
             f"candidates must be increasing positive integers, got {candidates!r}; for example "
             f"{CANDIDATE_BATCH_SIZES}."
         )
-    key = (image_shape, output, candidates, tolerance)
-    per_model = _CHOICES.setdefault(model, {})
-    if key in per_model and not refresh:
-        return per_model[key]
-
+    key = ("batch size", input_shape, output, candidates, tolerance)
+    choices = cached_on_model(model, "batch size choices", lambda _: {})
+    if key in choices and not refresh:
+        return choices[key]
     start = time.perf_counter()
     rates: dict[int, float] = {}
     for size in candidates:
-        calls = TIMED_VALUES // (int(size) * int(np.prod(image_shape)))
+        calls = TIMED_VALUES // (int(size) * int(np.prod(input_shape)))
         rates[size] = measure_evaluations_per_second(
             model,
-            image_shape,
+            input_shape,
             int(size),
             output=output,
             calls=min(MAX_TIMED_CALLS, max(1, calls)),
@@ -233,39 +175,14 @@ def choose_batch_size(
             break
     best = max(rates.values())
     chosen = min(size for size, rate in rates.items() if rate >= (1.0 - tolerance) * best)
-    choice = BatchSizeChoice(
-        batch_size=int(chosen),
-        evaluations_per_second=rates,
-        seconds=time.perf_counter() - start,
-    )
-    per_model[key] = choice
-    return choice
+    choices[key] = BatchSizeChoice(int(chosen), rates, time.perf_counter() - start)
+    return choices[key]
 
 
 def resolve_batch_size(
-    model: Model,
-    batch_size: int | str | None,
-    image_shape: Sequence[int],
-    output: str = "probability",
+    model: Model, batch_size: int | str | None, input_shape: Sequence[int], output: str
 ) -> int:
-    """The batch size an attribution uses: the default, a measured one, or the one given.
-
-    Parameters
-    ----------
-    model : callable
-        Images in ``[0, 1]`` -> logits.
-    batch_size : int, "auto" or None
-        ``None`` means :data:`DEFAULT_BATCH_SIZE`; ``"auto"`` measures the fastest once per
-        model and image shape (:func:`choose_batch_size`).
-    image_shape : sequence of int
-        ``(height, width, channels)`` of the attributed image, for ``"auto"``.
-    output : {"probability", "logit"}, default "probability"
-        The differentiated score, for ``"auto"``.
-
-    Returns
-    -------
-    int
-        Gradient evaluations per model call.
+    """The batch size an attribution uses: ``None`` the default, ``"auto"`` measured, or given.
 
     Raises
     ------
@@ -273,7 +190,7 @@ def resolve_batch_size(
         If ``batch_size`` is neither ``None``, ``"auto"`` nor a positive integer.
     """
     if batch_size is None:
-        return DEFAULT_BATCH_SIZE
+        return default_batch_size(input_shape)
     if isinstance(batch_size, str) and batch_size == "auto":
-        return choose_batch_size(model, image_shape, output=output).batch_size
+        return choose_batch_size(model, input_shape, output=output).batch_size
     return positive_integer(batch_size, "batch_size")

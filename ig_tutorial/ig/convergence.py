@@ -18,24 +18,23 @@ import numpy as np
 import tensorflow as tf
 
 from ig_tutorial.ig.gradients import DEFAULT_OUTPUT, Model
-from ig_tutorial.ig.integrated_gradients import distinct_nodes, integrate_rules_together
-from ig_tutorial.ig.integration_rules import canonical_rule_name, integration_rule
-from ig_tutorial.ig.path_integral import prepare_path
+from ig_tutorial.ig.integration_rules import (
+    IntegrationRule,
+    canonical_rule_name,
+    integral_approximation,
+    integration_rule,
+)
+from ig_tutorial.ig.path_integral import PathEnds, prepare_ends
 from ig_tutorial.ig.results import IntegratedGradientsResult, relative_l2_error
+from ig_tutorial.progress import batches_bar
 
 
 @dataclass(frozen=True)
 class ConvergenceStudy:
     """IG of one image by several rules at several step counts, and a high-step reference.
 
-    Attributes
-    ----------
-    reference : IntegratedGradientsResult
-        The reference estimate.
-    results : dict of str to tuple of IntegratedGradientsResult
-        Rule name -> results by increasing ``m_steps``.
-    evaluations : int
-        Gradient evaluations the study spent: its distinct nodes, each evaluated once.
+    ``results`` maps each rule's name to its results by increasing ``m_steps``; ``evaluations``
+    counts the distinct nodes the study evaluated, each once.
     """
 
     reference: IntegratedGradientsResult
@@ -96,47 +95,18 @@ def convergence_study(
 ) -> ConvergenceStudy:
     """Run Integrated Gradients for every rule and step count, and a high-step reference.
 
-    The rules share their nodes
-    (:func:`ig_tutorial.ig.integrated_gradients.integrate_rules_together`): each distinct
-    node's gradient is evaluated once, so the study costs fewer evaluations than its rules one
-    by one (``evaluations``; each result still reports its own rule's). With the defaults that
-    is 769 of 1 261, on the bundled model on a 2-core CPU roughly 45 ms each. Taught in
-    ``notebooks/08_integration_rules_and_steps.py``.
-
-    Parameters
-    ----------
-    model : callable
-        The classifier, as for :func:`ig_tutorial.integrated_gradients`.
-    image : tensor or array
-        The input, shape ``(height, width, 3)``.
-    target : int or str
-        Class index, label name or ``"top-1"`` (resolved once).
-    methods : sequence of str, default left, middle and trapezoid Riemann sums
-        Rules from :data:`ig_tutorial.INTEGRATION_RULES` (or aliases).
-    steps : sequence of int, default (8, 16, 32, 64, 128)
-        Step counts, run in increasing order.
-    reference_steps : int, default 512
-        Steps of the reference.
-    reference_method : str, default "gausslegendre"
-        Rule of the reference: Gauss-Legendre converges fastest on smooth paths.
-    **options
-        ``baseline``, ``batch_size`` and ``output``, as for
-        :func:`ig_tutorial.integrated_gradients`.
-
-    Returns
-    -------
-    ConvergenceStudy
+    Taught in ``notebooks/08_integration_rules_and_steps.py``. ``methods`` are rules of
+    :data:`ig_tutorial.INTEGRATION_RULES`, each run at every count of ``steps``; the reference
+    is ``reference_method`` (Gauss-Legendre converges fastest on smooth paths) at
+    ``reference_steps``. The rules share their nodes (:func:`integrate_rules_together`), so the
+    study spends fewer evaluations than its rules one by one (``evaluations``). ``options``:
+    ``baseline``, ``batch_size`` and ``output``, as for :func:`ig_tutorial.integrated_gradients`.
 
     Raises
     ------
     ValueError
         If ``methods`` or ``steps`` is empty, an option is not one of those three, or as
         :func:`ig_tutorial.integrated_gradients`.
-
-    Examples
-    --------
-    >>> study = convergence_study(model, read_image("coffee"), "espresso", steps=(16, 64))
-    >>> print(study.table())
     """
     if len(methods) == 0 or len(steps) == 0:
         raise ValueError(
@@ -155,15 +125,16 @@ def convergence_study(
     rules = [integration_rule(reference_method, reference_steps)] + [
         integration_rule(name, m) for name in names for m in sorted(steps)
     ]
-    path = prepare_path(
+    ends = prepare_ends(
         model,
         image,
         target,
-        baseline=options.get("baseline"),
+        options.get("baseline"),
         output=options.get("output", DEFAULT_OUTPUT),
         batch_size=options.get("batch_size"),
+        one=True,
     )
-    reference, *estimates = integrate_rules_together(path, rules)
+    reference, *estimates = integrate_rules_together(ends, rules)
     per_rule = len(steps)
     results = {
         name: tuple(estimates[row * per_rule : (row + 1) * per_rule])
@@ -172,3 +143,51 @@ def convergence_study(
     return ConvergenceStudy(
         reference=reference, results=results, evaluations=distinct_nodes(rules)[0].size
     )
+
+
+def distinct_nodes(rules: Sequence[IntegrationRule]) -> tuple[np.ndarray, np.ndarray]:
+    """The distinct nodes of several rules (ascending), and each rule node's index among them.
+
+    Two alphas that differ only by rounding, such as ``1/3`` of two grids, are one node.
+    """
+    alphas = np.concatenate([rule.alphas for rule in rules])
+    _, first, node_of = np.unique(np.round(alphas, 12), return_index=True, return_inverse=True)
+    return alphas[first], node_of
+
+
+def integrate_rules_together(
+    ends: PathEnds, rules: Sequence[IntegrationRule]
+) -> list[IntegratedGradientsResult]:
+    """Integrated Gradients of one input by several rules, each distinct node evaluated once.
+
+    The left, right and trapezoid Riemann sums at ``m`` steps share their ``m + 1`` points, the
+    midpoints at ``m`` are trapezoid nodes at ``2 m``, and a grid holds its divisors' grids; each
+    rule's weighted sum is taken from each batch's gradients at once. Each result equals the
+    rule's own to float rounding, and reports that rule's nodes and evaluations.
+    """
+    nodes, node_of = distinct_nodes(rules)
+    bounds = np.cumsum([0] + [rule.num_evaluations for rule in rules])
+    weights = np.zeros((len(rules), nodes.size))
+    for row, rule in enumerate(rules):
+        np.add.at(weights[row], node_of[bounds[row] : bounds[row + 1]], rule.weights)
+    totals = np.zeros((len(rules), *ends.images.shape[1:]), np.float32)
+    scores, first = [], 0
+    with batches_bar(nodes.size, ends.batch_size, desc="IG batches", progress=False) as bar:
+        for _, _, call_scores, gradients in ends.gradients(np.zeros(nodes.size), nodes, bar=bar):
+            batch_weights = weights[:, first : first + len(gradients)].astype(np.float32)
+            totals += integral_approximation(gradients, batch_weights).numpy()
+            scores.append(call_scores)
+            first += len(gradients)
+    scores = np.concatenate(scores)
+    attributions = (ends.images[0] - ends.baselines[0]) * totals
+    return [
+        ends.result(
+            0,
+            attributions[row],
+            rule.alphas.copy(),
+            scores[node_of[bounds[row] : bounds[row + 1]]],
+            method=rule.name,
+            m_steps=rule.m_steps,
+        )
+        for row, rule in enumerate(rules)
+    ]

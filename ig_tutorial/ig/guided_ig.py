@@ -1,34 +1,18 @@
 r"""Guided Integrated Gradients: a path that moves the least important features first.
 
-Taught in ``notebooks/13_evaluating_attributions.py``. Integrated Gradients (Sundararajan et al.,
-2017, arXiv:1703.01365) walks the straight line from the baseline ``x'`` to the input ``x``, and
-on the way passes images where the model's gradient is large in directions that have nothing to
-do with the input (noise in the attributions). Guided IG (Kapishnikov, Venugopalan, Avci, Wedin,
-Terry & Bolukbasi, 2021, "Guided Integrated Gradients: an Adaptive Path Method for Removing
-Noise", CVPR, arXiv:2106.09788, Algorithm 1) chooses the path as it goes: at each step it moves
-only the features whose gradient is smallest in magnitude (a ``fraction`` of them at a time), so
-the path keeps away from where the score is sensitive until it has to go there.
+Taught in ``notebooks/13_evaluating_attributions.py``. On the straight line from ``x'`` to ``x``
+Integrated Gradients passes points where the gradient is large in directions that have nothing
+to do with the input (noise in the map). Guided IG (Kapishnikov, Venugopalan, Avci, Wedin,
+Terry & Bolukbasi, 2021, CVPR, arXiv:2106.09788, Algorithm 1) chooses the path as it goes: each
+step moves only the ``fraction`` of the features with the smallest ``|gradient|``, until the L1
+distance to the input has shrunk by ``||x - x'||_1 / steps``, and no feature strays more than
+``max_dist`` (in alpha) from the straight line. The attribution is the left Riemann sum
+:math:`\sum_k \nabla F(p_k) \odot (p_{k+1} - p_k)`. ``max_dist=0`` or ``fraction=1`` give the
+straight line: IG with the left Riemann rule.
 
-Step ``k`` of ``steps`` brings the L1 distance to the input down to
-:math:`(1 - (k+1)/N) \, \|x - x'\|_1`. Every feature stays between the baseline and the input,
-at most ``max_dist`` (in units of the straight line's alpha) ahead of or behind the straight
-line: one that fell behind is first pulled up to ``alpha - max_dist``, and one that reached
-``alpha + max_dist`` is not moved again in this step. The attribution is the left Riemann sum
-along the path, :math:`\sum_k \nabla F(p_k) \odot (p_{k+1} - p_k)`, one gradient evaluation
-per step; like every path method it adds up to :math:`F(x) - F(x')` up to that sum's error.
-
-Two settings reduce the path to the straight line, and Guided IG to IG with the left Riemann
-rule and ``m_steps = steps``: ``max_dist=0`` (no feature may leave the line) and ``fraction=1``
-(every feature moves at once, all by the same share of its way).
-
-This follows PAIR saliency's ``saliency.core.GuidedIG`` (0.2.1, ``guided_ig.py``) operation by
-operation, in ``float64``, so the path and the attributions equal its ``GetMask`` to float
-rounding at equal settings and equal gradients (``tests/test_guided_ig.py``). Deviations: the
-gradients come through the one seam, :func:`ig_tutorial.ig.gradients.compiled_gradients`, of
-the package's score (the target's probability by default); a step that cannot move (a NaN
-gradient) raises instead of looping for ever; the attributions are returned as ``float32``, like
-every other method's. The path's ends and their scores come from
-:func:`ig_tutorial.ig.path_integral.prepare_path`.
+It follows PAIR saliency's ``GuidedIG`` (0.2.1) operation by operation, in ``float64``, so it
+equals its ``GetMask`` to float rounding for equal gradients (``tests/test_guided_ig.py``);
+unlike it, a step that cannot move (a NaN gradient) raises instead of looping for ever.
 """
 
 from __future__ import annotations
@@ -41,11 +25,11 @@ import numpy as np
 import tensorflow as tf
 from tqdm import std
 
-from ig_tutorial.checks import one_of, positive_integer, unit_fraction
-from ig_tutorial.ig.baselines import baseline_for
-from ig_tutorial.ig.gradients import DEFAULT_OUTPUT, TARGET_OUTPUTS, Model, compiled_gradients
-from ig_tutorial.ig.path_integral import PathEnds, prepare_path
+from ig_tutorial.checks import positive_integer, unit_fraction
+from ig_tutorial.ig.gradients import DEFAULT_OUTPUT, Model, gradients_at
+from ig_tutorial.ig.path_integral import PathEnds, prepare_ends
 from ig_tutorial.ig.path_methods import PathIntegratedGradientsResult
+from ig_tutorial.ig.paths import interpolate_images
 from ig_tutorial.progress import batches_bar
 
 #: How close (relative and absolute) a step's L1 distance must come to its goal, as in saliency.
@@ -53,17 +37,7 @@ L1_TOLERANCE = 1e-9
 
 
 class GuidedStep(NamedTuple):
-    """One step of the Guided IG path, from ``p_k`` to ``p_{k+1}``.
-
-    Attributes
-    ----------
-    gradient : numpy.ndarray
-        ``dF/dx`` at ``p_k``, ``float64``, the shape of the input.
-    score : float
-        ``F(p_k)``.
-    change : numpy.ndarray
-        ``p_{k+1} - p_k``, ``float64``.
-    """
+    """One step of the path: ``dF/dx`` and ``F`` at ``p_k``, and ``p_{k+1} - p_k`` (float64)."""
 
     gradient: np.ndarray
     score: float
@@ -71,14 +45,7 @@ class GuidedStep(NamedTuple):
 
 
 def check_guided_settings(steps: int, fraction: float, max_dist: float) -> tuple[int, float, float]:
-    """Return Guided IG's settings checked.
-
-    Raises
-    ------
-    ValueError
-        If ``steps`` is not a positive integer, ``fraction`` is not in ``(0, 1]`` or
-        ``max_dist`` not in ``[0, 1]``.
-    """
+    """Guided IG's settings: ``steps >= 1``, ``fraction`` in (0, 1], ``max_dist`` in [0, 1]."""
     return (
         positive_integer(steps, "steps"),
         unit_fraction(fraction, "fraction", "the share of the features moved at a time"),
@@ -99,34 +66,20 @@ def guided_path_steps(
     *,
     bar: std.tqdm | None = None,
 ) -> Iterator[GuidedStep]:
-    """Walk the Guided IG path from ``ends.baseline`` to ``ends.image``, one step at a time.
+    """Walk the Guided IG path from the baseline to the input of ``ends`` (one), step by step.
 
-    Each step evaluates the gradient at the current point (one model call, one input) and then
-    moves the point (:func:`next_guided_point`); after ``steps`` steps it is at the input.
-
-    Parameters
-    ----------
-    ends : PathEnds
-        The checked ends, target and score, from
-        :func:`ig_tutorial.ig.path_integral.prepare_path`.
-    steps, fraction, max_dist
-        As for :func:`guided_integrated_gradients`, already checked.
-    bar : tqdm, optional
-        Advanced once per step.
-
-    Yields
-    ------
-    GuidedStep
-        The gradient and score at the step's start, and the step.
+    Each step evaluates the gradient at the current point (one model call, one input) and moves
+    the point (:func:`next_guided_point`); after ``steps`` steps it is at the input. ``steps``,
+    ``fraction`` and ``max_dist`` are checked already; ``bar`` advances once a step.
     """
-    gradients_of = compiled_gradients(ends.model, ends.output, ends.image.shape.rank)
-    target = tf.constant([ends.target], tf.int32)
-    baseline = ends.baseline.numpy().astype(np.float64)
-    image = ends.image.numpy().astype(np.float64)
+    baseline = ends.baselines[0].astype(np.float64)
+    image = ends.images[0].astype(np.float64)
     point = baseline.copy()
     total_l1 = _l1_distance(image, baseline)
     for step in range(steps):
-        gradients, scores = gradients_of(tf.constant(point[np.newaxis], tf.float32), target)
+        gradients, scores = gradients_at(
+            ends.model, point[np.newaxis], ends.targets[0], ends.output
+        )
         if bar is not None:
             bar.update(1)
         gradient = gradients[0].numpy().astype(np.float64)
@@ -151,27 +104,10 @@ def next_guided_point(
     max_dist: float,
     total_l1: float,
 ) -> np.ndarray:
-    """Step ``step`` of Guided IG (Kapishnikov et al., 2021, Algorithm 1): the next point.
+    """Step ``step`` of ``steps`` (Algorithm 1): ``p_{k+1}`` from ``p_k`` and its gradient.
 
-    Parameters
-    ----------
-    point : numpy.ndarray
-        The path's current point ``p_k``, ``float64``.
-    gradient : numpy.ndarray
-        ``dF/dx`` at ``point``.
-    baseline, image : numpy.ndarray
-        The straight line's ends ``x'`` and ``x``, ``float64``.
-    step, steps : int
-        This step's index ``k`` (from 0) and the number of steps.
-    fraction, max_dist : float
-        As for :func:`guided_integrated_gradients`.
-    total_l1 : float
-        ``||x - x'||_1``, not 0.
-
-    Returns
-    -------
-    numpy.ndarray
-        ``p_{k+1}``, at L1 distance ``(1 - (k + 1) / steps) * total_l1`` from the input.
+    ``p_{k+1}`` lies at L1 distance ``(1 - (k + 1) / steps) * total_l1`` from the input
+    (``total_l1 = ||x - x'||_1``, not 0). All arrays are ``float64``.
 
     Raises
     ------
@@ -181,7 +117,7 @@ def next_guided_point(
     alpha = (step + 1.0) / steps
     # The band around the straight line's point at alpha that every feature must stay in.
     low, high = max(alpha - max_dist, 0.0), min(alpha + max_dist, 1.0)
-    lowest, highest = _on_line(low, baseline, image), _on_line(high, baseline, image)
+    lowest, highest = interpolate_images(baseline, image, [low, high]).numpy()
     goal_l1 = total_l1 * (1 - (step + 1) / steps)
     moving = image != baseline
     span = np.where(moving, image - baseline, 1.0)
@@ -217,11 +153,6 @@ def next_guided_point(
             return point
 
 
-def _on_line(alpha: float, baseline: np.ndarray, image: np.ndarray) -> np.ndarray:
-    """The straight line's point at ``alpha``: ``x' + (x - x') alpha``."""
-    return baseline + (image - baseline) * alpha
-
-
 def _l1_distance(first: np.ndarray, second: np.ndarray) -> float:
     return float(np.abs(first - second).sum())
 
@@ -240,95 +171,45 @@ def guided_integrated_gradients(
 ) -> PathIntegratedGradientsResult:
     """Guided IG: attributions along an adaptive path that moves low-gradient features first.
 
-    At each of ``steps`` steps the gradient is evaluated once at the current point and the
-    ``fraction`` of the features with the smallest ``|gradient|`` move toward the input, until
-    the L1 distance to the input has shrunk by ``||x - x'||_1 / steps``; no feature strays more
-    than ``max_dist`` (in alpha) from the straight line. The attributions are the left Riemann
-    sum of the gradient times the path's change. Taught in
-    ``notebooks/13_evaluating_attributions.py``.
-
-    The path is sequential: ``steps`` model calls of one input each (no batching), plus one
-    forward pass for the scores at both ends. The left Riemann sum along a path that moves
-    few features at a time converges slowly where the score changes fast (on the bundled
-    ReLU6 model, far from completeness at the default 200 steps), so check the result's
-    ``relative_completeness_error``; :func:`ig_tutorial.ig.idgi.idgi` with
-    ``path="guided"`` meets completeness on the same path. Equal to PAIR saliency's
-    ``GuidedIG().GetMask(x, ..., x_baseline, x_steps=steps, fraction, max_dist)`` to float
-    rounding, given the same score's gradients (see the module's notes for the deviations).
-
-    Parameters
-    ----------
-    model : callable
-        Images in ``[0, 1]`` -> logits, e.g. from :func:`ig_tutorial.load_model`.
-    image : tensor or array
-        The input ``x``, shape ``(height, width, channels)`` (or a feature vector).
-    target : int or str
-        Class index, label name, or ``"top-1"``.
-    baseline : str, tensor or array, optional
-        Where the path starts: a name of :data:`ig_tutorial.BASELINES` or an image of the
-        input's shape. Default black (all zeros).
-    steps : int, default 200
-        Steps of the path (saliency's ``x_steps``), one gradient evaluation each.
-    fraction : float, default 0.25
-        Share of the features, in ``(0, 1]``, moved at a time (those with the smallest
-        ``|gradient|``). ``1`` moves all at once: the straight line.
-    max_dist : float, default 0.02
-        In ``[0, 1]``: how far, in the straight line's alpha, a feature may run ahead of or
-        lag behind it. ``0`` is the straight line (IG with the left Riemann rule); ``1`` leaves
-        the path free within the box between ``x'`` and ``x``.
-    output : {"probability", "logit"}, default "probability"
-        The attributed score ``F``.
-    progress : bool, default False
-        Show a progress bar over the steps.
+    Taught in ``notebooks/13_evaluating_attributions.py``. ``steps`` (saliency's ``x_steps``)
+    model calls of one point each; ``fraction`` and ``max_dist`` as in the module's text;
+    ``baseline`` a name of :data:`ig_tutorial.BASELINES` or an input (default black); the other
+    arguments as for :func:`ig_tutorial.integrated_gradients`. The left Riemann sum along a path
+    that moves few features at a time converges slowly where the score changes fast, so check
+    ``relative_completeness_error``; :func:`ig_tutorial.idgi` with ``path="guided"`` meets
+    completeness on the same path.
 
     Returns
     -------
     PathIntegratedGradientsResult
-        ``method="guided_ig"``, ``batch_size=1``, ``num_evaluations=steps``; ``path_parameters``
-        the share ``k / steps`` of the L1 distance covered at each point ``p_k``;
-        ``path_scores`` ``F`` at each, with the ends' scores from the forward pass of
-        :func:`~ig_tutorial.ig.path_integral.prepare_path` (``F(x)`` is not evaluated on the
-        path: its gradient is not needed); ``path_start`` the baseline.
+        ``method="guided_ig"``; ``path_parameters`` the share ``k / steps`` of the L1 distance
+        covered at each ``p_k``, ``path_scores`` ``F`` there (the ends' from their forward pass).
 
     Raises
     ------
     ValueError
-        If ``steps`` is not a positive integer, ``fraction`` is not in ``(0, 1]``, ``max_dist``
-        not in ``[0, 1]``, the baseline is an unknown name or its shape differs from the
-        input's, and as :func:`ig_tutorial.integrated_gradients` for the other arguments.
-
-    References
-    ----------
-    Kapishnikov, Venugopalan, Avci, Wedin, Terry & Bolukbasi (2021), Guided Integrated
-    Gradients: an Adaptive Path Method for Removing Noise, CVPR, arXiv:2106.09788.
-
-    Examples
-    --------
-    >>> guided = guided_integrated_gradients(model, read_image("coffee"), "espresso")
-    >>> print(guided.completeness_report())
+        For bad settings, and as :func:`ig_tutorial.integrated_gradients`.
     """
     steps, fraction, max_dist = check_guided_settings(steps, fraction, max_dist)
-    one_of(output, TARGET_OUTPUTS, "output")
-    baseline = baseline_for(baseline, tf.convert_to_tensor(image, tf.float32))
-    ends = prepare_path(model, image, target, baseline=baseline, output=output, batch_size=1)
-    attributions = np.zeros(ends.image.shape, np.float64)
+    ends = prepare_ends(model, image, target, baseline, output=output, batch_size=1, one=True)
+    attributions = np.zeros(ends.images.shape[1:], np.float64)
     path_scores = []
     with batches_bar(steps, 1, desc="Guided IG steps", progress=progress) as bar:
         for gradient, score, change in guided_path_steps(ends, steps, fraction, max_dist, bar=bar):
             attributions += change * gradient
             path_scores.append(score)
-    path_scores[0] = ends.score_at_baseline
-    path_scores.append(ends.score_at_input)
+    path_scores[0] = ends.scores_at_baseline[0]
+    path_scores.append(ends.scores_at_input[0])
     return PathIntegratedGradientsResult(
         attributions=attributions.astype(np.float32),
-        target=ends.target,
+        target=int(ends.targets[0]),
         method="guided_ig",
         num_evaluations=steps,
         batch_size=1,
         output=output,
-        score_at_input=ends.score_at_input,
-        score_at_baseline=ends.score_at_baseline,
+        score_at_input=float(ends.scores_at_input[0]),
+        score_at_baseline=float(ends.scores_at_baseline[0]),
         path_parameters=np.arange(steps + 1) / steps,
         path_scores=np.asarray(path_scores),
-        path_start=ends.baseline.numpy(),
+        path_start=ends.baselines[0],
     )

@@ -1,17 +1,12 @@
 r"""Quadrature rules for the path integral of Integrated Gradients, kept as data.
 
 Taught in ``notebooks/05_integration.py``. Integrated Gradients (Sundararajan et al., 2017,
-"Axiomatic Attribution for Deep Networks", arXiv:1703.01365, eq. 1 and section 5) needs
-
-.. math:: \int_0^1 \frac{\partial F(x' + \alpha (x - x'))}{\partial x_i} \, d\alpha,
-
-which is approximated by a weighted sum of gradients at points ``alphas`` in ``[0, 1]``. Each rule
-here is nothing but those ``alphas`` and ``weights`` (the weights sum to 1, the length of the
-interval). Because the weights travel with each alpha, batching the gradients never changes the
-result: the trapezoid's half-weight endpoints cannot be lost at a batch boundary.
-
-``m_steps`` is the number of sub-intervals, as in the TensorFlow tutorial: the trapezoid rule
-evaluates ``m_steps + 1`` points, the others ``m_steps``.
+arXiv:1703.01365, eq. 1) needs the integral over :math:`\alpha` in ``[0, 1]`` of the gradient
+at :math:`x' + \alpha (x - x')`, approximated by a weighted sum of gradients at points
+``alphas``. Each rule is nothing but those ``alphas`` and one weight each (summing to 1), so
+batching the gradients never changes the result: the trapezoid's half-weight end points cannot
+be lost at a batch boundary. ``m_steps`` counts sub-intervals, as in the TensorFlow tutorial:
+the trapezoid rule evaluates ``m_steps + 1`` points, the others ``m_steps``.
 """
 
 from __future__ import annotations
@@ -30,13 +25,11 @@ class IntegrationRule:
     Attributes
     ----------
     name : str
-        The rule's canonical name, one of :data:`INTEGRATION_RULES`.
+        The canonical name, one of :data:`INTEGRATION_RULES`.
     m_steps : int
-        The number of sub-intervals (Gauss-Legendre: the number of nodes).
-    alphas : numpy.ndarray
-        Interpolation constants in ``[0, 1]``, ascending, ``float64``.
-    weights : numpy.ndarray
-        One weight per alpha, ``float64``, summing to 1.
+        Sub-intervals (Gauss-Legendre: nodes).
+    alphas, weights : numpy.ndarray
+        The nodes in ``[0, 1]``, ascending, and one weight each (summing to 1), ``float64``.
     """
 
     name: str
@@ -46,44 +39,15 @@ class IntegrationRule:
 
     @property
     def num_evaluations(self) -> int:
-        """Number of gradient evaluations the rule needs."""
+        """Gradient evaluations the rule needs."""
         return int(self.alphas.size)
-
-
-def _riemann_left(m: int) -> tuple[np.ndarray, np.ndarray]:
-    return np.arange(m) / m, np.full(m, 1.0 / m)
-
-
-def _riemann_right(m: int) -> tuple[np.ndarray, np.ndarray]:
-    return np.arange(1, m + 1) / m, np.full(m, 1.0 / m)
-
-
-def _riemann_middle(m: int) -> tuple[np.ndarray, np.ndarray]:
-    return (np.arange(m) + 0.5) / m, np.full(m, 1.0 / m)
-
-
-def _riemann_trapezoid(m: int) -> tuple[np.ndarray, np.ndarray]:
-    weights = np.full(m + 1, 1.0 / m)
-    weights[[0, -1]] = 0.5 / m
-    return np.linspace(0.0, 1.0, m + 1), weights
 
 
 def trapezoid_weights(alphas: np.ndarray) -> np.ndarray:
     """The trapezoid rule's weights for ascending nodes, evenly spaced or not.
 
     Each node gets half the width of each sub-interval it ends: the uniform grid of
-    ``riemann_trapezoid``, or the uneven grids of ``m_steps="auto"``
-    (:mod:`ig_tutorial.ig.adaptive_steps`) and of the non-uniform peer in ``benchmarks/``.
-
-    Parameters
-    ----------
-    alphas : numpy.ndarray
-        Ascending interpolation constants, e.g. from 0 to 1.
-
-    Returns
-    -------
-    numpy.ndarray
-        One ``float64`` weight per node, summing to ``alphas[-1] - alphas[0]``.
+    ``riemann_trapezoid`` and the uneven grids of ``m_steps="auto"`` alike.
     """
     widths = np.diff(alphas)
     weights = np.zeros(len(alphas))
@@ -94,18 +58,17 @@ def trapezoid_weights(alphas: np.ndarray) -> np.ndarray:
 
 def _gauss_legendre(m: int) -> tuple[np.ndarray, np.ndarray]:
     nodes, weights = np.polynomial.legendre.leggauss(m)
-    # leggauss integrates over [-1, 1]; map to [0, 1] (halves the weights).
-    return (nodes + 1.0) / 2.0, weights / 2.0
+    return (nodes + 1.0) / 2.0, weights / 2.0  # from [-1, 1] to [0, 1]
 
-
-#: The default rule: the trapezoid, as in the TensorFlow tutorial (``m_steps="auto"`` refines it).
-DEFAULT_METHOD = "riemann_trapezoid"
 
 _RULES = {
-    "riemann_left": _riemann_left,
-    "riemann_right": _riemann_right,
-    "riemann_middle": _riemann_middle,
-    "riemann_trapezoid": _riemann_trapezoid,
+    "riemann_left": lambda m: (np.arange(m) / m, np.full(m, 1.0 / m)),
+    "riemann_right": lambda m: (np.arange(1, m + 1) / m, np.full(m, 1.0 / m)),
+    "riemann_middle": lambda m: ((np.arange(m) + 0.5) / m, np.full(m, 1.0 / m)),
+    "riemann_trapezoid": lambda m: (
+        np.linspace(0.0, 1.0, m + 1),
+        trapezoid_weights(np.linspace(0.0, 1.0, m + 1)),
+    ),
     "gausslegendre": _gauss_legendre,
 }
 
@@ -121,12 +84,13 @@ ALIASES = {
     "gauss-legendre": "gausslegendre",
 }
 
-#: Canonical rule names (the same as Captum's ``method`` argument).
+#: Canonical rule names (the same as Captum's ``method``), and the default: the tutorial's.
 INTEGRATION_RULES: tuple[str, ...] = tuple(_RULES)
+DEFAULT_METHOD = "riemann_trapezoid"
 
 
 def canonical_rule_name(method: str) -> str:
-    """Return the canonical name of a rule, resolving :data:`ALIASES`.
+    """The canonical name of a rule, resolving :data:`ALIASES`.
 
     Raises
     ------
@@ -142,19 +106,10 @@ def canonical_rule_name(method: str) -> str:
     return name
 
 
-def integration_rule(method: str = "riemann_trapezoid", m_steps: int = 50) -> IntegrationRule:
-    """Build a quadrature rule on ``[0, 1]``.
+def integration_rule(method: str = DEFAULT_METHOD, m_steps: int = 50) -> IntegrationRule:
+    """A quadrature rule on ``[0, 1]``: ``method`` (or an alias) with ``m_steps`` sub-intervals.
 
-    Parameters
-    ----------
-    method : str, default "riemann_trapezoid"
-        One of :data:`INTEGRATION_RULES` or an alias such as ``"trapezoid"``.
-    m_steps : int, default 50
-        Number of sub-intervals (for Gauss-Legendre, of nodes); at least 1.
-
-    Returns
-    -------
-    IntegrationRule
+    Taught in ``notebooks/05_integration.py``.
 
     Raises
     ------
@@ -171,3 +126,20 @@ def integration_rule(method: str = "riemann_trapezoid", m_steps: int = 50) -> In
     m_steps = positive_integer(m_steps, "m_steps")
     alphas, weights = _RULES[name](m_steps)
     return IntegrationRule(name=name, m_steps=m_steps, alphas=alphas, weights=weights)
+
+
+def integral_approximation(gradients, weights, *, rows=None):
+    """The weighted sum of path gradients: the quadrature of the IG integral.
+
+    Taught in ``notebooks/05_integration.py``. With the trapezoid weights this is the tutorial's
+    ``tf.math.reduce_mean((gradients[:-1] + gradients[1:]) / 2.0, axis=0)``. ``weights`` has one
+    weight per gradient, or ``(k, n)`` for ``k`` sums at once. With ``rows`` (ascending, from 0),
+    gradient ``j`` belongs to input ``rows[j]`` and there is one sum per input.
+    """
+    import tensorflow as tf  # only here: the command line reads the rules without loading it
+
+    weights = tf.cast(weights, gradients.dtype)
+    if rows is None:
+        return tf.tensordot(weights, gradients, axes=1)
+    per_point = tf.reshape(weights, tf.concat([[-1], tf.ones_like(tf.shape(gradients)[1:])], 0))
+    return tf.math.segment_sum(per_point * gradients, rows)

@@ -1,11 +1,8 @@
 """How alike two attribution maps are: the rank correlation and the structural similarity.
 
-Taught in ``notebooks/11_sanity_checks.py``. The model randomisation test of Adebayo et al.
-(2018, arXiv:1810.03292; :mod:`ig_tutorial.ig.sanity_checks`) compares each map with the trained
-model's as the paper does: the Spearman rank correlation of the per-pixel maps
-(:func:`ig_tutorial.ig.pixel_maps.pixel_map`), with absolute values (where the attribution goes)
-and signed (also which way it pushes), and the structural similarity (SSIM) of the absolute
-maps, clipped at their 99th percentile as the figures are drawn.
+Taught in ``notebooks/11_sanity_checks.py``. The model randomisation test
+(:mod:`ig_tutorial.ig.sanity_checks`) compares each map with the trained model's by both, as
+Adebayo et al. (2018, arXiv:1810.03292) do.
 """
 
 from __future__ import annotations
@@ -33,28 +30,13 @@ def rank_correlation(
     absolute: bool = True,
     mask: np.ndarray | tf.Tensor | None = None,
 ) -> float:
-    """Spearman rank correlation of two attribution maps, pixel by pixel.
+    """Spearman rank correlation of two attribution maps, pixel by pixel: 1 the same order.
 
-    Each map is reduced to one value per pixel, the sum over channels of the absolute values
-    (``absolute=True``: how much a pixel matters) or of the signed values, and the two rankings of
-    the pixels are correlated. 1: the same order; 0: unrelated; -1: reversed. Insensitive to the
-    scale of the maps, so a randomised model's much smaller or larger gradients compare fairly.
-
-    Parameters
-    ----------
-    first, second : array
-        Attributions of the same shape ``(height, width, channels)``.
-    absolute : bool, default True
-        Rank ``sum_c |a|`` (True) or ``sum_c a`` (False).
-    mask : array of bool, optional
-        Shape ``(height, width)``: compare only the pixels where it is True, e.g. the photo
-        without the black padding of :func:`ig_tutorial.read_image` (pixels equal to a black
-        baseline get no Integrated Gradients attribution from any model).
-
-    Returns
-    -------
-    float
-        Spearman's rank correlation of the two per-pixel maps, from -1 to 1 (1: the same order).
+    Each ``(height, width, channels)`` map becomes :func:`~ig_tutorial.ig.pixel_maps.pixel_map`
+    (absolute: how much a pixel matters, or signed). Insensitive to the maps' scale, so a
+    randomised model's much smaller or larger gradients compare fairly. ``mask``, bool
+    ``(height, width)``, compares only its pixels, e.g. the photo without the black padding of
+    :func:`ig_tutorial.read_image` (pixels equal to a black baseline get no IG from any model).
 
     Raises
     ------
@@ -93,21 +75,11 @@ def _unit_map(values: np.ndarray, clip_percentile: float = 99.0) -> np.ndarray:
 
 
 def map_similarity(first: np.ndarray | tf.Tensor, second: np.ndarray | tf.Tensor) -> float:
-    """Structural similarity (SSIM; Wang et al., 2004) of two absolute attribution maps.
+    """Structural similarity (SSIM; Wang et al., 2004) of two absolute maps: 1 the same picture.
 
     Each map is ``sum_c |a|``, scaled to ``[0, 1]`` by its 99th percentile (clipped above, as the
-    figures are drawn), then compared with :func:`skimage.metrics.structural_similarity`. 1: the
-    same picture. Unlike :func:`rank_correlation` it looks at local structure (edges, blobs).
-
-    Parameters
-    ----------
-    first, second : array
-        Attributions of the same shape ``(height, width, channels)``.
-
-    Returns
-    -------
-    float
-        The structural similarity of the two clipped absolute maps, 1 when they are equal.
+    figures are drawn), then compared with :func:`skimage.metrics.structural_similarity`. Unlike
+    :func:`rank_correlation` it looks at local structure (edges, blobs).
 
     Raises
     ------

@@ -2,13 +2,10 @@
 
 By the *completeness* axiom (Sundararajan, Taly & Yan, 2017, arXiv:1703.01365, Proposition 1)
 Integrated Gradients add up to ``F(x) - F(x')``; the gap measures the error of the numerical
-integral without any reference (:func:`relative_completeness_error`, taught in
-``notebooks/05_integration.py``). Errors of opposite sign cancel in that sum, so it can be small
-by luck; the L2 error against a high-step reference sees every pixel
-(:func:`relative_l2_error`, taught in ``notebooks/08_integration_rules_and_steps.py``).
-
-Every result type (:class:`IntegratedGradientsResult` here, and the path and averaged results of
-:mod:`ig_tutorial.ig.path_methods` and :mod:`ig_tutorial.ig.ensembles`) shares
+integral without any reference (taught in ``notebooks/05_integration.py``). Errors of opposite
+sign cancel in that sum, so it can be small by luck; the L2 error against a high-step reference
+sees every pixel (:func:`relative_l2_error`, taught in
+``notebooks/08_integration_rules_and_steps.py``). Every result type shares
 :class:`CompletenessCheck`, so each reports its completeness the same way.
 """
 
@@ -18,45 +15,31 @@ import operator
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from functools import cached_property
-from typing import NamedTuple, overload
+from typing import NamedTuple
 
 import numpy as np
 import tensorflow as tf
 
 
 def relative_error(error: float, norm: float) -> float:
-    """``error / norm``, where a zero ``norm`` gives 0 for no error and infinity for any other.
-
-    Parameters
-    ----------
-    error, norm : float
-        Both at least 0.
-
-    Returns
-    -------
-    float
-    """
+    """``error / norm``; for a zero ``norm``, 0 if there is no error and infinity otherwise."""
     if norm == 0.0:
         return 0.0 if error == 0.0 else float("inf")
     return error / norm
 
 
 def relative_completeness_error(attribution_sum: float, score_difference: float) -> float:
-    """``|sum(IG) - (F(x) - F(x'))| / |F(x) - F(x')|``; 0 or infinite if the difference is 0.
-
-    Completeness (Sundararajan et al., 2017, arXiv:1703.01365, Proposition 1) says the
-    attributions add up to the score difference; this is the relative gap.
-    """
+    """``|sum(IG) - (F(x) - F(x'))| / |F(x) - F(x')|``: the relative gap of completeness."""
     return relative_error(abs(attribution_sum - score_difference), abs(score_difference))
 
 
 def relative_l2_error(
     attributions: np.ndarray | tf.Tensor, reference: np.ndarray | tf.Tensor
 ) -> float:
-    """``||attributions - reference|| / ||reference||`` over all pixels and channels.
+    """``||attributions - reference|| / ||reference||`` over all values.
 
-    The error of an IG estimate against a high-step reference: unlike completeness, it cannot be
-    met by errors that cancel in the sum. Taught in ``notebooks/08_integration_rules_and_steps.py``.
+    Taught in ``notebooks/08_integration_rules_and_steps.py``: unlike completeness, errors of
+    opposite sign do not cancel in it.
     """
     attributions = np.asarray(attributions, dtype=np.float64)
     reference = np.asarray(reference, dtype=np.float64)
@@ -66,19 +49,10 @@ def relative_l2_error(
 
 
 class ConvergenceStep(NamedTuple):
-    """One round of ``m_steps="auto"``: the row of its convergence history.
+    """One round of ``m_steps="auto"``: sub-intervals and evaluations so far, and its errors.
 
-    Attributes
-    ----------
-    m_steps : int
-        Sub-intervals of the (non-uniform) trapezoid rule after this round.
-    num_evaluations : int
-        Gradient evaluations spent so far (``m_steps + 1``: nothing is evaluated twice).
-    relative_completeness_error : float
-        ``|completeness_delta| / |F(x) - F(x')|`` of this estimate: exact, no reference needed.
-    estimated_error : float
-        The estimated relative L2 error ``||IG_est - IG|| / ||IG_est||`` of this estimate, from
-        the sub-intervals' error indicators (:mod:`ig_tutorial.ig.adaptive_steps`).
+    ``relative_completeness_error`` is exact; ``estimated_error`` estimates the relative L2
+    error from the sub-intervals' error indicators (:mod:`ig_tutorial.ig.adaptive_steps`).
     """
 
     m_steps: int
@@ -88,26 +62,12 @@ class ConvergenceStep(NamedTuple):
 
 
 class LocalRefinement(NamedTuple):
-    """Where ``m_steps="auto"`` put its nodes, and what it knew about each sub-interval.
+    """Where ``m_steps="auto"`` put its nodes, drawn by :func:`ig_tutorial.plot_refinement`.
 
-    Everything is in the order of the result's ``alphas`` (ascending); sub-interval ``k`` runs
-    from ``alphas[k]`` to ``alphas[k + 1]``. :func:`ig_tutorial.plot_refinement` draws it.
-
-    Attributes
-    ----------
-    node_rounds : numpy.ndarray
-        ``int``, one per node: the round that evaluated it, ``0`` for the first uniform grid.
-    interval_residuals : numpy.ndarray
-        One per sub-interval ``[a, b]``: the exact local completeness residual
-        ``(F(b) - F(a)) - (b - a) / 2 * (g(a) + g(b)) . (x - x')``. They add up to
-        ``-completeness_delta``.
-    interval_errors : numpy.ndarray
-        One per sub-interval: the estimated L2 norm of its contribution's error, in attribution
-        units (see :mod:`ig_tutorial.ig.adaptive_steps`).
-    tolerance : float
-        The ``tolerance`` the refinement was asked for.
-    converged : bool
-        ``False`` when ``max_steps`` ran out first (a warning said so).
+    In the order of the result's ``alphas``: ``node_rounds`` the round that evaluated each node
+    (0: the first grid); per sub-interval ``[alphas[k], alphas[k + 1]]`` its exact completeness
+    residual (they add up to ``-completeness_delta``) and its estimated L2 error; the
+    ``tolerance`` asked for, and whether it was met (``converged``).
     """
 
     node_rounds: np.ndarray
@@ -118,12 +78,10 @@ class LocalRefinement(NamedTuple):
 
 
 class CompletenessCheck:
-    """The completeness check of a result with ``attributions`` and scores at both path ends.
+    """The completeness check of a result: ``sum(attributions)`` against ``F(x) - F(start)``.
 
-    Completeness (Sundararajan et al., 2017, proposition 1): the attributions add up to the
-    change of the score between the path's start and the input. Subclasses are result
-    dataclasses with the fields ``attributions``, ``score_at_input``, ``score_at_baseline``,
-    ``num_evaluations`` and ``method``.
+    For result dataclasses with the fields ``attributions``, ``score_at_input``,
+    ``score_at_baseline``, ``num_evaluations`` and ``method``.
     """
 
     #: How reports name the start of the path.
@@ -163,38 +121,26 @@ class CompletenessCheck:
 
 @dataclass(frozen=True)
 class IntegratedGradientsResult(CompletenessCheck):
-    """Attributions of one image and the numbers needed to judge them.
+    """Attributions of one input and the numbers needed to judge them.
 
     Attributes
     ----------
     attributions : numpy.ndarray
-        ``IG_i(x)``, same shape as the image ``(height, width, 3)``.
+        ``IG_i(x)``, the input's shape.
     target : int
         The attributed class index.
-    method : str
-        The integration rule's canonical name.
-    m_steps : int
-        Sub-intervals of the rule.
-    num_evaluations : int
-        Gradient evaluations spent (trapezoid, fixed or ``"auto"``: ``m_steps + 1``).
-    batch_size : int
-        Gradient evaluations per model call.
+    method, m_steps, num_evaluations, batch_size : str, int, int, int
+        The integration rule, its sub-intervals, the gradient evaluations spent and how many
+        went into one model call.
     output : str
-        ``"probability"`` or ``"logit"``: the attributed score ``F``.
+        The attributed score ``F``: ``"probability"`` or ``"logit"``.
     score_at_input, score_at_baseline : float
         ``F(x)`` and ``F(x')``.
     alphas, path_scores : numpy.ndarray
-        The rule's interpolation constants and ``F`` at each point of the path (the data of the
-        tutorial's saturation plot), sorted by alpha.
-    estimated_error : float or None
-        ``m_steps="auto"`` only: the estimated relative L2 error of the attributions when it
-        stopped (its contract: see :func:`ig_tutorial.integrated_gradients`).
-    convergence_history : tuple of ConvergenceStep
-        ``m_steps="auto"`` only: one row per round of refinement, for
-        :func:`ig_tutorial.plot_convergence`; empty for a fixed ``m_steps``.
-    refinement : LocalRefinement or None
-        ``m_steps="auto"`` only: the round of each node and each sub-interval's residual and
-        estimated error, for :func:`ig_tutorial.plot_refinement`.
+        The nodes and ``F`` at each (the saturation plot's data), sorted by alpha.
+    estimated_error, convergence_history, refinement
+        ``m_steps="auto"`` only: the estimated relative L2 error at the stop, one
+        :class:`ConvergenceStep` per round, and the :class:`LocalRefinement`.
     """
 
     attributions: np.ndarray
@@ -214,66 +160,40 @@ class IntegratedGradientsResult(CompletenessCheck):
 
 
 class IntegratedGradientsResults(Sequence[IntegratedGradientsResult]):
-    """The results of several inputs attributed together: a list of results, and arrays of all.
+    """The results of several inputs: a list of results, and arrays of all of them at once.
 
-    What :func:`ig_tutorial.integrated_gradients_many` returns. It indexes, iterates and has a
-    length like a list of :class:`IntegratedGradientsResult` (``results[i]``, ``results[-1]``,
-    ``for result in results``; a slice gives a list), each result made when it is first asked
-    for. The arrays hold every input at once, for what a batch is for (the mean attribution over
-    a test set, the worst completeness error) without a Python loop over the inputs; they are
-    those of the results, so ``results.attributions[i]`` is ``results[i].attributions``.
+    What :func:`ig_tutorial.integrated_gradients_many` returns. It indexes like a list (each
+    result made when first asked for; a slice gives a list), and its arrays hold every input,
+    so that a test set's mean attribution or worst completeness error needs no Python loop:
+    ``results.attributions[i]`` is ``results[i].attributions``.
 
     Parameters
     ----------
     count : int
         The number of inputs.
     result_of : callable
-        ``row -> IntegratedGradientsResult``, for ``row`` in ``range(count)``.
-    attributions : numpy.ndarray, optional
-        ``(count, ...)``: every input's attributions (default: stacked from the results).
-    targets, scores_at_input, scores_at_baseline : numpy.ndarray, optional
-        ``(count,)``: each input's class index, ``F(x)`` and ``F(x')`` (default: from the
-        results).
+        ``row -> IntegratedGradientsResult``.
+    **arrays : numpy.ndarray
+        Any of ``attributions`` ``(count, ...)``, ``targets``, ``scores_at_input`` and
+        ``scores_at_baseline`` ``(count,)``, when known; otherwise made from the results.
     """
 
     def __init__(
-        self,
-        count: int,
-        result_of: Callable[[int], IntegratedGradientsResult],
-        *,
-        attributions: np.ndarray | None = None,
-        targets: np.ndarray | None = None,
-        scores_at_input: np.ndarray | None = None,
-        scores_at_baseline: np.ndarray | None = None,
+        self, count: int, result_of: Callable[[int], IntegratedGradientsResult], **arrays
     ) -> None:
         self._count = count
         self._result_of = result_of
         self._made: dict[int, IntegratedGradientsResult] = {}
-        for name, given in (
-            ("attributions", attributions),
-            ("targets", targets),
-            ("scores_at_input", scores_at_input),
-            ("scores_at_baseline", scores_at_baseline),
-        ):
-            if given is not None:  # fills the cached property of that name
-                self.__dict__[name] = given
+        self.__dict__.update(arrays)  # fills the cached properties of those names
 
     @classmethod
-    def from_results(
-        cls, results: Sequence[IntegratedGradientsResult]
-    ) -> IntegratedGradientsResults:
-        """The batch of results made one by one (``m_steps="auto"``, inputs of different sizes)."""
+    def from_results(cls, results: Sequence[IntegratedGradientsResult]):
+        """The batch of results made one by one."""
         results = list(results)
         return cls(len(results), results.__getitem__)
 
     def __len__(self) -> int:
         return self._count
-
-    @overload
-    def __getitem__(self, row: int) -> IntegratedGradientsResult: ...
-
-    @overload
-    def __getitem__(self, row: slice) -> list[IntegratedGradientsResult]: ...
 
     def __getitem__(self, row):
         if isinstance(row, slice):
@@ -291,11 +211,8 @@ class IntegratedGradientsResults(Sequence[IntegratedGradientsResult]):
         return (IntegratedGradientsResults.from_results, (list(self),))
 
     def __repr__(self) -> str:
-        methods = sorted({result.method for result in self[:1]})
-        return (
-            f"IntegratedGradientsResults({self._count} inputs"
-            f"{', ' + methods[0] if methods else ''}; index it for each input's result)"
-        )
+        method = f", {self[0].method}" if self._count else ""
+        return f"IntegratedGradientsResults({self._count} inputs{method}; index it for each result)"
 
     @cached_property
     def attributions(self) -> np.ndarray:
@@ -312,9 +229,7 @@ class IntegratedGradientsResults(Sequence[IntegratedGradientsResult]):
                 f"the inputs differ in shape ({sorted(shapes)}), so their attributions are not "
                 f"one array; take each result's attributions: [r.attributions for r in results]."
             )
-        if not shapes:
-            return np.zeros((0,), np.float32)
-        return np.stack([result.attributions for result in self])
+        return np.stack([r.attributions for r in self]) if shapes else np.zeros((0,), np.float32)
 
     @cached_property
     def targets(self) -> np.ndarray:
@@ -339,8 +254,8 @@ class IntegratedGradientsResults(Sequence[IntegratedGradientsResult]):
     @property
     def attribution_sums(self) -> np.ndarray:
         """``(n,)``: the sum of each input's attributions."""
-        if not len(self):
-            return np.zeros((0,), np.float64)
+        if len({result.attributions.shape for result in self[:1] + self[-1:]}) != 1:
+            return np.asarray([result.attribution_sum for result in self], np.float64)
         try:
             attributions = self.attributions
         except ValueError:  # inputs of different shapes

@@ -1,33 +1,31 @@
 """The model randomisation test of Adebayo et al. (2018): attributions must depend on the model.
 
 Taught in ``notebooks/11_sanity_checks.py``. Adebayo, Gilmer, Muelly, Goodfellow, Hardt & Kim
-(2018, "Sanity Checks for Saliency Maps", NeurIPS, arXiv:1810.03292) propose checks that an
-explanation must pass before it is trusted. In the *cascading model parameter randomisation* test
-the trained weights are replaced by random ones layer by layer, from the logits towards the
-input (:func:`ig_tutorial.models.randomization.cascading_randomization`), and each step's map is
-compared with the trained model's map. A method whose map hardly changes when the model no longer
-knows anything explains the image (its edges, its colours), not the model.
+(2018, "Sanity Checks for Saliency Maps", NeurIPS, arXiv:1810.03292): the trained weights are
+replaced by random ones layer by layer, from the logits towards the input
+(:func:`ig_tutorial.models.randomization.cascading_randomization`), and each step's map is
+compared with the trained model's (:mod:`ig_tutorial.ig.map_metrics`). A method whose map hardly
+changes when the model no longer knows anything explains the image, not the model.
 
-This module runs the test (:func:`model_randomization_check`) and holds its result
-(:class:`ModelRandomizationCheck`) and the methods it compares, each an
-:data:`AttributionMethod`: Integrated Gradients with :func:`ig_tutorial.integrated_gradients`
-and the plain gradient (Simonyan et al., 2014) with
-:func:`ig_tutorial.ig.gradients.gradients_and_scores`, the one seam to the model;
-:func:`image_edges` ignores the model on purpose: the negative control that must fail. The maps
-are compared as the paper compares them, by rank correlation and SSIM
-(:mod:`ig_tutorial.ig.map_metrics`).
+This module also owns the attribution method as a function, :data:`AttributionMethod`, that the
+check and the faithfulness comparison (:mod:`ig_tutorial.ig.method_comparison`) take: Integrated
+Gradients (:func:`integrated_gradients_method`), the plain gradient
+(:func:`gradient_attributions`) and a negative control that ignores the model
+(:func:`image_edges`).
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
+from functools import partial
 
 import numpy as np
 import tensorflow as tf
 
 from ig_tutorial.checks import class_index, one_image, one_of, positive_number
-from ig_tutorial.ig.gradients import TARGET_OUTPUTS, Model, gradients_and_scores
+from ig_tutorial.ig.baselines import make_baseline
+from ig_tutorial.ig.gradients import TARGET_OUTPUTS, Model, gradients_at
 from ig_tutorial.ig.integrated_gradients import integrated_gradients
 from ig_tutorial.ig.map_metrics import map_similarity, rank_correlation
 from ig_tutorial.ig.targets import resolve_target
@@ -46,80 +44,51 @@ DEFAULT_THRESHOLD = 0.5
 def gradient_attributions(
     model: Model, image: tf.Tensor, target: int, output: str = "logit"
 ) -> np.ndarray:
-    """The plain gradient of the target score with respect to the image (a "saliency map").
+    """The plain gradient of the target's ``output`` score at the image (a "saliency map").
 
-    Simonyan, Vedaldi & Zisserman (2014, arXiv:1312.6034). Through the seam,
-    :func:`ig_tutorial.ig.gradients.gradients_and_scores`.
-
-    Parameters
-    ----------
-    model : callable
-        Images in ``[0, 1]`` -> logits.
-    image : tf.Tensor
-        Shape ``(height, width, 3)``.
-    target : int
-        Class index.
-    output : {"probability", "logit"}, default "logit"
-        The differentiated score.
-
-    Returns
-    -------
-    numpy.ndarray
-        Same shape as ``image``.
+    Simonyan, Vedaldi & Zisserman (2014, arXiv:1312.6034). One gradient evaluation, through the
+    seam :func:`ig_tutorial.ig.gradients.gradients_at`; the image's shape.
     """
-    gradients, _ = gradients_and_scores(model, tf.expand_dims(image, 0), target, output)
+    gradients, _ = gradients_at(model, tf.expand_dims(image, 0), target, output)
     return gradients[0].numpy()
 
 
 def integrated_gradients_method(
-    *, m_steps: int = 64, output: str = "logit", batch_size: int | str | None = None
+    *,
+    m_steps: int = 64,
+    output: str = "logit",
+    batch_size: int | str | None = None,
+    baseline: str = "black",
+    seed: int = 0,
 ) -> AttributionMethod:
-    """Integrated Gradients from the black baseline, as an :data:`AttributionMethod`.
+    """Integrated Gradients (:func:`ig_tutorial.integrated_gradients`) as an AttributionMethod.
 
     Parameters
     ----------
     m_steps : int, default 64
-        Steps of :func:`ig_tutorial.integrated_gradients` (trapezoid rule). The rank correlation
-        needs the map's order, not a small completeness error: a few dozen steps are enough.
+        Steps of the trapezoid rule. Rankings of pixels need the map's order, not a small
+        completeness error: a few dozen steps are enough.
     output : {"probability", "logit"}, default "logit"
         The attributed score.
     batch_size : int or "auto", optional
         As for :func:`ig_tutorial.integrated_gradients`.
-
-    Returns
-    -------
-    AttributionMethod
+    baseline, seed : str, default "black"; int, default 0
+        A name of :data:`ig_tutorial.BASELINES`, made for each image (a random one from ``seed``).
     """
 
     def method(model: Model, image: tf.Tensor, target: int) -> np.ndarray:
-        result = integrated_gradients(
-            model, image, target, m_steps=m_steps, output=output, batch_size=batch_size
-        )
-        return result.attributions
+        start = make_baseline(baseline, image, seed=seed)
+        options = {"m_steps": m_steps, "output": output, "batch_size": batch_size}
+        return integrated_gradients(model, image, target, baseline=start, **options).attributions
 
     return method
 
 
 def image_edges(model: Model, image: tf.Tensor, target: int) -> np.ndarray:
-    """A method that ignores the model: the Sobel edge magnitude of each colour channel.
+    """A method that ignores ``model`` and ``target``: the Sobel edges of each colour channel.
 
-    The negative control of the sanity check. Edges look like a plausible explanation (they
-    outline the objects) and stay the same whatever the model and the target, so the check must
-    flag them. ``model`` and ``target`` are accepted and ignored.
-
-    Parameters
-    ----------
-    model : callable
-        Ignored.
-    image : tf.Tensor
-        Shape ``(height, width, channels)``.
-    target : int
-        Ignored.
-
-    Returns
-    -------
-    numpy.ndarray
-        Same shape as ``image``.
+    The negative control: edges look like a plausible explanation (they outline the objects)
+    and stay the same whatever the model and the target, so the checks must flag them.
     """
     from skimage.filters import sobel
 
@@ -131,25 +100,11 @@ def image_edges(model: Model, image: tf.Tensor, target: int) -> np.ndarray:
 class ModelRandomizationCheck:
     """The maps of each method at each step of a cascading randomisation, and their similarity.
 
-    Attributes
-    ----------
-    steps : tuple of str
-        ``"original"``, then the name of each randomisation step (e.g. ``"logits"``).
-    randomized : tuple of tuple of str
-        The layers random at each step (cumulative).
-    target : int
-        The attributed class index (of the trained model; kept for every step).
-    attributions : dict of str to list of numpy.ndarray
-        Method name -> its attributions at each step.
-    rank_correlations : dict of str to numpy.ndarray
-        Method name -> Spearman correlation of each step's absolute map with the original's
-        (1.0 at ``"original"``).
-    signed_rank_correlations : dict of str to numpy.ndarray
-        The same for the signed maps.
-    similarities : dict of str to numpy.ndarray
-        The SSIM of each step's absolute map with the original's.
-    threshold : float
-        See :meth:`failing_methods`.
+    ``steps`` are ``"original"`` and each randomisation step's name, ``randomized`` the layers
+    random at each (cumulative), ``target`` the trained model's class, kept for every step. Per
+    method name: ``attributions`` at each step, and the Spearman correlation of each step's
+    absolute (``rank_correlations``) and signed (``signed_rank_correlations``) map with the
+    original's, and their SSIM (``similarities``), 1.0 at ``"original"``.
     """
 
     steps: tuple[str, ...]
@@ -162,37 +117,18 @@ class ModelRandomizationCheck:
     threshold: float
 
     def failing_methods(self, *, absolute: bool = True) -> list[str]:
-        """The methods whose map survives the randomisation of the whole cascade.
+        """The methods whose map survives the randomisation of the whole cascade, in order.
 
-        A method fails when the rank correlation of its map on the fully randomised model (the
-        last step) with its map on the trained model is at least :attr:`threshold`. The paper
-        reports both kinds of map; the absolute one is the stricter test, since a map can lose
-        its signs and keep its shape.
-
-        Parameters
-        ----------
-        absolute : bool, default True
-            Judge the absolute maps (:attr:`rank_correlations`) or the signed ones
-            (:attr:`signed_rank_correlations`).
-
-        Returns
-        -------
-        list of str
-            In the order of :attr:`attributions`; empty when every method passes.
+        A method fails when its map on the fully randomised model still has a rank correlation
+        of at least :attr:`threshold` with its map on the trained model. ``absolute`` judges the
+        absolute maps, the stricter test (a map can lose its signs and keep its shape), else the
+        signed ones.
         """
         correlations = self.rank_correlations if absolute else self.signed_rank_correlations
         return [name for name, values in correlations.items() if values[-1] >= self.threshold]
 
     def report(self) -> str:
-        """A table of the similarities per step and method, and the verdicts.
-
-        Returns
-        -------
-        str
-            One line per step: its name and, per method, the rank correlations of the absolute
-            and the signed maps and the SSIM with the original, to 3 decimals; then the methods
-            that fail on absolute and on signed maps.
-        """
+        """Per step and method the absolute and signed rank correlations and SSIM, then verdicts."""
         names = list(self.attributions)
         width = max(len(step) for step in self.steps)
         column = max(22, *(len(name) for name in names))
@@ -238,29 +174,18 @@ def model_randomization_check(
     ----------
     model : Classifier
         A Keras model or the bundled EfficientNet-Lite0, from :func:`ig_tutorial.load_model`.
-    image : tensor or array
-        Shape ``(height, width, 3)``, values in ``[0, 1]``.
-    target : int or str
-        Class index, label name or ``"top-1"``.
     methods : mapping of str to AttributionMethod, optional
         Name -> method. Default: ``"Integrated Gradients"`` (:func:`integrated_gradients_method`
         with ``m_steps`` and ``output``) and ``"Gradient"`` (:func:`gradient_attributions`).
     steps : sequence of (str, sequence of str), optional
-        The cascade; default :func:`ig_tutorial.models.randomization.default_cascade`.
-    seed : int, default 0
-        Seed of the random weights.
-    m_steps : int, default 64
-        Integration steps of the default Integrated Gradients method.
+        The cascade; default :func:`ig_tutorial.models.randomization.default_cascade`, with
+        random weights from ``seed``.
     output : {"probability", "logit"}, default "logit"
         The score of the default methods. The logit, because a randomised model's softmax can
         put almost no probability on the target, and the probability's gradient then vanishes
         into rounding noise.
     threshold : float, default :data:`DEFAULT_THRESHOLD`
         See :meth:`ModelRandomizationCheck.failing_methods`.
-
-    Returns
-    -------
-    ModelRandomizationCheck
 
     Raises
     ------
@@ -277,7 +202,7 @@ def model_randomization_check(
     if methods is None:
         methods = {
             "Integrated Gradients": integrated_gradients_method(m_steps=m_steps, output=output),
-            "Gradient": lambda m, x, t: gradient_attributions(m, x, t, output),
+            "Gradient": partial(gradient_attributions, output=output),
         }
     if not methods:
         raise ValueError("methods is empty; give at least one name -> attribution method.")

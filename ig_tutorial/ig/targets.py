@@ -1,112 +1,90 @@
 """Which class to explain: a class index, a label name, or the model's top-1 class.
 
-Taught in ``notebooks/01_setup_and_classification.py``. Every attribution method takes its
-``target`` through :func:`resolve_target`, so ``"espresso"``, ``967`` and ``"top-1"`` mean the
-same everywhere, whatever the model's label convention (1000 or 1001 classes, see
+Taught in ``notebooks/01_setup_and_classification.py``. Every attribution takes its ``target``
+through :func:`resolve_targets`, so ``"espresso"``, ``967`` and ``"top-1"`` mean the same
+everywhere, whatever the model's label convention (1000 or 1001 classes, see
 :class:`ig_tutorial.ImageNetLabels`).
 """
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 import numpy as np
 import tensorflow as tf
 
+from ig_tutorial.checks import one_per_input
 from ig_tutorial.ig.gradients import Model, model_logits
 
-#: The strings that mean "the model's most probable class for this image".
+#: The strings that mean "the model's most probable class for this input".
 TOP_1_NAMES: tuple[str, ...] = ("top-1", "top1", "top")
 
+#: How a target is called in messages about one target for all inputs.
+TARGET_HINT = "target (e.g. 'top-1')"
 
-def resolve_target(model: Model, image: tf.Tensor, target: int | str) -> int:
-    """Turn a class index, a label name or ``"top-1"`` into a class index.
 
-    Parameters
-    ----------
-    model : callable
-        The classifier; label names need a :class:`ig_tutorial.Classifier` with labels.
-    image : tf.Tensor
-        The image, used for ``"top-1"`` (its most probable class).
-    target : int or str
-        A class index, ``"top-1"``, or a class name such as ``"espresso"``.
+def resolve_target(model: Model, image: tf.Tensor | np.ndarray, target: int | str) -> int:
+    """The class index of ``target``: a class index, a label name, or ``"top-1"`` of ``image``.
 
-    Returns
-    -------
-    int
-        The model output index of the class to explain.
+    Taught in ``notebooks/01_setup_and_classification.py``. Label names need a model with
+    labels, such as :func:`ig_tutorial.load_model`'s.
 
     Raises
     ------
     ValueError
         For an unknown label, or a label on a model without labels.
     """
+    return int(resolve_targets(model, np.asarray(image)[np.newaxis], target)[0])
+
+
+def resolve_targets(
+    model: Model,
+    inputs: np.ndarray,
+    targets: int | str | Sequence[int | str],
+    batch_size: int = 256,
+    *,
+    name: str = "inputs",
+) -> np.ndarray:
+    """One class index per input, for one target for all or one per input.
+
+    Each distinct target is resolved once; the ``"top-1"`` inputs in batched forward passes of
+    ``batch_size`` inputs. ``name`` is how messages call the inputs.
+
+    Raises
+    ------
+    ValueError
+        As :func:`resolve_target`, and for a sequence of another length than ``inputs``.
+    """
+    targets = one_per_input(
+        targets, len(inputs), "targets", single=(str, int, np.integer), hint=TARGET_HINT,
+        inputs=name,
+    )  # fmt: skip
+    known: dict[tuple, int | None] = {}
+    resolved = []
+    for target in targets:
+        key = (type(target), repr(target))  # True is not the class index 1
+        if key not in known:
+            known[key] = _class_of(model, target)
+        resolved.append(known[key])
+    top_1 = [row for row, index in enumerate(resolved) if index is None]
+    for first in range(0, len(top_1), batch_size):
+        rows = top_1[first : first + batch_size]
+        for row, index in zip(rows, tf.argmax(model_logits(model, inputs[rows]), -1), strict=True):
+            resolved[row] = int(index)
+    return np.asarray(resolved, np.int64)
+
+
+def _class_of(model: Model, target: object) -> int | None:
+    """The class index of ``target``, or ``None`` for ``"top-1"`` (which needs the input)."""
     if isinstance(target, (int, np.integer)) and not isinstance(target, bool):
         return int(target)
     if not isinstance(target, str):
         raise ValueError(f"target must be a class index or a label, got {target!r}.")
-    if is_top_1(target):
-        logits = model_logits(model, tf.expand_dims(tf.convert_to_tensor(image, tf.float32), 0))
-        return int(tf.argmax(logits[0]))
+    if target.lower() in TOP_1_NAMES:
+        return None
     labels = getattr(model, "labels", None)
     if labels is None:
         raise ValueError(
             f"target {target!r} is a label, but the model has no labels; pass a class index."
         )
     return labels.index(target)
-
-
-def is_top_1(target: object) -> bool:
-    """Whether ``target`` asks for the most probable class (``"top-1"``, any case)."""
-    return isinstance(target, str) and target.lower() in TOP_1_NAMES
-
-
-def resolve_targets(
-    model: Model, images: np.ndarray, targets: list[int | str], batch_size: int
-) -> list[int]:
-    """:func:`resolve_target` for several inputs, their ``"top-1"`` in batched forward passes.
-
-    Parameters
-    ----------
-    model : callable
-        The classifier.
-    images : numpy.ndarray
-        The inputs, shape ``(n, ...)``, in their own dtype (token ids stay integers).
-    targets : list of int or str
-        One target per input.
-    batch_size : int
-        Inputs per forward pass.
-
-    Returns
-    -------
-    list of int
-        One class index per input.
-
-    Raises
-    ------
-    ValueError
-        As :func:`resolve_target`.
-    """
-    # Only "top-1" looks at the input; the others are resolved from the target alone, once
-    # per distinct target (keyed by type too: True is not the class index 1).
-    top_1, resolved, known = [], [], {}
-    for row, target in enumerate(targets):
-        key = (type(target), target)
-        try:
-            if key not in known:
-                known[key] = _resolved(model, target)
-            index = known[key]
-        except TypeError:  # unhashable: resolve_target says what is wrong with it
-            index = resolve_target(model, None, target)
-        if index is None:
-            top_1.append(row)
-        resolved.append(index)
-    for first in range(0, len(top_1), batch_size):
-        rows = top_1[first : first + batch_size]
-        logits = model_logits(model, images[rows])
-        for row, index in zip(rows, tf.argmax(logits, axis=-1).numpy(), strict=True):
-            resolved[row] = int(index)
-    return resolved
-
-
-def _resolved(model: Model, target: int | str) -> int | None:
-    """The class index of ``target``, or ``None`` for ``"top-1"`` (which needs the input)."""
-    return None if is_top_1(target) else resolve_target(model, None, target)

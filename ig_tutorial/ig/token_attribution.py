@@ -1,21 +1,17 @@
 """One attribution per token of a sentence: Integrated Gradients at the embedding, summed.
 
-Taught in ``notebooks/12_text.py``. A text classifier maps token ids to logits; the ids are
-integers, so Integrated Gradients (Sundararajan et al., 2017, arXiv:1703.01365, section 6.3)
-runs along the straight line between two *embeddings* of the sentence
-(:func:`ig_tutorial.ig.layer_attribution.layer_integrated_gradients`) and sums each token's
-attributions over the embedding axis: one number per token, and by completeness the numbers
-add up to ``F(x) - F(x')``.
+Taught in ``notebooks/12_text.py``. Token ids are integers, so Integrated Gradients (Sundararajan
+et al., 2017, arXiv:1703.01365, section 6.3) runs between two *embeddings* of the sentence
+(:func:`ig_tutorial.ig.layer_attribution.layer_integrated_gradients`), and each token's
+attributions are summed over the embedding axis: by completeness the numbers add up to
+``F(x) - F(x')``. The baseline is a sentence with "no words":
 
-The baseline is a sentence in the embedding's space with "no words":
-
-- ``"padding"`` (the default): the padding token's embedding at every position, i.e. the
-  embedding of an empty sentence, which the model has seen at the end of every short sentence;
+- ``"padding"`` (the default): the padding token's embedding at every position, the embedding
+  of an empty sentence, which the model has seen at the end of every short sentence;
 - ``"zero"``: the all-zero vector at the sentence's tokens, a point the model has never seen
   (what the paper's text experiments used).
 
-With both, padding positions are equal to their baseline, so they carry no attribution: a
-padded sentence is explained by its words only.
+Padding positions equal their baseline in both, so a padded sentence is explained by its words.
 """
 
 from __future__ import annotations
@@ -28,11 +24,12 @@ import numpy as np
 from scipy.stats import spearmanr
 
 from ig_tutorial.checks import one_of
-from ig_tutorial.ig.gradients import split_at_layer
+from ig_tutorial.ig.gradients import model_logits
 from ig_tutorial.ig.layer_attribution import (
     LayerIntegratedGradientsResult,
     layer_integrated_gradients_many,
 )
+from ig_tutorial.models.model_split import split_keras_model
 
 #: The baselines a token attribution can start from (see the module's docstring).
 TOKEN_BASELINES: tuple[str, ...] = ("padding", "zero")
@@ -42,19 +39,8 @@ TOKEN_BASELINES: tuple[str, ...] = ("padding", "zero")
 class TokenAttributions:
     """The attribution of each token of one sentence.
 
-    Attributes
-    ----------
-    token_ids : numpy.ndarray
-        The sentence's ids, ``(seq_len,)``, padding included.
-    values : numpy.ndarray
-        One attribution per position, the embedding attributions summed over the embedding
-        axis; 0 at padding positions.
-    padding_id : int
-        The id of the padding token.
-    baseline : str
-        One of :data:`TOKEN_BASELINES`.
-    result : LayerIntegratedGradientsResult
-        The attribution at the embedding layer, with its completeness check.
+    ``values`` has one attribution per position of ``token_ids`` (0 at padding), ``result``
+    the attribution at the embedding layer with its completeness check.
     """
 
     token_ids: np.ndarray
@@ -78,7 +64,7 @@ class TokenAttributions:
         return self.values[self.is_token]
 
     def completeness_report(self) -> str:
-        """The completeness check of the attribution (see :class:`CompletenessCheck`)."""
+        """The completeness check of the attribution at the embedding."""
         return self.result.completeness_report()
 
 
@@ -92,33 +78,14 @@ def token_attributions(
     padding_id: int = 0,
     **options: Any,
 ) -> TokenAttributions:
-    """Integrated Gradients of a text classifier, one number per token of the sentence.
+    """Integrated Gradients of a text classifier, one number per token of one sentence.
 
-    Taught in ``notebooks/12_text.py``.
-
-    Parameters
-    ----------
-    model : keras.Model or Classifier
-        Token ids ``(n, seq_len)`` -> logits, with an embedding layer (built with
-        ``keras.Input(shape=(seq_len,), dtype="int32")``).
-    token_ids : array
-        One sentence's ids, ``(seq_len,)``, padded with ``padding_id``, e.g. from
-        ``keras.layers.TextVectorization`` (which pads with 0).
-    target : int or str
-        Class index, label name or ``"top-1"``.
-    embedding_layer : str, default "embedding"
-        The name of the embedding layer (Keras names the first one ``"embedding"``).
-    baseline : {"padding", "zero"}, default "padding"
-        Where the path starts; see the module's docstring.
-    padding_id : int, default 0
-        The padding token's id.
-    **options
-        ``m_steps``, ``method``, ``batch_size``, ``output``, ``tolerance``, ``max_steps``, as for
-        :func:`ig_tutorial.integrated_gradients`.
-
-    Returns
-    -------
-    TokenAttributions
+    Taught in ``notebooks/12_text.py``. ``model`` maps token ids ``(n, seq_len)`` to logits
+    through an embedding layer named ``embedding_layer`` (Keras names the first one
+    ``"embedding"``); ``token_ids`` is one sentence ``(seq_len,)`` padded with ``padding_id``
+    (``keras.layers.TextVectorization`` pads with 0). ``options`` are those of
+    :func:`ig_tutorial.integrated_gradients` (``m_steps``, ``method``, ``batch_size``,
+    ``output``, ``tolerance``, ``max_steps``).
 
     Raises
     ------
@@ -155,33 +122,10 @@ def token_attributions_many(
     padding_id: int = 0,
     **options: Any,
 ) -> list[TokenAttributions]:
-    """:func:`token_attributions` of many sentences in one vectorised call.
+    """:func:`token_attributions` of many sentences ``(n, seq_len)`` in one vectorised call.
 
-    Taught in ``notebooks/12_text.py``. The sentences' path points share the model calls
-    (:func:`ig_tutorial.ig.layer_attribution.layer_integrated_gradients_many`).
-
-    Parameters
-    ----------
-    model, embedding_layer, baseline, padding_id
-        As for :func:`token_attributions`.
-    token_ids : array
-        The sentences' ids, ``(n, seq_len)``, padded with ``padding_id``.
-    targets : int, str or sequence of them, default "top-1"
-        One target for all sentences, or one per sentence.
-    **options
-        ``m_steps``, ``method``, ``batch_size``, ``output``, ``tolerance``, ``max_steps``, as for
-        :func:`ig_tutorial.integrated_gradients_many`.
-
-    Returns
-    -------
-    list of TokenAttributions
-        In the order of the sentences.
-
-    Raises
-    ------
-    ValueError
-        If ``baseline`` is unknown, ``token_ids`` is not a batch of sentences of integer ids,
-        and as :func:`ig_tutorial.ig.layer_attribution.layer_integrated_gradients_many`.
+    Taught in ``notebooks/12_text.py``. ``targets`` is one for all sentences or one per
+    sentence; the sentences' path points share the model calls.
     """
     one_of(baseline, TOKEN_BASELINES, "baseline")
     token_ids = np.asarray(token_ids)
@@ -190,32 +134,21 @@ def token_attributions_many(
             f"token_ids must be sentences of integer ids, shape (n, seq_len); got dtype "
             f"{token_ids.dtype} and shape {token_ids.shape}."
         )
-    padding = np.full_like(token_ids, padding_id)
-    if baseline == "padding":
-        results = layer_integrated_gradients_many(
-            model, token_ids, targets, layer=embedding_layer, baseline=padding, **options
-        )
-    else:
+    starts: dict[str, Any] = {"baseline": np.full_like(token_ids, padding_id)}
+    if baseline == "zero":
         # Zero at the words; at padding positions the sentence's own (padding) embedding, so
         # that padding carries nothing here either.
-        activations, _ = split_at_layer(model, embedding_layer, token_ids)
+        encoder = split_keras_model(model, embedding_layer).encoder
+        embedded = model_logits(encoder, token_ids).numpy()
         is_token = (token_ids != padding_id)[..., np.newaxis]
-        starts = np.where(is_token, 0.0, activations.numpy()).astype(np.float32)
-        results = layer_integrated_gradients_many(
-            model, token_ids, targets, layer=embedding_layer, layer_baseline=list(starts),
-            **options,
-        )  # fmt: skip
+        starts = {"layer_baseline": list(np.where(is_token, 0.0, embedded).astype(np.float32))}
+    results = layer_integrated_gradients_many(
+        model, token_ids, targets, layer=embedding_layer, **starts, **options
+    )
     return [
         TokenAttributions(ids, result.attributions.sum(axis=-1), padding_id, baseline, result)
         for ids, result in zip(token_ids, results, strict=True)
     ]
-
-
-def _per_sentence(values: list[np.ndarray] | np.ndarray) -> list[np.ndarray]:
-    """A list of per-sentence arrays; one array is one sentence."""
-    if isinstance(values, np.ndarray):
-        return [values.astype(np.float64).ravel()]
-    return [np.asarray(each, dtype=np.float64).ravel() for each in values]
 
 
 def valence_rank_correlation(
@@ -223,28 +156,20 @@ def valence_rank_correlation(
 ) -> float:
     """Spearman rank correlation of token attributions with the tokens' known valence.
 
-    Taught in ``notebooks/12_text.py``. Pools every token of every sentence: 1 means the tokens
-    are ranked exactly as their valence ranks them (the most positive words get the largest
-    attributions towards "positive", words without valence in between), 0 no relation.
-
-    Parameters
-    ----------
-    attributions, valences : list of arrays, or arrays
-        Per sentence, one attribution and one valence per token (padding left out), e.g.
-        :attr:`TokenAttributions.token_values` and :func:`ig_tutorial.text.token_valences`.
-
-    Returns
-    -------
-    float
-        Spearman's rank correlation of every token's attribution with its valence, pooled
-        over the sentences, from -1 to 1.
+    Taught in ``notebooks/12_text.py``. Pools every token of every sentence (one array: one
+    sentence), e.g. :attr:`TokenAttributions.token_values` against
+    :func:`ig_tutorial.text.token_valences`: 1 when the tokens are ranked as their valence
+    ranks them.
 
     Raises
     ------
     ValueError
         If a sentence's attributions and valences differ in length, or fewer than two tokens.
     """
-    firsts, seconds = _per_sentence(attributions), _per_sentence(valences)
+    firsts, seconds = (
+        [np.asarray(each, np.float64).ravel() for each in ([v] if isinstance(v, np.ndarray) else v)]
+        for v in (attributions, valences)
+    )
     if len(firsts) != len(seconds) or any(
         a.size != v.size for a, v in zip(firsts, seconds, strict=False)
     ):
