@@ -28,7 +28,11 @@ import warnings
 import numpy as np
 
 from ig_tutorial.checks import positive_integer, positive_number
-from ig_tutorial.ig.integration_rules import canonical_rule_name, trapezoid_weights
+from ig_tutorial.ig.integration_rules import (
+    IntegrationRule,
+    canonical_rule_name,
+    trapezoid_weights,
+)
 from ig_tutorial.ig.path_integral import PathEnds
 from ig_tutorial.ig.results import (
     ConvergenceStep,
@@ -245,6 +249,13 @@ class Refinement:
                 raise ValueError(f"alphas {[a for a, _, _ in waiting]} are not midpoints")
             pending = waiting
 
+    def rule(self) -> IntegrationRule:
+        """The trapezoid rule on the nodes so far: what the estimate is."""
+        alphas = np.asarray(self.alphas)
+        return IntegrationRule(
+            "riemann_trapezoid", alphas.size - 1, alphas, trapezoid_weights(alphas)
+        )
+
     def residuals(self) -> np.ndarray:
         """The local completeness residual of every sub-interval."""
         alphas, projected = np.asarray(self.alphas), np.asarray(self.projected)
@@ -341,10 +352,8 @@ def integrate_adaptively(
         ends.result(
             row,
             refinement.difference * refinement.average_gradient.astype(np.float32),
-            np.asarray(refinement.alphas),
             np.asarray(refinement.scores),
-            method="riemann_trapezoid",
-            m_steps=refinement.history[-1].m_steps,
+            refinement.rule(),
             estimated_error=refinement.history[-1].estimated_error,
             convergence_history=tuple(refinement.history),
             refinement=LocalRefinement(

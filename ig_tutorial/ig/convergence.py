@@ -181,13 +181,6 @@ def integrate_rules_together(
     scores = np.concatenate(scores)
     attributions = (ends.images[0] - ends.baselines[0]) * totals
     return [
-        ends.result(
-            0,
-            attributions[row],
-            rule.alphas.copy(),
-            scores[node_of[bounds[row] : bounds[row + 1]]],
-            method=rule.name,
-            m_steps=rule.m_steps,
-        )
+        ends.result(0, attributions[row], scores[node_of[bounds[row] : bounds[row + 1]]], rule)
         for row, rule in enumerate(rules)
     ]

@@ -59,12 +59,9 @@ def integrated_gradients(
 
     Parameters
     ----------
-    model : callable
-        Inputs to logits, e.g. from :func:`ig_tutorial.load_model`.
-    image : tensor or array
-        ``x``: an image ``(height, width, channels)`` or a table row ``(n_features,)``.
-    target : int or str
-        A class index, a label name or ``"top-1"``.
+    model, image, target
+        Inputs to logits (e.g. :func:`ig_tutorial.load_model`); ``x``, an image or a table
+        row; a class index, a label name or ``"top-1"``.
     baseline : tensor or array, optional
         ``x'``, the input's shape; default black (zeros).
     m_steps : int or "auto", default 50
@@ -84,24 +81,14 @@ def integrated_gradients(
     )
     if rule is None:  # m_steps="auto"
         return integrate_adaptively(ends, tolerance, max_steps, progress=progress)[0]
-    average_gradient = np.zeros(ends.images.shape[1:], np.float32)
-    path_scores = []
-    on_the_line = np.zeros(rule.num_evaluations, np.int32)  # every point on the one line
-    with batches_bar(
-        on_the_line.size, ends.batch_size, desc="IG batches", progress=progress
-    ) as bar:
-        for _, sums, scores, _ in ends.gradients(on_the_line, rule.alphas, rule.weights, bar=bar):
+    average_gradient, path_scores = np.zeros(ends.images.shape[1:], np.float32), []
+    rows = np.zeros(rule.num_evaluations, np.int32)  # every point on the one line
+    with batches_bar(rows.size, ends.batch_size, desc="IG batches", progress=progress) as bar:
+        for _, sums, scores, _ in ends.gradients(rows, rule.alphas, rule.weights, bar=bar):
             average_gradient += sums[0]  # interpolate -> gradients -> weighted sum, in one call
             path_scores.append(scores)
     attributions = (ends.images[0] - ends.baselines[0]) * average_gradient
-    return ends.result(
-        0,
-        attributions,
-        rule.alphas.copy(),
-        np.concatenate(path_scores),
-        method=rule.name,
-        m_steps=rule.m_steps,
-    )
+    return ends.result(0, attributions, np.concatenate(path_scores), rule)
 
 
 def fixed_rule_or_auto(
@@ -203,14 +190,7 @@ def integrated_gradients_many(
     attributions = (ends.images - ends.baselines) * sums
     return IntegratedGradientsResults(
         len(ends),
-        lambda row: ends.result(
-            row,
-            attributions[row],
-            rule.alphas.copy(),
-            path_scores[row],
-            method=rule.name,
-            m_steps=rule.m_steps,
-        ),  # fmt: skip
+        lambda row: ends.result(row, attributions[row], path_scores[row], rule),  # fmt: skip
         attributions=attributions,
         targets=ends.targets,
         scores_at_input=ends.scores_at_input,

@@ -28,6 +28,7 @@ from ig_tutorial.ig.gradients import (
     logits_in_batches,
     target_scores,
 )
+from ig_tutorial.ig.integration_rules import IntegrationRule
 from ig_tutorial.ig.results import IntegratedGradientsResult
 from ig_tutorial.ig.targets import resolve_targets
 
@@ -113,28 +114,25 @@ class PathEnds:
         self,
         row: int,
         attributions: np.ndarray,
-        alphas: np.ndarray,
         path_scores: np.ndarray,
-        *,
-        method: str,
-        m_steps: int,
+        rule: IntegrationRule,
         **auto,
     ) -> IntegratedGradientsResult:
-        """The result of input ``row`` from its attributions and ``F`` at its nodes ``alphas``.
+        """The result of input ``row``: its attributions, and ``F`` at each node of ``rule``.
 
         ``auto`` holds what ``m_steps="auto"`` adds (its history and refinement).
         """
         return IntegratedGradientsResult(
             attributions=attributions,
             target=int(self.targets[row]),
-            method=method,
-            m_steps=m_steps,
-            num_evaluations=int(alphas.size),
+            method=rule.name,
+            m_steps=rule.m_steps,
+            num_evaluations=rule.num_evaluations,
             batch_size=self.batch_size,
             output=self.output,
             score_at_input=float(self.scores_at_input[row]),
             score_at_baseline=float(self.scores_at_baseline[row]),
-            alphas=alphas,
+            alphas=rule.alphas.copy(),
             path_scores=path_scores,
             **auto,
         )
