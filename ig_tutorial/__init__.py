@@ -37,6 +37,7 @@ if TYPE_CHECKING:
         check_deleted_pixels,
         check_enough_steps,
         check_explanation,
+        check_held_fixed,
         check_hides_dark,
         check_interpolation,
         check_left_riemann,
@@ -46,6 +47,7 @@ if TYPE_CHECKING:
         check_token_sums,
         check_top1_probability,
         check_toy_integrated_gradients,
+        check_window_share,
     )
     from ig_tutorial.ig.baselines import BASELINES, make_baseline
     from ig_tutorial.ig.convergence import convergence_study
@@ -105,7 +107,10 @@ if TYPE_CHECKING:
         plot_perturbation_curves,
         plot_scores_against_steps,
     )
-    from ig_tutorial.plotting.feature_attributions import plot_feature_attributions
+    from ig_tutorial.plotting.feature_attributions import (
+        plot_feature_attributions,
+        plot_sequence_attributions,
+    )
     from ig_tutorial.plotting.sanity_plots import plot_randomization_maps, plot_rank_correlations
     from ig_tutorial.plotting.token_figures import plot_token_attributions, token_attributions_html
     from ig_tutorial.plotting.tutorial_figures import (

@@ -194,33 +194,54 @@ def one_image(value: Any, name: str = "image") -> tf.Tensor:
     return _finite(tensor, name)
 
 
-def one_input(value: Any, name: str = "image") -> tf.Tensor:
-    """Return one finite model input: an image ``(height, width, channels)`` or a feature vector.
+def one_input(
+    value: Any, name: str = "image", declared: tuple[int | None, ...] | None = None
+) -> tf.Tensor:
+    """Return one finite model input as a ``float32`` tensor: of any shape the model takes.
 
-    Integrated Gradients needs nothing image-specific: a row of a table, shape ``(n_features,)``,
-    is attributed the same way (taught in ``notebooks/10_your_own_model.py``). Rank 2 is refused
-    because it is ambiguous: a batch of feature vectors, or an image without its channel axis.
+    An image ``(height, width, channels)``, a table row ``(n_features,)``, a sequence
+    ``(time, features)``, a signal, a volume: Integrated Gradients needs nothing image-specific
+    (taught in ``notebooks/14_any_model.py``). ``declared`` is one input's shape as the model
+    declares it (``None`` for any size), when it does.
 
     Raises
     ------
     ValueError
-        If it is neither rank 3 nor rank 1, or holds NaN or infinite values.
+        If it is a scalar, not of the declared shape (a batch passed as one input is named as
+        such), or holds NaN or infinite values.
     """
     import tensorflow as tf
 
     tensor = tf.convert_to_tensor(value, tf.float32)
-    _input_rank(tuple(tensor.shape), name)
+    input_shape(tuple(tensor.shape), name, declared)
     return _finite(tensor, name)
 
 
-def _input_rank(shape: tuple[int, ...], name: str) -> None:
-    """Refuse a shape that is neither one image (rank 3) nor one feature vector (rank 1)."""
-    if len(shape) not in (1, 3):
+def input_shape(
+    shape: tuple[int, ...], name: str, declared: tuple[int | None, ...] | None = None
+) -> None:
+    """Refuse a scalar, and a shape other than ``declared``, naming the shape expected."""
+    if not shape:
+        raise ValueError(f"{name} must be an input of at least one axis, got a scalar.")
+    if declared is None or _fits(shape, declared):
+        return
+    if len(shape) == len(declared) + 1 and _fits(shape[1:], declared):
         raise ValueError(
-            f"{name} must be one image of shape (height, width, channels) or one feature vector "
-            f"of shape (n_features,); got shape {shape}. Attribute a batch one "
-            "input at a time, and give a grayscale image its channel axis: image[..., None]."
+            f"{name} has shape {shape}: a batch of {shape[0]} inputs of the model's shape "
+            f"{declared}. Attribute one input at a time, or the batch with "
+            "integrated_gradients_many."
         )
+    hint = " (give a grayscale image its channel axis: image[..., None])" if len(shape) == 2 else ""
+    raise ValueError(
+        f"{name} has shape {shape}, but the model takes inputs of shape {declared}{hint}."
+    )
+
+
+def _fits(shape: tuple[int, ...], declared: tuple[int | None, ...]) -> bool:
+    """Whether ``shape`` is ``declared``, where ``None`` stands for any size."""
+    return len(shape) == len(declared) and all(
+        want is None or size == want for size, want in zip(shape, declared, strict=True)
+    )
 
 
 def stacked(values: Any, name: str = "images") -> np.ndarray:
@@ -245,7 +266,9 @@ def stacked(values: Any, name: str = "images") -> np.ndarray:
     return np.stack(arrays)
 
 
-def input_batch(values: Any, name: str = "images") -> np.ndarray:
+def input_batch(
+    values: Any, name: str = "images", declared: tuple[int | None, ...] | None = None
+) -> np.ndarray:
     """Several finite model inputs of one shape as one ``float32`` array ``(n, ...)``.
 
     Each must be what :func:`one_input` accepts; checked once on the whole batch, in numpy.
@@ -257,7 +280,12 @@ def input_batch(values: Any, name: str = "images") -> np.ndarray:
         or infinite values.
     """
     batch = stacked(values, name).astype(np.float32, copy=False)
-    _input_rank(batch.shape[1:], f"{name}[0]")
+    if batch.ndim < 2:
+        raise ValueError(
+            f"{name} must be a batch (n, ...) of inputs, got shape {batch.shape}; for one "
+            "input use integrated_gradients."
+        )
+    input_shape(batch.shape[1:], f"{name}[0]", declared)
     if not np.isfinite(batch).all():
         raise ValueError(f"{name} contains NaN or infinite values; clean the input first.")
     return batch

@@ -6,7 +6,7 @@
 #       extension: .py
 #       format_name: percent
 #       format_version: '1.3'
-#       jupytext_version: 1.19.6
+#       jupytext_version: 1.19.7
 #   kernelspec:
 #     display_name: Python 3
 #     language: python
@@ -38,7 +38,7 @@
 # - State the package's model contract (inputs in `[0, 1]` to **logits**) and put a model's
 #   preprocessing where it belongs: inside the model.
 # - Train a small Keras model and load it with `load_model`, which reads its input shape and
-#   refuses a model that already outputs probabilities.
+#   its final softmax, and refuses any other model that already outputs probabilities.
 # - Attribute a grayscale digit classifier's predictions, and explain what the black baseline
 #   can and cannot credit.
 # - Attribute a tabular model's prediction feature by feature, against a baseline of feature
@@ -104,12 +104,13 @@ output_dir = setup_notebook(OUTPUT_DIR, seed=SEED)
 #   standardised features, make that its first layer. Integrated Gradients then walks from the
 #   baseline to the input in the space a person understands (a black image is all zeros, not
 #   "zeros after normalisation"), and the gradients flow through the preprocessing too.
-# - **No softmax at the end.** The package applies the softmax itself when it attributes the
-#   probability (`output="probability"`, the default) and skips it for `output="logit"`.
+# - **Logits at the end.** The package applies the softmax itself when it attributes the
+#   probability (`output="probability"`, the default) and skips it for `output="logit"`. A Keras
+#   model may end in its own softmax instead: the package reads it (below).
 #
 # `load_model` wraps any callable with this contract into a `Classifier`. For a Keras model it
-# reads the input shape from the model, and it checks on two probe inputs that the outputs are
-# logits.
+# reads the input shape and the last activation from the model; for any other model it checks
+# on two probe inputs that the outputs are logits.
 
 # %% [markdown]
 # ## Handwritten digits
@@ -169,23 +170,37 @@ model = load_model(network)
 print(model.summary())
 
 # %% [markdown]
-# **Trap: a model that outputs probabilities.** Keras applications end in a softmax unless
-# built with `classifier_activation=None`, and many hand-written models do too. Attributing such
-# a model would apply a second softmax to probabilities, flattening every score. `load_model`
-# sees that the outputs are non-negative and sum to 1, and says what to do:
+# **A model that outputs probabilities.** Keras applications end in a softmax unless built
+# with `classifier_activation=None`, and many hand-written models do too. Attributing their
+# probabilities as if they were logits would apply a second softmax, flattening every score.
+# A Keras model says which activation its last layer applies, so `load_model` reads it: for a
+# final softmax it recovers the logits from the probabilities `p` (`log p`, whose softmax is
+# `p` again) and attributes those. The digit network with a softmax at the end loads as it is,
+# and predicts what the network without it does:
 
 # %%
-with_softmax = keras.Sequential([network, keras.layers.Softmax()], name="digits_softmax")
-try:
-    load_model(with_softmax)
-except ValueError as error:
-    print(error)
+with_softmax = keras.Sequential(
+    [network, keras.layers.Activation("softmax")], name="digits_softmax"
+)
+
+# %% tags=["nbval-ignore-output"]
+softmax_model = load_model(with_softmax)
+
+# %%
+for title, loaded in {"logits": model, "softmax at the end": softmax_model}.items():
+    index, name, probability = loaded.predict_top_k(x_test[0], k=1)[0]
+    print(f"{title}: predicted {name} ({probability:.1%})")
 
 # %% [markdown]
-# Either remove the softmax, or, when you cannot, declare it:
-# `load_model(with_softmax, model_outputs="probabilities")` wraps the model to return
-# log-probabilities, whose softmax gives back the same probabilities. The same two traps meet
-# you with an ImageNet model of another size; for example:
+# **Trap: any other model that outputs probabilities** (a SavedModel folder, a TF-Hub handle, a
+# plain function) cannot say so. `load_model` sees that its outputs on the probe inputs are
+# non-negative and sum to 1, refuses it, and says what to do: remove the softmax, or, when you
+# cannot, declare it with `load_model(model, model_outputs="probabilities")`, which wraps the
+# model to return log-probabilities as above. Other heads, a sigmoid unit for a binary
+# classifier or a regression's value, are the subject of [notebook 14](14_any_model.ipynb).
+#
+# The other trap, the input's shape and range, meets you with an ImageNet model of another size;
+# for example:
 #
 # ```python
 # mobilenet = keras.applications.MobileNetV3Small(
@@ -411,10 +426,11 @@ for i in np.argsort(-importance)[:5]:
 # - trained a digit classifier and a tabular classifier with Keras 3 in seconds, seeded so that
 #   they train the same every time;
 # - met the package's model contract: inputs in `[0, 1]` (or raw features) to logits, with the
-#   preprocessing inside the model and no final softmax;
-# - loaded them with `load_model`, which reads the input shape from the model and refuses
-#   probabilities posing as logits (`classifier_activation=None`, or
-#   `model_outputs="probabilities"`);
+#   preprocessing inside the model and logits at the end (or a final Keras softmax, which
+#   `load_model` reads);
+# - loaded them with `load_model`, which reads the input shape and the last activation from the
+#   model and refuses other models' probabilities posing as logits (`classifier_activation=None`,
+#   or `model_outputs="probabilities"`);
 # - attributed digits with the black baseline, an empty page that cannot credit missing ink,
 #   and with the mean digit, which can;
 # - attributed a table row feature by feature against the feature means, read the bar chart, and

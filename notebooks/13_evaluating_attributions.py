@@ -405,7 +405,8 @@ for score in scores[2:4]:
 # %% [markdown]
 # ## Where next
 #
-# This is the last notebook. To go further:
+# Next: [14. Any model](14_any_model.ipynb), Integrated Gradients of sigmoid and regression heads,
+# sequences and models of several inputs. To go further on evaluation:
 #
 # - Petsiuk, Das & Saenko, 2018, [RISE](https://arxiv.org/abs/1806.07421) (BMVC): deletion and
 #   insertion.

@@ -12,6 +12,7 @@ from ig_tutorial import (
     integrated_gradients,
     integration_rule,
     interpolate_images,
+    load_model,
 )
 from tests.toy_models import CountingLinearModel, SaturatingModel
 
@@ -170,8 +171,14 @@ class TestValidation:
             integrated_gradients(conv_net, small_image, 0, baseline=image)
 
     def test_batch_of_images_is_rejected(self, conv_net, small_image):
-        with pytest.raises(ValueError, match=r"one image of shape \(height, width, channels\)"):
-            integrated_gradients(conv_net, small_image[None], 0)
+        # A model that declares its input's shape (load_model records it) names a batch.
+        declared = load_model(conv_net, input_size=8)
+        with pytest.raises(
+            ValueError, match=r"shape \(1, 8, 8, 3\): a batch of 1 inputs of the model's shape"
+        ):
+            integrated_gradients(declared, small_image[None], 0)
+        with pytest.raises(ValueError, match=r"the model takes inputs of shape \(8, 8, 3\)"):
+            integrated_gradients(declared, small_image[:4], 0)
 
     def test_unknown_output(self, conv_net, small_image):
         with pytest.raises(ValueError, match="output must be one of"):
@@ -227,11 +234,11 @@ class TestFeatureVectors:
             np.reshape(by_image.attributions, -1), by_row.attributions, rtol=1e-5, atol=1e-6
         )
 
-    def test_a_batch_of_rows_is_rejected(self, tabular_model):
-        model, _ = tabular_model
+    def test_a_batch_of_rows_is_rejected(self):
+        import keras
+
+        model = keras.Sequential([keras.Input((6,)), keras.layers.Dense(3)])  # declares (6,)
         with pytest.raises(
-            ValueError,
-            match=r"or one feature vector of shape \(n_features,\); got "
-            r"shape \(2, 6\)",
+            ValueError, match=r"shape \(2, 6\): a batch of 2 inputs of the model's shape \(6,\)"
         ):
             integrated_gradients(model, tf.zeros((2, 6)), 0)

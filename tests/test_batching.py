@@ -109,7 +109,7 @@ def test_auto_batch_size_in_integrated_gradients(conv_net, small_image):
 @pytest.mark.parametrize(
     ("kwargs", "message"),
     [
-        ({"input_shape": (1, 4, 4, 3)}, r"input_shape must be \(height, width, channels\)"),
+        ({"input_shape": ()}, r"input_shape must be the shape of one input"),
         ({"candidates": ()}, "candidates must be increasing positive integers"),
         ({"candidates": (16, 8)}, "candidates must be increasing positive integers"),
         ({"candidates": (0, 8)}, "candidates must be increasing positive integers"),

@@ -343,7 +343,55 @@ def _faithfulness_cases():
     }
 
 
-CASES = _cases() | _text_cases() | _faithfulness_cases()
+def _any_model_cases():
+    """Notebook 14's self-checks: a made-up sequence map, and a small model of named inputs."""
+    import keras
+
+    rng = np.random.default_rng(14)
+    attributions = rng.normal(size=(40, 2))
+    sequence = type("Result", (), {"attributions": attributions})()
+    window, magnitude = slice(15, 21), np.abs(attributions)
+    share = magnitude[window, 0].sum() / magnitude.sum()
+    keras.utils.set_random_seed(14)
+    a, b = keras.Input((4,), name="a"), keras.Input((2,), name="b")
+    category = keras.Input((1,), name="category", dtype="int32")
+    embedded = keras.layers.Flatten()(keras.layers.Embedding(3, 2)(category))
+    joined = keras.layers.Concatenate()([a, b, embedded])
+    model = keras.Model({"a": a, "b": b, "category": category}, keras.layers.Dense(2)(joined))
+    example = {
+        "a": rng.normal(size=4).astype("float32"),
+        "b": rng.normal(size=2).astype("float32"),
+        "category": np.array([1], "int32"),
+    }
+
+    def attributed(**fixed):
+        baseline = {"a": None, "b": None, "category": None, **fixed}
+        return integrated_gradients(model, example, 1, baseline=baseline, output="logit", m_steps=2)
+
+    right = attributed(b=example["b"])
+    return {
+        "check_window_share": (
+            (share, sequence, window),
+            [
+                ((magnitude[window].sum() / magnitude.sum(),), "both channels"),
+                ((attributions[window, 0].sum() / attributions.sum(),), "signed"),
+                ((magnitude[window, 0].sum(),), "not a share"),
+                ((magnitude[15:20, 0].sum() / magnitude.sum(),), "One step short"),
+                ((share / 2,), "is not the window's share"),
+            ],
+        ),
+        "check_held_fixed": (
+            (right, example, "b"),
+            [
+                ((attributed(),), "'b' still gets attributions"),
+                ((attributed(a=example["a"], b=example["b"]),), "'a' got no attribution either"),
+                ((right.attributions,), "what integrated_gradients returns"),
+            ],
+        ),
+    }
+
+
+CASES = _cases() | _text_cases() | _faithfulness_cases() | _any_model_cases()
 WRONG_ANSWERS = {name: wrong for name, (_, wrong) in CASES.items()}
 
 

@@ -276,9 +276,13 @@ def test_bad_baselines_are_refused():
 
 def test_a_layer_without_a_fixed_shape_is_refused():
     model = keras.Sequential(
-        [keras.Input((None,), dtype="int32"), keras.layers.Embedding(VOCABULARY, DIM),
-         keras.layers.GlobalAveragePooling1D(), keras.layers.Dense(2)]
-    )  # fmt: skip
+        [
+            keras.Input((None,), dtype="int32"),
+            keras.layers.Embedding(VOCABULARY, DIM, name="embedding"),
+            keras.layers.GlobalAveragePooling1D(),
+            keras.layers.Dense(2),
+        ]
+    )
     with pytest.raises(ValueError, match=r"needs a fixed shape per input"):
         layer_integrated_gradients(model, IDS, 0, layer="embedding")
 

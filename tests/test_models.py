@@ -205,11 +205,28 @@ def test_plain_callables_keep_the_default_size():
 
 
 def test_a_model_that_outputs_probabilities_is_refused_with_the_fix():
-    # The trap: Keras applications end in a softmax; the package's softmax would be a second one.
+    # The trap: a model that ends in a softmax, where the package's softmax would be a second
+    # one. A Keras model says so itself (its last activation); any other model is probed.
+    network = _keras_classifier((8, 8, 3), activation="softmax")
     with pytest.raises(ValueError, match="returns probabilities") as error:
-        load_model(_keras_classifier((8, 8, 3), activation="softmax"))
+        load_model(lambda images: network(images), input_size=8)
     assert "classifier_activation=None" in str(error.value)
     assert "model_outputs='probabilities'" in str(error.value)
+
+
+@pytest.mark.parametrize("activation", ["softmax", "sigmoid"])
+def test_a_keras_model_that_ends_in_its_softmax_or_sigmoid_gives_its_logits(activation):
+    probabilities_model = _keras_classifier((8, 8, 3), activation=activation, seed=1)
+    logits_model = _keras_classifier((8, 8, 3), activation=None, seed=1)  # the same weights
+    model = load_model(probabilities_model)
+    assert model.head.kind == activation
+    images = tf.random.stateless_uniform((3, 8, 8, 3), seed=(2, 3))
+    if activation == "sigmoid":  # log(p / (1 - p)) is the logit itself
+        np.testing.assert_allclose(model(images), logits_model(images), rtol=1e-4, atol=1e-4)
+    else:  # log p is the logit less a constant per row: the softmax is the same
+        np.testing.assert_allclose(
+            tf.nn.softmax(model(images)), tf.nn.softmax(logits_model(images)), atol=1e-6
+        )
 
 
 def test_declared_probabilities_become_logits_with_the_same_softmax():
@@ -238,8 +255,11 @@ def test_a_keras_application_at_160_pixels():
     """The two traps as a new user meets them: MobileNetV3Small at 160 x 160, softmax by default."""
     import keras
 
-    with pytest.raises(ValueError, match="classifier_activation=None"):
-        load_model(keras.applications.MobileNetV3Small(weights=None, input_shape=(160, 160, 3)))
+    with_softmax = keras.applications.MobileNetV3Small(weights=None, input_shape=(160, 160, 3))
+    images = tf.random.stateless_uniform((2, 160, 160, 3), seed=(4, 5))
+    np.testing.assert_allclose(  # its softmax is read from the model, not applied twice
+        tf.nn.softmax(load_model(with_softmax)(images)), with_softmax(images), atol=1e-6
+    )
     network = keras.applications.MobileNetV3Small(
         weights=None, input_shape=(160, 160, 3), classifier_activation=None
     )

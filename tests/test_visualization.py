@@ -22,6 +22,7 @@ from ig_tutorial import (
     plot_feature_attributions,
     plot_images,
     plot_img_attributions,
+    plot_sequence_attributions,
     visualize_attributions,
 )
 from ig_tutorial.plotting.attribution_maps import DEFAULT_COLORMAPS, attribution_map
@@ -263,6 +264,37 @@ def test_feature_attributions_show_the_largest_first(rng):
 def test_feature_attributions_validation(panels, kwargs, message):
     with pytest.raises(ValueError, match=message):
         plot_feature_attributions(panels, [str(i) for i in range(6)], **kwargs)
+
+
+def test_sequence_attributions_draw_each_channel_over_time_and_shade_the_window(rng):
+    sequence, attributions = rng.normal(size=(40, 2)), rng.normal(size=(40, 2))
+    figure = plot_sequence_attributions(
+        sequence, attributions, channel_names=["x", "y"], window=slice(15, 21), title="t"
+    )
+    top, bottom = figure.axes
+    assert (top.get_title(), bottom.get_title()) == ("input", "attribution")
+    assert figure._suptitle.get_text() == "t"
+    assert [line.get_label() for line in top.get_lines()] == ["x", "y"]
+    np.testing.assert_array_equal(top.get_lines()[1].get_ydata(), sequence[:, 1])
+    np.testing.assert_array_equal(bottom.get_lines()[0].get_ydata(), attributions[:, 0])
+    for ax in (top, bottom):
+        (span,) = ax.patches
+        assert span.get_x() == 14.5 and span.get_width() == 6  # steps 15 to 20
+    one_channel = plot_sequence_attributions(sequence[:, 0], attributions[:, 0])
+    assert [line.get_label() for line in one_channel.axes[0].get_lines()] == ["channel 0"]
+    plt.close("all")
+
+
+@pytest.mark.parametrize(
+    ("sequence", "kwargs", "message"),
+    [
+        (np.zeros((5, 2)), {}, r"sequence \(5, 2\) and attributions \(5, 3\) must have one shape"),
+        (np.zeros((5, 3)), {"channel_names": ["a"]}, "1 names for 3 channels"),
+    ],
+)
+def test_sequence_attributions_validation(sequence, kwargs, message):
+    with pytest.raises(ValueError, match=message):
+        plot_sequence_attributions(sequence, np.zeros((5, 3)), **kwargs)
 
 
 def test_randomization_figures_have_a_row_per_method_and_a_column_per_step(rng):

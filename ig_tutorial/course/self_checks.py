@@ -1,6 +1,6 @@
 """Self-checks of the notebooks' exercises: a ``Correct: ...`` line, or a hint.
 
-Each exercise of notebooks 1-9, 12 and 13 ends with a cell that calls one ``check_*`` function
+Each exercise of notebooks 1-9 and 12-14 ends with a cell that calls one ``check_*`` function
 with the learner's answer and what the notebook computed. The check recomputes the answer (with
 the package, or from a case with a known answer) and prints ``Correct: ...``, or raises
 :class:`AssertionError` whose message is the hint: what a learner reads under the cell, and what
@@ -39,6 +39,8 @@ __all__ = [
     "check_strongest_token",
     "check_deleted_pixels",
     "check_curve_area",
+    "check_window_share",
+    "check_held_fixed",
 ]
 
 #: Tolerances of the comparisons with the package's float32 computations (absolute: near 0).
@@ -297,7 +299,7 @@ def check_completeness_error(answer: Any, result: IntegratedGradientsResult) -> 
 def check_hides_dark(
     answer: Any, results: Mapping[str, IntegratedGradientsResult], dark: Any
 ) -> None:
-    """Check exercise 7.1: the baseline that gives the ``dark`` pixels the smallest share of |IG|.
+    """Check exercise 7.1: the baseline that leaves the ``dark`` pixels the least ``|IG|``.
 
     ``results`` maps each baseline's name to its attributions; ``dark`` is a boolean
     ``(height, width)`` mask. Taught in ``notebooks/07_baselines.py``.
@@ -565,4 +567,80 @@ def check_curve_area(answer: Any, curve: Any) -> None:
         raise AssertionError("Count the two ends half: subtract p[0] / 2 and p[-1] / 2.")
     raise AssertionError(
         f"area should be (sum of the points - half of each end) / {len(p) - 1}; got {value:.4f}."
+    )
+
+
+def check_window_share(answer: Any, result: Any, window: slice, channel: int = 0) -> None:
+    """Check exercise 14.1: the share of a sequence's ``|IG|`` in ``window`` of ``channel``.
+
+    ``result.attributions`` is ``(time, channels)``; the share is the window's ``|IG|`` over all
+    of it. Taught in ``notebooks/14_any_model.py``.
+    """
+    value = _as_number(answer, "window_share")
+    magnitudes = np.abs(np.asarray(result.attributions, np.float64))
+    total = magnitudes.sum()
+    expected = magnitudes[window, channel].sum() / total
+    if np.isclose(value, expected, rtol=1e-4):
+        _passed(
+            f"{expected:.1%} of |IG| lies in steps {window.start}-{window.stop - 1} of channel "
+            f"{channel}, {magnitudes[window, channel].size / magnitudes.size:.1%} of the values."
+        )
+        return
+    signed = np.asarray(result.attributions, np.float64)
+    wrong = {
+        "both channels: the bump is in one, index it too (a[window, 0])": magnitudes[window].sum()
+        / total,
+        "signed: take np.abs of the attributions first": signed[window, channel].sum()
+        / signed.sum(),
+        "not a share: divide by the |IG| of the whole sequence": magnitudes[window, channel].sum(),
+    }
+    for message, candidate in wrong.items():
+        if np.isclose(value, candidate, rtol=1e-4):
+            raise AssertionError(f"{value:.4f} counts {message}.")
+    shorter = slice(window.start, window.stop - 1)
+    if np.isclose(value, magnitudes[shorter, channel].sum() / total, rtol=1e-4):
+        raise AssertionError(
+            f"One step short: a slice stops before its end, so steps {window.start} to "
+            f"{window.stop - 1} are {window.start}:{window.stop}."
+        )
+    raise AssertionError(
+        f"{value:.4f} is not the window's share of |IG|: sum np.abs(attributions) over steps "
+        f"{window.start}-{window.stop - 1} of channel {channel}, divided by the sum over all."
+    )
+
+
+def check_held_fixed(answer: Any, example: Mapping[str, Any], fixed: str) -> None:
+    """Check exercise 14.2: ``example``, a dict of inputs, attributed with ``fixed`` held fixed.
+
+    Held fixed, its baseline is the input itself, so ``x - x' = 0`` and it gets no attribution;
+    the other float inputs still get some (integer inputs never do). Taught in
+    ``notebooks/14_any_model.py``.
+    """
+    result = _answered(answer, "held_fixed")
+    attributions = getattr(result, "attributions", None)
+    if not isinstance(attributions, Mapping) or set(attributions) != set(example):
+        raise AssertionError(
+            "held_fixed must be what integrated_gradients returns for the example: attributions "
+            f"per input, {sorted(example)}."
+        )
+    if np.any(np.asarray(attributions[fixed]) != 0):
+        raise AssertionError(
+            f"{fixed!r} still gets attributions: its baseline is zeros. Give the input itself as "
+            f"its baseline, baseline={{..., {fixed!r}: example[{fixed!r}]}}, so x - x' = 0."
+        )
+    silent = [
+        name
+        for name, values in attributions.items()
+        if name != fixed
+        and np.issubdtype(np.asarray(example[name]).dtype, np.floating)
+        and not np.any(np.asarray(values) != 0)
+    ]
+    if silent:
+        raise AssertionError(
+            f"{', '.join(map(repr, silent))} got no attribution either: hold only {fixed!r} "
+            "fixed, and give the others None (zeros) as their baseline."
+        )
+    _passed(
+        f"{fixed!r} gets 0; the other inputs add up to {result.attribution_sum:.4f}, "
+        f"F(x) - F(x') = {result.score_difference:.4f} from the new baseline."
     )

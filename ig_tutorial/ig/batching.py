@@ -135,15 +135,15 @@ def choose_batch_size(
     Raises
     ------
     ValueError
-        If ``input_shape`` is not one input's, ``output`` is unknown, or ``candidates`` is
-        empty or not increasing positive integers.
+        If ``input_shape`` is empty, ``output`` is unknown, or ``candidates`` is empty or not
+        increasing positive integers.
     """
     one_of(output, TARGET_OUTPUTS, "output")
     input_shape = tuple(int(size) for size in input_shape)
-    if len(input_shape) not in (1, 3):
+    if not input_shape:
         raise ValueError(
-            f"input_shape must be (height, width, channels), or (n_features,) for a tabular "
-            f"model, got {input_shape}; pass the shape of one input, not of a batch."
+            f"input_shape must be the shape of one input, e.g. (height, width, channels) or "
+            f"(n_features,), got {input_shape}."
         )
     candidates = tuple(candidate_batch_sizes(input_shape) if candidates is None else candidates)
     if (

@@ -38,16 +38,20 @@ class AveragedAttributions(CompletenessCheck):
 
     Attributes
     ----------
-    attributions, standard_deviation : numpy.ndarray
-        The mean, and the per-value standard deviation across members (``ddof=0``).
+    attributions : numpy.ndarray
+        The mean.
+    standard_deviation : numpy.ndarray
+        The per-value standard deviation across members (``ddof=0``).
     members : tuple of IntegratedGradientsResult
         Each member's result.
     member_names : tuple of str
         A name per member, e.g. ``"uniform (seed 3)"`` or ``"noise sample 0"``.
     kind : str
         ``"baselines"`` or ``"smoothgrad"``.
-    baselines, inputs : tuple of numpy.ndarray
-        Each member's baseline and input (for SmoothGrad, the noisy copies).
+    baselines : tuple of numpy.ndarray
+        Each member's baseline.
+    inputs : tuple of numpy.ndarray
+        Each member's input (for SmoothGrad, the noisy copies).
     """
 
     attributions: np.ndarray

@@ -19,6 +19,7 @@ from ig_tutorial.checks import one_of
 from ig_tutorial.ig.integration_rules import integral_approximation
 from ig_tutorial.ig.paths import interpolate_images
 from ig_tutorial.models.classifier import cached_on_model
+from ig_tutorial.models.heads import Head, head_of
 
 #: What the IG core calls a model: a batch of inputs (images in ``[0, 1]``, feature vectors)
 #: to logits ``(n, num_classes)``, differentiable with :class:`tf.GradientTape`.
@@ -29,15 +30,24 @@ TARGET_OUTPUTS: tuple[str, ...] = ("probability", "logit")
 DEFAULT_OUTPUT = "probability"
 
 
-def target_scores(logits: tf.Tensor, target: int | tf.Tensor, output: str) -> tf.Tensor:
-    """The attributed score ``F`` of each row: the target's softmax probability, or its logit.
+def target_scores(
+    logits: tf.Tensor, target: int | tf.Tensor, output: str, head: Head | None = None
+) -> tf.Tensor:
+    """The attributed score ``F`` of each row: the target's probability, or its logit.
 
-    Taught in ``notebooks/02_baseline.py``. ``target`` is one class index, or one per row.
+    Taught in ``notebooks/02_baseline.py``. ``target`` is one class index, or one per row;
+    ``head`` says what the logits are (default: a softmax's, as in the tutorial), and so what
+    the probability is: the rule of :mod:`ig_tutorial.models.heads`.
+
+    Raises
+    ------
+    ValueError
+        For another ``output``, or ``"probability"`` of a linear head (a regression).
     """
-    if one_of(output, TARGET_OUTPUTS, "output") == "probability":
-        logits = tf.nn.softmax(logits, axis=-1)
-    targets = tf.broadcast_to(tf.cast(target, tf.int32), tf.shape(logits)[:1])
-    return tf.gather(logits, targets, axis=1, batch_dims=1)
+    head = Head() if head is None else head
+    values = head.class_scores(logits, one_of(output, TARGET_OUTPUTS, "output"))
+    targets = tf.broadcast_to(tf.cast(target, tf.int32), tf.shape(values)[:1])
+    return tf.gather(values, targets, axis=1, batch_dims=1)
 
 
 def compute_gradients(
@@ -56,9 +66,10 @@ def compute_gradients(
         ``F`` at each input, shape ``(n,)``.
     """
     images = tf.convert_to_tensor(images, tf.float32)
+    head = head_of(model)  # what the model's outputs are: ig_tutorial.models.heads
     with tf.GradientTape() as tape:
         tape.watch(images)
-        scores = target_scores(model(images), target, output)
+        scores = target_scores(head.logits(model(images)), target, output, head)
     return tape.gradient(scores, images), scores
 
 
@@ -119,20 +130,23 @@ def gradients_at(
     return compiled(points, np.broadcast_to(np.int32(targets), points.shape[:1]))
 
 
-def model_logits(model: Model, inputs: tf.Tensor | np.ndarray) -> tf.Tensor:
-    """A forward pass on a batch of inputs, compiled once per model and input rank.
+def model_logits(model: Model, inputs: tf.Tensor | np.ndarray, *, head: bool = True) -> tf.Tensor:
+    """A forward pass to the logits (:mod:`ig_tutorial.models.heads`), compiled per model.
 
     A Keras model called eagerly spends milliseconds a call in Python, more than a table row's
-    arithmetic; compiled, it does not.
+    arithmetic; compiled, it does not. ``head=False`` returns the outputs as they are (a
+    layer's activations).
     """
     inputs = tf.convert_to_tensor(inputs, tf.float32)
 
     def build(model_ref: weakref.ref) -> Callable:
-        return tf.function(
-            lambda x: model_ref()(x), input_signature=[_batch(inputs.shape.rank - 1)]
-        )
+        def forward(batch: tf.Tensor) -> tf.Tensor:
+            outputs = model_ref()(batch)
+            return head_of(model_ref()).logits(outputs) if head else outputs
 
-    return cached_on_model(model, ("logits", inputs.shape.rank), build)(inputs)
+        return tf.function(forward, input_signature=[_batch(inputs.shape.rank - 1)])
+
+    return cached_on_model(model, ("logits", head, inputs.shape.rank), build)(inputs)
 
 
 def logits_in_batches(

@@ -32,6 +32,7 @@ from ig_tutorial.ig.integration_rules import DEFAULT_METHOD, IntegrationRule, in
 from ig_tutorial.ig.path_integral import PathEnds, prepare_ends
 from ig_tutorial.ig.results import IntegratedGradientsResult, IntegratedGradientsResults
 from ig_tutorial.ig.targets import TARGET_HINT
+from ig_tutorial.models.several_inputs import is_structure
 from ig_tutorial.progress import batches_bar, progress_bar
 
 Input = tf.Tensor | np.ndarray
@@ -60,10 +61,11 @@ def integrated_gradients(
     Parameters
     ----------
     model, image, target
-        Inputs to logits (e.g. :func:`ig_tutorial.load_model`); ``x``, an image or a table
-        row; a class index, a label name or ``"top-1"``.
+        Inputs to logits (e.g. :func:`ig_tutorial.load_model`); ``x``, of any shape the model
+        takes, or its several inputs (a tuple, list or dict); a class index, a label or
+        ``"top-1"``.
     baseline : tensor or array, optional
-        ``x'``, the input's shape; default black (zeros).
+        ``x'``, shaped like ``x`` (one per input of several); default black (zeros).
     m_steps : int or "auto", default 50
         The rule's sub-intervals, or ``"auto"``: refine until ``tolerance`` is met (notebook 8).
     method : str, default "riemann_trapezoid"
@@ -71,7 +73,7 @@ def integrated_gradients(
     batch_size : int or "auto", optional
         Points per model call: speed and memory only (:mod:`ig_tutorial.ig.batching`).
     output : {"probability", "logit"}, default "probability"
-        The attributed score ``F``.
+        The attributed score ``F``, by the model's head (:mod:`ig_tutorial.models.heads`).
     progress, tolerance, max_steps
         A progress bar; ``"auto"``'s accuracy and its most sub-intervals.
     """
@@ -155,8 +157,9 @@ def integrated_gradients_many(
 
     Parameters
     ----------
-    images : array ``(n, ...)`` or sequence of inputs
-        The inputs, e.g. a table's rows ``(n, n_features)``.
+    images : array ``(n, ...)``, sequence of inputs, or a tuple or dict of arrays ``(n, ...)``
+        The inputs, e.g. a table's rows ``(n, n_features)``; a model's several inputs as a
+        tuple or dict (a list stays a list of separate inputs).
     targets : int, str or sequence, default "top-1"
         One target for all inputs (``"top-1"`` is resolved per input), or one per input.
     baseline : tensor, array or sequence, optional
@@ -171,16 +174,15 @@ def integrated_gradients_many(
         A list of results that also holds every input's attributions, targets, scores and
         completeness errors as arrays (``results.attributions`` is ``(n, ...)``).
     """
-    if not isinstance(images, (np.ndarray, tf.Tensor)) or len(images.shape) < 2:
+    several = is_structure(images, batched=True)  # a tuple or dict: several inputs of a model
+    if not several and (not isinstance(images, (np.ndarray, tf.Tensor)) or len(images.shape) < 2):
         images = list(images)  # an array (n, ...) stays one array: its rows share a shape
     if isinstance(images, list) and len({np.shape(image) for image in images}) > 1:
-        return _one_at_a_time(
-            model, images, targets, baseline, progress=progress, m_steps=m_steps,
-            method=method, batch_size=batch_size, output=output, tolerance=tolerance,
-            max_steps=max_steps,
-        )  # fmt: skip
+        options = dict(m_steps=m_steps, method=method, batch_size=batch_size, output=output)
+        options.update(tolerance=tolerance, max_steps=max_steps)
+        return _one_at_a_time(model, images, targets, baseline, progress, options)
     rule = fixed_rule_or_auto(m_steps, method, tolerance, max_steps)
-    if len(images) == 0:
+    if not several and len(images) == 0:
         return IntegratedGradientsResults.from_results([])
     ends = prepare_ends(model, images, targets, baseline, output=output, batch_size=batch_size)
     if rule is None:  # m_steps="auto"
@@ -190,15 +192,15 @@ def integrated_gradients_many(
     attributions = (ends.images - ends.baselines) * sums
     return IntegratedGradientsResults(
         len(ends),
-        lambda row: ends.result(row, attributions[row], path_scores[row], rule),  # fmt: skip
-        attributions=attributions,
+        lambda row: ends.result(row, attributions[row], path_scores[row], rule),
+        attributions=ends.unflatten(attributions),
         targets=ends.targets,
         scores_at_input=ends.scores_at_input,
         scores_at_baseline=ends.scores_at_baseline,
     )
 
 
-def _one_at_a_time(model, images, targets, baseline, *, progress, **options):
+def _one_at_a_time(model, images, targets, baseline, progress, options):
     """Inputs of different sizes: :func:`integrated_gradients` on each, in order."""
     targets = one_per_input(
         targets, len(images), "targets", single=(str, int, np.integer), hint=TARGET_HINT

@@ -23,11 +23,13 @@ from typing import Any, Literal
 import numpy as np
 import tensorflow as tf
 
+from ig_tutorial.checks import keras_model
 from ig_tutorial.ig.baselines import baselines_for
-from ig_tutorial.ig.gradients import logits_in_batches
+from ig_tutorial.ig.gradients import model_logits
 from ig_tutorial.ig.integrated_gradients import integrated_gradients_many
 from ig_tutorial.ig.results import IntegratedGradientsResult
 from ig_tutorial.ig.targets import resolve_targets
+from ig_tutorial.models.heads import Head, head_of
 from ig_tutorial.models.model_split import split_keras_model
 
 #: Inputs the encoder (the model up to the layer) takes in one call.
@@ -126,7 +128,13 @@ def layer_integrated_gradients_many(
     targets = resolve_targets(model, inputs, targets, ENCODER_BATCH)
     split = split_keras_model(model, layer)
     both = np.concatenate([baselines, inputs])
-    activations = tf.concat(list(logits_in_batches(split.encoder, both, ENCODER_BATCH)), axis=0)
+    activations = tf.concat(
+        [
+            model_logits(split.encoder, both[k : k + ENCODER_BATCH], head=False)
+            for k in range(0, len(both), ENCODER_BATCH)
+        ],
+        axis=0,
+    )
     starts, ends = activations[:count].numpy(), activations[count:].numpy()
     if layer_baseline is not None:
         if not isinstance(layer_baseline, (list, tuple)):
@@ -142,6 +150,9 @@ def layer_integrated_gradients_many(
                 f"layer_baseline shape {starts.shape[1:]} does not match the shape of layer "
                 f"{layer!r}'s output for one input, {ends.shape[1:]}."
             )
+    # The model from the layer on has the whole model's head: its kind is the model's own (a
+    # Classifier may declare it), and the raw Keras model says whether it ends in probabilities.
+    split.head.head = Head(head_of(model).kind, head_of(keras_model(model)).probabilities)
     results = integrated_gradients_many(
         split.head,
         ends.reshape(count, -1),

@@ -11,6 +11,7 @@ midpoints.
 
 from __future__ import annotations
 
+import warnings
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from functools import cached_property
@@ -31,6 +32,14 @@ from ig_tutorial.ig.gradients import (
 from ig_tutorial.ig.integration_rules import IntegrationRule
 from ig_tutorial.ig.results import IntegratedGradientsResult
 from ig_tutorial.ig.targets import resolve_targets
+from ig_tutorial.models.classifier import declared_input_shape
+from ig_tutorial.models.heads import head_of
+from ig_tutorial.models.several_inputs import (
+    InputStructure,
+    flat_model,
+    is_structure,
+    leaf_batches,
+)
 
 
 @dataclass(frozen=True, eq=False)
@@ -51,6 +60,8 @@ class PathEnds:
         Each attribution's class index, shape ``(n,)``.
     scores_at_baseline, scores_at_input : numpy.ndarray
         ``F(x')`` and ``F(x)``, shape ``(n,)``.
+    structure : InputStructure or None
+        For a model of several inputs, where each lies in the flat ``images``.
     """
 
     model: Model
@@ -61,6 +72,7 @@ class PathEnds:
     targets: np.ndarray
     scores_at_baseline: np.ndarray
     scores_at_input: np.ndarray
+    structure: InputStructure | None = None
 
     def __len__(self) -> int:
         return len(self.targets)
@@ -110,6 +122,10 @@ class PathEnds:
                 bar.update(1)
             yield int(rows[first]), sums.numpy(), scores.numpy(), gradients
 
+    def unflatten(self, attributions: np.ndarray) -> np.ndarray | object:
+        """Attributions in the inputs' structure (of several inputs); else as they are."""
+        return attributions if self.structure is None else self.structure.unflatten(attributions)
+
     def result(
         self,
         row: int,
@@ -123,7 +139,7 @@ class PathEnds:
         ``auto`` holds what ``m_steps="auto"`` adds (its history and refinement).
         """
         return IntegratedGradientsResult(
-            attributions=attributions,
+            attributions=self.unflatten(attributions),
             target=int(self.targets[row]),
             method=rule.name,
             m_steps=rule.m_steps,
@@ -151,17 +167,29 @@ def prepare_ends(
     """Check the inputs of the attributions, resolve targets and batch size, ``F`` at both ends.
 
     ``inputs`` is a batch ``(n, ...)`` (or a sequence of inputs of one shape), or with ``one``
-    a single input; ``targets`` and ``baselines`` are one for all or one per input
-    (:func:`~ig_tutorial.ig.baselines.baselines_for`). ``F`` at every end comes from batched
-    forward passes, which also tell the number of classes.
+    a single input; several inputs of a model (a tuple or dict, :mod:`ig_tutorial.models.
+    several_inputs`) become one flat vector each. ``targets`` and ``baselines`` are one for all
+    or one per input (:func:`~ig_tutorial.ig.baselines.baselines_for`). ``F`` at every end
+    comes from batched forward passes, which also tell the number of classes.
 
     Raises
     ------
     ValueError
         As :func:`ig_tutorial.integrated_gradients`, for the first input at fault.
+
+    Warns
+    -----
+    UserWarning
+        When a probability hardly differs between an input and its baseline in float32.
     """
     one_of(output, TARGET_OUTPUTS, "output")
-    images = one_input(inputs, "image").numpy()[np.newaxis] if one else input_batch(inputs)
+    structure = None
+    if is_structure(inputs, batched=not one):
+        model, structure, images, baselines = _flattened(model, inputs, baselines, one)
+    elif one:
+        images = one_input(inputs, "image", declared_input_shape(model)).numpy()[np.newaxis]
+    else:
+        images = input_batch(inputs, "images", declared_input_shape(model))
     baselines = baselines_for(baselines, images).astype(np.float32)
     one_input(baselines[0], "baseline") if one else input_batch(baselines, "baselines")
     batch_size = resolve_batch_size(model, batch_size, images.shape[1:], output)
@@ -169,9 +197,77 @@ def prepare_ends(
     # F at both ends, interleaved (x'_0, x_0, x'_1, ...), at least two inputs a call.
     ends = np.stack([baselines, images], axis=1).reshape(-1, *images.shape[1:])
     logits = tf.concat(list(logits_in_batches(model, ends, max(batch_size, 2))), axis=0)
+    head = head_of(model)
+    classes = int(head.classes(logits[:1]).shape[-1])
     for target in dict.fromkeys(targets.tolist()):  # the first one at fault, in input order
-        class_index(target, int(logits.shape[-1]))
-    scores = target_scores(logits, np.repeat(targets, 2), output).numpy().astype(np.float64)
+        class_index(target, classes)
+    scores = target_scores(logits, np.repeat(targets, 2), output, head).numpy()
+    scores = scores.astype(np.float64)
+    if output == "probability":
+        logit = target_scores(logits, np.repeat(targets, 2), "logit", head).numpy()
+        _warn_saturated(scores[0::2], scores[1::2], logit[1::2] - logit[0::2])
     return PathEnds(
-        model, output, batch_size, baselines, images, targets, scores[0::2], scores[1::2]
+        model,
+        output,
+        batch_size,
+        baselines,
+        images,
+        targets,
+        scores[0::2],
+        scores[1::2],
+        structure,
     )
+
+
+#: A probability within this of 1 (float32 steps there are 6e-8), or of 0, at both ends of the
+#: path, while its logit changes by more than :data:`LOGIT_CHANGE`, has saturated.
+SATURATED = 1e-6
+LOGIT_CHANGE = 1e-3
+
+
+def _warn_saturated(at_baseline: np.ndarray, at_input: np.ndarray, logit_change: np.ndarray):
+    """Say so when the probability's change is lost in float32 but the logit's is not."""
+    pinned = (np.minimum(at_input, at_baseline) >= 1 - SATURATED) | (
+        np.maximum(at_input, at_baseline) <= SATURATED
+    )  # at 1, or at 0, at both ends
+    saturated = pinned & (np.abs(logit_change) > LOGIT_CHANGE)
+    flat = np.flatnonzero(saturated)
+    if flat.size:
+        row = flat[0]
+        where = f"input {row}" if at_input.size > 1 else "the input"
+        warnings.warn(
+            f"the target's probability does not change between the baseline and {where} in "
+            f"float32 ({at_baseline[row]:.7f} -> {at_input[row]:.7f}, while its logit changes "
+            f"by {logit_change[row]:+.3g}; {flat.size} of {at_input.size} inputs): the softmax "
+            "or sigmoid has saturated, so the attributions are about zero and say nothing. "
+            "Attribute output='logit' instead.",
+            UserWarning,
+            stacklevel=4,
+        )
+
+
+def _flattened(model, inputs, baselines, one):
+    """Several inputs of a model as flat vectors: the flat model, the structure, and the ends.
+
+    Integer inputs are held fixed: their baseline is the input itself.
+    """
+    batch = (
+        tf.nest.map_structure(lambda leaf: np.asarray(leaf)[np.newaxis], inputs) if one else inputs
+    )
+    batch = leaf_batches(batch, "images")
+    structure = InputStructure.of(batch)
+    images = input_batch(structure.flatten(batch), "images")
+    if baselines is None:
+        baselines = tf.nest.map_structure(lambda _: None, batch)
+    try:
+        per_leaf = tf.nest.map_structure(baselines_for, baselines, batch)
+    except (ValueError, TypeError) as error:
+        if "structure" not in str(error):
+            raise
+        raise ValueError(
+            f"baseline must have the inputs' structure (None for zeros, or one baseline per "
+            f"input of the model), got {baselines!r}."
+        ) from None
+    baselines = structure.flatten(per_leaf, "baseline")
+    baselines[:, structure.fixed] = images[:, structure.fixed]
+    return flat_model(model, structure), structure, images, baselines

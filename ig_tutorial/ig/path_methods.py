@@ -43,8 +43,10 @@ class PathIntegratedGradientsResult(CompletenessCheck):
         The attributed class index.
     method : str
         ``"blur_ig"``, ``"path"``, ``"guided_ig"``, ``"idgi"`` or ``"idgi_guided"``.
-    num_evaluations, batch_size : int
-        Gradient evaluations, and how many went into one model call.
+    num_evaluations : int
+        Gradient evaluations.
+    batch_size : int
+        How many of them went into one model call.
     output : str
         ``"probability"`` or ``"logit"``.
     score_at_input, score_at_baseline : float

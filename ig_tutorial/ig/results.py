@@ -89,8 +89,9 @@ class CompletenessCheck:
 
     @property
     def attribution_sum(self) -> float:
-        """Sum of all attributions."""
-        return float(np.sum(self.attributions, dtype=np.float64))
+        """Sum of all attributions (of every input, for a model of several)."""
+        leaves = tf.nest.flatten(self.attributions)
+        return float(sum(np.sum(leaf, dtype=np.float64) for leaf in leaves))
 
     @property
     def score_difference(self) -> float:
@@ -110,12 +111,14 @@ class CompletenessCheck:
     def completeness_report(self) -> str:
         """One line stating the completeness check, e.g. for printing in a notebook."""
         start = self.path_start_name
+        error = f"{100 * self.relative_completeness_error:.2f}%"
+        if self.score_difference == 0:  # a relative error of nothing: say so, not "0.00%"
+            error = f"F(x) = F({start}): nothing to attribute"
         return (
             f"sum of attributions {self.attribution_sum:.4f} vs F(x) - F({start}) = "
             f"{self.score_at_input:.4f} - {self.score_at_baseline:.4f} = "
             f"{self.score_difference:.4f}: delta {self.completeness_delta:+.4f} "
-            f"({100 * self.relative_completeness_error:.2f}%) with {self.num_evaluations} "
-            f"gradient evaluations ({self.method})"
+            f"({error}) with {self.num_evaluations} gradient evaluations ({self.method})"
         )
 
 
@@ -126,12 +129,17 @@ class IntegratedGradientsResult(CompletenessCheck):
     Attributes
     ----------
     attributions : numpy.ndarray
-        ``IG_i(x)``, the input's shape.
+        ``IG_i(x)``, the input's shape (for a model of several inputs, in their structure).
     target : int
         The attributed class index.
-    method, m_steps, num_evaluations, batch_size : str, int, int, int
-        The integration rule, its sub-intervals, the gradient evaluations spent and how many
-        went into one model call.
+    method : str
+        The integration rule.
+    m_steps : int
+        Its sub-intervals.
+    num_evaluations : int
+        The gradient evaluations spent.
+    batch_size : int
+        How many of them went into one model call.
     output : str
         The attributed score ``F``: ``"probability"`` or ``"logit"``.
     score_at_input, score_at_baseline : float
@@ -216,20 +224,24 @@ class IntegratedGradientsResults(Sequence[IntegratedGradientsResult]):
 
     @cached_property
     def attributions(self) -> np.ndarray:
-        """``(n, ...)``: every input's attributions (inputs of one shape only).
+        """``(n, ...)``: every input's attributions (of several inputs, one such array each).
 
         Raises
         ------
         ValueError
             If the inputs differ in shape (take each result's ``attributions`` then).
         """
-        shapes = {result.attributions.shape for result in self}
+        each = [result.attributions for result in self]
+        shapes = {tuple(np.shape(leaf) for leaf in tf.nest.flatten(a)) for a in each}
         if len(shapes) > 1:
+            shown = sorted(shape[0] if len(shape) == 1 else shape for shape in shapes)
             raise ValueError(
-                f"the inputs differ in shape ({sorted(shapes)}), so their attributions are not "
+                f"the inputs differ in shape ({shown}), so their attributions are not "
                 f"one array; take each result's attributions: [r.attributions for r in results]."
             )
-        return np.stack([r.attributions for r in self]) if shapes else np.zeros((0,), np.float32)
+        if not each:
+            return np.zeros((0,), np.float32)
+        return tf.nest.map_structure(lambda *leaves: np.stack(leaves), *each)
 
     @cached_property
     def targets(self) -> np.ndarray:
@@ -254,13 +266,13 @@ class IntegratedGradientsResults(Sequence[IntegratedGradientsResult]):
     @property
     def attribution_sums(self) -> np.ndarray:
         """``(n,)``: the sum of each input's attributions."""
-        if len({result.attributions.shape for result in self[:1] + self[-1:]}) != 1:
-            return np.asarray([result.attribution_sum for result in self], np.float64)
         try:
-            attributions = self.attributions
+            leaves = tf.nest.flatten(self.attributions)
         except ValueError:  # inputs of different shapes
             return np.asarray([result.attribution_sum for result in self], np.float64)
-        return attributions.reshape(len(self), -1).sum(axis=1, dtype=np.float64)
+        if not len(self):
+            return np.zeros((0,), np.float64)
+        return sum(leaf.reshape(len(self), -1).sum(axis=1, dtype=np.float64) for leaf in leaves)
 
     @property
     def relative_completeness_errors(self) -> np.ndarray:

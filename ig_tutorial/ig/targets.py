@@ -15,6 +15,7 @@ import tensorflow as tf
 
 from ig_tutorial.checks import one_per_input
 from ig_tutorial.ig.gradients import Model, model_logits
+from ig_tutorial.models.heads import head_of
 
 #: The strings that mean "the model's most probable class for this input".
 TOP_1_NAMES: tuple[str, ...] = ("top-1", "top1", "top")
@@ -56,9 +57,13 @@ def resolve_targets(
         As :func:`resolve_target`, and for a sequence of another length than ``inputs``.
     """
     targets = one_per_input(
-        targets, len(inputs), "targets", single=(str, int, np.integer), hint=TARGET_HINT,
+        targets,
+        len(inputs),
+        "targets",
+        single=(str, int, np.integer),
+        hint=TARGET_HINT,
         inputs=name,
-    )  # fmt: skip
+    )
     known: dict[tuple, int | None] = {}
     resolved = []
     for target in targets:
@@ -69,7 +74,8 @@ def resolve_targets(
     top_1 = [row for row, index in enumerate(resolved) if index is None]
     for first in range(0, len(top_1), batch_size):
         rows = top_1[first : first + batch_size]
-        for row, index in zip(rows, tf.argmax(model_logits(model, inputs[rows]), -1), strict=True):
+        classes = head_of(model).classes(model_logits(model, inputs[rows]))
+        for row, index in zip(rows, tf.argmax(classes, -1), strict=True):
             resolved[row] = int(index)
     return np.asarray(resolved, np.int64)
 

@@ -139,7 +139,7 @@ def token_attributions_many(
         # Zero at the words; at padding positions the sentence's own (padding) embedding, so
         # that padding carries nothing here either.
         encoder = split_keras_model(model, embedding_layer).encoder
-        embedded = model_logits(encoder, token_ids).numpy()
+        embedded = model_logits(encoder, token_ids, head=False).numpy()
         is_token = (token_ids != padding_id)[..., np.newaxis]
         starts = {"layer_baseline": list(np.where(is_token, 0.0, embedded).astype(np.float32))}
     results = layer_integrated_gradients_many(

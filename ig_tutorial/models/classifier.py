@@ -1,7 +1,8 @@
-"""The model contract of the whole package: images in ``[0, 1]`` (or feature vectors) to logits.
+"""The model contract of the whole package: inputs (images in ``[0, 1]``, ...) to logits.
 
 Taught in ``notebooks/01_setup_and_classification.py``; for a model of your own (a grayscale
-digit classifier, a tabular network) in ``notebooks/10_your_own_model.py``.
+digit classifier, a tabular network) in ``notebooks/10_your_own_model.py``; what the logits
+are (its head) in ``notebooks/14_any_model.py``.
 """
 
 from __future__ import annotations
@@ -14,27 +15,33 @@ from typing import Any
 import numpy as np
 import tensorflow as tf
 
+from ig_tutorial.models.heads import Head
 from ig_tutorial.models.labels import ImageNetLabels
 
 
 @dataclass(eq=False)  # identity equality: compiled gradient functions are cached per model
 class Classifier:
-    """A classifier as Integrated Gradients sees it: inputs to **logits**.
+    """A model as Integrated Gradients sees it: inputs to **logits**, and what they mean.
 
     Parameters
     ----------
     function : callable
-        Maps a ``float32`` batch of inputs to logits ``(n, num_classes)`` (not probabilities:
-        the package applies the softmax itself). Images are ``(n, height, width, channels)``
-        with values in ``[0, 1]``; a tabular model takes feature vectors ``(n, n_features)``.
-        Any preprocessing the network needs (rescaling to ``[-1, 1]``, standardisation) belongs
-        inside ``function``. Must be differentiable with :class:`tf.GradientTape`.
+        Maps a ``float32`` batch of inputs to logits (not probabilities: the package applies
+        the softmax or sigmoid itself) or, for a regression, values. Images are ``(n, height,
+        width, channels)`` with values in ``[0, 1]``; other models take inputs of any shape.
+        Any preprocessing the network needs belongs inside ``function``. Must be differentiable
+        with :class:`tf.GradientTape`.
     handle : str
         Where the model came from (hub handle, folder, or a description).
     input_shape : tuple of int
         One input's shape: ``(height, width, channels)``, e.g. ``(8, 8, 1)``, or ``(n_features,)``.
+    num_classes : int
+        The class indices a target may take (a binary classifier's one logit: 2).
     labels, num_parameters : optional
         Class names and number of weights, when known.
+    head : Head
+        What the logits are: softmax (the default), sigmoid or linear
+        (:mod:`ig_tutorial.models.heads`).
     """
 
     function: Callable[[tf.Tensor], tf.Tensor]
@@ -43,6 +50,7 @@ class Classifier:
     num_classes: int
     labels: ImageNetLabels | None = None
     num_parameters: int | None = field(default=None)
+    head: Head = field(default_factory=Head)
 
     @property
     def input_size(self) -> tuple[int, int]:
@@ -59,16 +67,13 @@ class Classifier:
         return self.function(tf.convert_to_tensor(images, dtype=tf.float32))
 
     def predict_top_k(self, image: tf.Tensor, k: int = 3) -> list[tuple[int, str, float]]:
-        """Return the ``k`` most probable classes of one input of shape :attr:`input_shape`.
+        """The ``k`` most probable classes of one input: ``(index, label, probability)``.
 
-        Returns
-        -------
-        list of (int, str, float)
-            ``(class index, label, softmax probability)``, most probable first; the label is
-            ``str(index)`` when the model has no labels.
+        The probability is the head's (:mod:`ig_tutorial.models.heads`); the label is
+        ``str(index)`` when the model has no labels.
         """
         logits = self(tf.expand_dims(image, 0))
-        probabilities = tf.nn.softmax(logits, axis=-1)[0].numpy()
+        probabilities = self.head.class_scores(logits, "probability")[0].numpy()
         top = np.argsort(probabilities)[::-1][:k]
         return [
             (int(i), class_label(self, int(i)) or str(int(i)), float(probabilities[i])) for i in top
@@ -86,7 +91,7 @@ class Classifier:
         lines = [
             f"Model:   {self.handle}",
             f"Input:   float32 (batch, {shape}), {meaning}",
-            f"Output:  float32 (batch, {self.num_classes}) logits",
+            f"Output:  float32 (batch, {self.num_classes}) logits ({self.head.kind} head)",
         ]
         if self.labels is not None and self.labels.offset:
             lines.append("Classes: index 0 is 'background'; ImageNet class k is output k + 1")
@@ -118,3 +123,20 @@ def cached_on_model(model: object, key: Hashable, build: Callable[[weakref.ref],
     if key not in per_model:
         per_model[key] = build(weakref.ref(model))
     return per_model[key]
+
+
+def declared_input_shape(model: object) -> tuple[int | None, ...] | None:
+    """One input's shape as ``model`` declares it (``None`` for any size), or ``None``.
+
+    A :class:`Classifier` declares its ``input_shape``, a Keras model of one input its own;
+    other models (and models of several inputs) declare none.
+    """
+    if isinstance(model, Classifier):
+        return model.input_shape
+    try:
+        shape = model.input_shape  # Keras: (None, ...) with the batch axis first
+    except (AttributeError, ValueError):
+        return None
+    if not isinstance(shape, tuple) or not shape or isinstance(shape[0], (tuple, list)):
+        return None
+    return tuple(None if size is None else int(size) for size in shape[1:])

