@@ -149,6 +149,38 @@ def model_logits(model: Model, inputs: tf.Tensor | np.ndarray, *, head: bool = T
     return cached_on_model(model, ("logits", head, inputs.shape.rank), build)(inputs)
 
 
+def scores_at(
+    model: Model, inputs: tf.Tensor | np.ndarray, targets: np.ndarray, output: str
+) -> tuple[int, np.ndarray, np.ndarray]:
+    """``F`` and the target's logit at each input, and the number of classes: one compiled call.
+
+    The forward pass of the paths' ends. A target out of range is scored as the last class:
+    the caller checks the targets against the number of classes, with its own message.
+    """
+    inputs = tf.convert_to_tensor(inputs, tf.float32)
+
+    def build(model_ref: weakref.ref) -> Callable:
+        @tf.function(input_signature=[_batch(inputs.shape.rank - 1), INTS])
+        def scores_of(batch, targets):
+            model = model_ref()
+            head = head_of(model)
+            logits = head.logits(model(batch))
+            classes = tf.shape(head.classes(logits))[-1]
+            targets = tf.clip_by_value(targets, 0, classes - 1)
+            return (
+                classes,
+                target_scores(logits, targets, output, head),
+                target_scores(logits, targets, "logit", head),
+            )
+
+        return scores_of
+
+    classes, scores, logits = cached_on_model(model, ("scores", output, inputs.shape.rank), build)(
+        inputs, np.asarray(targets, np.int32)
+    )
+    return int(classes), scores.numpy(), logits.numpy()
+
+
 def logits_in_batches(
     model: Model, inputs: Sequence, batch_size: int, *, bar=None
 ) -> Iterator[tf.Tensor]:

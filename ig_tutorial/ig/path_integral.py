@@ -22,18 +22,11 @@ import tensorflow as tf
 from ig_tutorial.checks import class_index, input_batch, one_input, one_of
 from ig_tutorial.ig.baselines import baselines_for
 from ig_tutorial.ig.batching import resolve_batch_size
-from ig_tutorial.ig.gradients import (
-    TARGET_OUTPUTS,
-    Model,
-    compiled_one_batch,
-    logits_in_batches,
-    target_scores,
-)
+from ig_tutorial.ig.gradients import TARGET_OUTPUTS, Model, compiled_one_batch, scores_at
 from ig_tutorial.ig.integration_rules import IntegrationRule
 from ig_tutorial.ig.results import IntegratedGradientsResult
 from ig_tutorial.ig.targets import resolve_targets
 from ig_tutorial.models.classifier import declared_input_shape
-from ig_tutorial.models.heads import head_of
 from ig_tutorial.models.several_inputs import (
     InputStructure,
     flat_model,
@@ -196,15 +189,16 @@ def prepare_ends(
     targets = resolve_targets(model, images, targets, batch_size, name="images")
     # F at both ends, interleaved (x'_0, x_0, x'_1, ...), at least two inputs a call.
     ends = np.stack([baselines, images], axis=1).reshape(-1, *images.shape[1:])
-    logits = tf.concat(list(logits_in_batches(model, ends, max(batch_size, 2))), axis=0)
-    head = head_of(model)
-    classes = int(head.classes(logits[:1]).shape[-1])
+    twice, per_call = np.repeat(targets, 2), max(batch_size, 2)
+    calls = [
+        scores_at(model, ends[first : first + per_call], twice[first : first + per_call], output)
+        for first in range(0, len(ends), per_call)
+    ]
     for target in dict.fromkeys(targets.tolist()):  # the first one at fault, in input order
-        class_index(target, classes)
-    scores = target_scores(logits, np.repeat(targets, 2), output, head).numpy()
-    scores = scores.astype(np.float64)
+        class_index(target, calls[0][0])
+    scores = np.concatenate([call[1] for call in calls]).astype(np.float64)
     if output == "probability":
-        logit = target_scores(logits, np.repeat(targets, 2), "logit", head).numpy()
+        logit = np.concatenate([call[2] for call in calls])
         _warn_saturated(scores[0::2], scores[1::2], logit[1::2] - logit[0::2])
     return PathEnds(
         model,
