@@ -81,6 +81,18 @@ def _batch(rank: int) -> tf.TensorSpec:
 INTS, FLOATS = tf.TensorSpec([None], tf.int32), tf.TensorSpec([None], tf.float32)
 
 
+def _compiled(function: Callable, *signature: tf.TensorSpec) -> Callable:
+    """``function`` compiled for inputs of ``signature``: one trace serves every batch size.
+
+    Each model gets compiled functions of its own, of the same code, each traced once;
+    TensorFlow's warning about one code traced again and again would be a false alarm (and it
+    prints an address that changes from run to run under a notebook's cell).
+    """
+    compiled = tf.function(function, input_signature=list(signature))
+    compiled._omit_frequent_tracing_warning = True  # as TensorFlow does for loaded functions
+    return compiled
+
+
 def compiled_one_batch(model: Model, output: str, rank: int) -> Callable:
     """The compiled function every straight-line attribution runs on a batch of path points.
 
@@ -95,7 +107,6 @@ def compiled_one_batch(model: Model, output: str, rank: int) -> Callable:
     """
 
     def build(model_ref: weakref.ref) -> Callable:
-        @tf.function(input_signature=[_batch(rank), _batch(rank), INTS, INTS, FLOATS, FLOATS])
         def one_batch(baselines, images, targets, rows, alphas, weights):
             path = interpolate_images(baselines, images, alphas, rows=rows)
             gradients, scores = compute_gradients(
@@ -104,7 +115,7 @@ def compiled_one_batch(model: Model, output: str, rank: int) -> Callable:
             sums = integral_approximation(gradients, weights, rows=rows - rows[0])
             return sums, scores, gradients
 
-        return one_batch
+        return _compiled(one_batch, _batch(rank), _batch(rank), INTS, INTS, FLOATS, FLOATS)
 
     return cached_on_model(model, ("one batch", output, rank), build)
 
@@ -120,11 +131,10 @@ def gradients_at(
     points = tf.convert_to_tensor(points, tf.float32)
 
     def build(model_ref: weakref.ref) -> Callable:
-        @tf.function(input_signature=[_batch(points.shape.rank - 1), INTS])
         def gradients_of(points, targets):
             return compute_gradients(model_ref(), points, targets, output)
 
-        return gradients_of
+        return _compiled(gradients_of, _batch(points.shape.rank - 1), INTS)
 
     compiled = cached_on_model(model, ("gradients", output, points.shape.rank), build)
     return compiled(points, np.broadcast_to(np.int32(targets), points.shape[:1]))
@@ -144,7 +154,7 @@ def model_logits(model: Model, inputs: tf.Tensor | np.ndarray, *, head: bool = T
             outputs = model_ref()(batch)
             return head_of(model_ref()).logits(outputs) if head else outputs
 
-        return tf.function(forward, input_signature=[_batch(inputs.shape.rank - 1)])
+        return _compiled(forward, _batch(inputs.shape.rank - 1))
 
     return cached_on_model(model, ("logits", head, inputs.shape.rank), build)(inputs)
 
@@ -160,7 +170,6 @@ def scores_at(
     inputs = tf.convert_to_tensor(inputs, tf.float32)
 
     def build(model_ref: weakref.ref) -> Callable:
-        @tf.function(input_signature=[_batch(inputs.shape.rank - 1), INTS])
         def scores_of(batch, targets):
             model = model_ref()
             head = head_of(model)
@@ -173,7 +182,7 @@ def scores_at(
                 target_scores(logits, targets, "logit", head),
             )
 
-        return scores_of
+        return _compiled(scores_of, _batch(inputs.shape.rank - 1), INTS)
 
     classes, scores, logits = cached_on_model(model, ("scores", output, inputs.shape.rank), build)(
         inputs, np.asarray(targets, np.int32)
