@@ -115,6 +115,38 @@ def test_any_callable_of_one_output_is_linear_until_declared_otherwise():
     assert probability.score_at_input == pytest.approx(1 / (1 + np.exp(-z)), rel=1e-5)
 
 
+def test_one_network_under_two_heads_is_attributed_at_a_layer_by_each_head():
+    # The model after the layer is cut once per Keras model and layer, and has the head of the
+    # model it was cut for: a regression's value z, or a binary classifier's class 0, -z.
+    from ig_tutorial.ig.layer_attribution import layer_integrated_gradients
+
+    inputs = keras.Input((5,))
+    keras.utils.set_random_seed(12)
+    hidden = keras.layers.Dense(4, name="hidden")(inputs)
+    network = keras.Model(inputs, keras.layers.Dense(1)(hidden))
+    x = RNG.normal(size=5).astype("float32")
+    value = layer_integrated_gradients(
+        load_model(network), x, 0, layer="hidden", output="logit", m_steps=2
+    )
+    binary = load_model(network, head="sigmoid")
+    class_0 = layer_integrated_gradients(binary, x, 0, layer="hidden", output="logit", m_steps=2)
+    np.testing.assert_allclose(class_0.attributions, -value.attributions, atol=1e-6)
+    class_1 = layer_integrated_gradients(binary, x, 1, layer="hidden", m_steps=64)
+    z = float(network(x[None])[0, 0])
+    assert class_1.score_at_input == pytest.approx(1 / (1 + np.exp(-z)), rel=1e-5)
+
+
+def test_deletion_scores_a_binary_classifier_by_its_sigmoid():
+    from ig_tutorial import deletion_and_insertion, random_map
+
+    model = load_model(dense_model((4, 4, 3), 1, "sigmoid", seed=13))
+    image = RNG.uniform(size=(4, 4, 3)).astype("float32")
+    p = float(model.head.class_scores(model(image[None]), "probability")[0, 1])
+    for target, start in ((1, p), (0, 1 - p)):
+        deletion, _ = deletion_and_insertion(model, image, target, random_map(image), step=4)
+        assert deletion.probabilities[0] == pytest.approx(start, rel=1e-5)
+
+
 def test_a_model_of_several_outputs_is_attributed_through_the_one_chosen():
     inputs = keras.Input((4,))
     keras.utils.set_random_seed(5)

@@ -30,6 +30,7 @@ from ig_tutorial.checks import class_index, one_image, one_of, positive_integer,
 from ig_tutorial.ig.gradients import Model, logits_in_batches, target_scores
 from ig_tutorial.ig.pixel_maps import pixel_map
 from ig_tutorial.ig.targets import resolve_target
+from ig_tutorial.models.heads import head_of
 from ig_tutorial.progress import batches_bar
 
 #: What replaces the pixels: ``"black"`` (zeros, RISE's deletion) or ``"blur"`` (RISE's
@@ -212,6 +213,7 @@ def _curves(
     pixels = tensor.numpy()
     order = pixel_ranking(per_pixel_map(attributions, pixels.shape, absolute=absolute))
     index = resolve_target(model, tensor, target)
+    head = head_of(model)  # the probability is the head's: a sigmoid's, or a softmax's
     step = pixels.shape[1] if step is None else step
     curves = []
     for kind, substrate in games:
@@ -221,8 +223,8 @@ def _curves(
         found = []
         with batches_bar(len(images), batch_size, desc=f"{kind} batches", progress=progress) as bar:
             for logits in logits_in_batches(model, images, batch_size, bar=bar):
-                class_index(index, int(logits.shape[-1]))
-                found.append(target_scores(logits, index, "probability").numpy())
+                class_index(index, int(head.classes(logits).shape[-1]))
+                found.append(target_scores(logits, index, "probability", head).numpy())
         probabilities = np.concatenate(found).astype(np.float64)
         fractions = np.minimum(np.arange(len(images)) * step, len(order)) / len(order)
         curves.append(

@@ -191,11 +191,14 @@ def scores_at(
 
 
 def logits_in_batches(
-    model: Model, inputs: Sequence, batch_size: int, *, bar=None
+    model: Model, inputs: Sequence, batch_size: int, *, bar=None, head: bool = True
 ) -> Iterator[tf.Tensor]:
-    """Forward passes over ``inputs`` (anything that slices into batches), ``batch_size`` a call."""
+    """Forward passes over ``inputs`` (anything that slices into batches), ``batch_size`` a call.
+
+    ``head=False`` yields the outputs as they are, as :func:`model_logits`.
+    """
     for first in range(0, len(inputs), batch_size):
-        logits = model_logits(model, inputs[first : first + batch_size])
+        logits = model_logits(model, inputs[first : first + batch_size], head=head)
         if bar is not None:
             bar.update(1)
         yield logits

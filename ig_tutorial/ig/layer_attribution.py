@@ -23,13 +23,12 @@ from typing import Any, Literal
 import numpy as np
 import tensorflow as tf
 
-from ig_tutorial.checks import keras_model
+from ig_tutorial.checks import one_per_input
 from ig_tutorial.ig.baselines import baselines_for
-from ig_tutorial.ig.gradients import model_logits
+from ig_tutorial.ig.gradients import logits_in_batches
 from ig_tutorial.ig.integrated_gradients import integrated_gradients_many
 from ig_tutorial.ig.results import IntegratedGradientsResult
 from ig_tutorial.ig.targets import resolve_targets
-from ig_tutorial.models.heads import Head, head_of
 from ig_tutorial.models.model_split import split_keras_model
 
 #: Inputs the encoder (the model up to the layer) takes in one call.
@@ -124,35 +123,32 @@ def layer_integrated_gradients_many(
         )
     inputs = np.asarray(inputs)
     count = len(inputs)
-    baselines = baselines_for(baseline, inputs, name="inputs")
     targets = resolve_targets(model, inputs, targets, ENCODER_BATCH)
     split = split_keras_model(model, layer)
-    both = np.concatenate([baselines, inputs])
-    activations = tf.concat(
-        [
-            model_logits(split.encoder, both[k : k + ENCODER_BATCH], head=False)
-            for k in range(0, len(both), ENCODER_BATCH)
-        ],
-        axis=0,
-    )
-    starts, ends = activations[:count].numpy(), activations[count:].numpy()
-    if layer_baseline is not None:
-        if not isinstance(layer_baseline, (list, tuple)):
-            layer_baseline = [layer_baseline] * count
-        if len(layer_baseline) != count:
-            raise ValueError(
-                f"got {len(layer_baseline)} layer baselines for {count} inputs; give one per "
-                f"input, or one for all of them."
-            )
-        starts = np.stack([np.asarray(each, np.float32) for each in layer_baseline])
+
+    def activations_of(batch: np.ndarray) -> np.ndarray:
+        layer_outputs = logits_in_batches(split.encoder, batch, ENCODER_BATCH, head=False)
+        return np.concatenate(list(layer_outputs))
+
+    if layer_baseline is None:  # the path starts at the baselines' activations
+        baselines = baselines_for(baseline, inputs, name="inputs")
+        starts, ends = np.split(activations_of(np.concatenate([baselines, inputs])), 2)
+    else:
+        ends = activations_of(inputs)
+        per_input = one_per_input(
+            layer_baseline,
+            count,
+            "layer baselines",
+            single=(np.ndarray, tf.Tensor),
+            hint="layer baseline",
+            inputs="inputs",
+        )
+        starts = np.stack([np.asarray(each, np.float32) for each in per_input])
         if starts.shape[1:] != ends.shape[1:]:
             raise ValueError(
                 f"layer_baseline shape {starts.shape[1:]} does not match the shape of layer "
                 f"{layer!r}'s output for one input, {ends.shape[1:]}."
             )
-    # The model from the layer on has the whole model's head: its kind is the model's own (a
-    # Classifier may declare it), and the raw Keras model says whether it ends in probabilities.
-    split.head.head = Head(head_of(model).kind, head_of(keras_model(model)).probabilities)
     results = integrated_gradients_many(
         split.head,
         ends.reshape(count, -1),

@@ -15,6 +15,7 @@ import keras
 
 from ig_tutorial.checks import keras_layer, keras_model
 from ig_tutorial.models.classifier import cached_on_model
+from ig_tutorial.models.heads import Head, head_of
 
 
 class ModelSplit(NamedTuple):
@@ -25,7 +26,8 @@ class ModelSplit(NamedTuple):
     encoder : keras.Model
         The model's inputs -> the layer's output, shape ``(n, *layer_shape)``.
     head : keras.Model
-        The layer's output flattened, ``(n, prod(layer_shape))``, -> the model's logits.
+        The layer's output flattened, ``(n, prod(layer_shape))``, -> the model's logits; its
+        ``head`` attribute is the whole model's (:mod:`ig_tutorial.models.heads`).
     layer_shape : tuple of int
         The shape of the layer's output for one input, e.g. ``(seq_len, dim)``.
     """
@@ -57,11 +59,14 @@ def split_keras_model(model: Any, layer: str) -> ModelSplit:
         If ``model`` is not a Keras model, ``layer`` names none of its layers (the message lists
         them), the layer's output has no fixed shape, or the model cannot be cut there.
     """
-    model = keras_model(model)
-    return cached_on_model(model, ("split", layer), lambda _: _split(model, layer))
+    network = keras_model(model)
+    # The rest of the model has the whole model's head: its kind is the model's own (a
+    # Classifier may declare it), and the Keras model says whether it ends in probabilities.
+    head = Head(head_of(model).kind, head_of(network).probabilities)
+    return cached_on_model(network, ("split", layer, head), lambda _: _split(network, layer, head))
 
 
-def _split(model: keras.Model, layer: str) -> ModelSplit:
+def _split(model: keras.Model, layer: str, model_head: Head) -> ModelSplit:
     found = keras_layer(model, layer)
     try:
         inputs, activations, outputs = model.inputs, found.output, model.outputs
@@ -85,4 +90,5 @@ def _split(model: keras.Model, layer: str) -> ModelSplit:
     head = keras.Model(
         flat, rest(keras.layers.Reshape(layer_shape)(flat)), name=f"{model.name}_head"
     )
+    head.head = model_head
     return ModelSplit(encoder, head, layer_shape)
