@@ -167,12 +167,11 @@ def one_of(value: Any, choices: Collection[str], name: str) -> str:
     return value
 
 
-def _finite(tensor: tf.Tensor, name: str) -> tf.Tensor:
-    import tensorflow as tf
-
-    if not bool(tf.reduce_all(tf.math.is_finite(tensor))):
+def _finite(values: tf.Tensor | np.ndarray, name: str) -> tf.Tensor | np.ndarray:
+    """``values`` (a tensor or an array) when they hold no NaN or infinite value."""
+    if not np.isfinite(values).all():
         raise ValueError(f"{name} contains NaN or infinite values; clean the input first.")
-    return tensor
+    return values
 
 
 def one_image(value: Any, name: str = "image") -> tf.Tensor:
@@ -286,9 +285,7 @@ def input_batch(
             "input use integrated_gradients."
         )
     input_shape(batch.shape[1:], f"{name}[0]", declared)
-    if not np.isfinite(batch).all():
-        raise ValueError(f"{name} contains NaN or infinite values; clean the input first.")
-    return batch
+    return _finite(batch, name)
 
 
 def one_per_input(

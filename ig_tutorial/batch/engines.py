@@ -37,6 +37,7 @@ from ig_tutorial.batch.settings import (
 from ig_tutorial.batch.work import attribute_input
 from ig_tutorial.cache import is_url, remove_stale_partials
 from ig_tutorial.checks import one_of, positive_integer, positive_number, shard_spec
+from ig_tutorial.ig.targets import class_of
 from ig_tutorial.models.classifier import Classifier
 from ig_tutorial.models.loading import load_model
 from ig_tutorial.progress import progress_bar
@@ -235,10 +236,7 @@ def attribute_files(
     options = {"target": target, "figures": figures, "force": force}
     if engine == "local":
         model = model if isinstance(model, Classifier) else load_model(model)
-        if isinstance(target, str) and target != "top-1":
-            if model.labels is None:
-                raise ValueError(f"target {target!r} is a label, but the model has no labels.")
-            model.labels.index(target)  # raises, suggesting close names, if unknown
+        class_of(model, target)  # a label the model lacks is refused before any work
         records = (attribute_input(i, model, settings, output_dir, **options) for i in items)
     else:
         from ig_tutorial.batch.ray_engine import attribute_on_ray  # imports Ray when iterated

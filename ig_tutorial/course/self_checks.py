@@ -16,6 +16,7 @@ from typing import Any
 
 import numpy as np
 
+from ig_tutorial.ig.faithfulness import pixel_ranking
 from ig_tutorial.ig.integration_rules import integration_rule
 from ig_tutorial.ig.pixel_maps import pixel_map
 from ig_tutorial.ig.results import CompletenessCheck, IntegratedGradientsResult
@@ -491,7 +492,7 @@ def _top_pixels(per_pixel: np.ndarray, fraction: float) -> np.ndarray:
     """A boolean mask of the ``fraction`` of the pixels with the largest values (stable ties)."""
     count = int(fraction * per_pixel.size)
     chosen = np.zeros(per_pixel.size, bool)
-    chosen[np.argsort(-per_pixel, axis=None, kind="stable")[:count]] = True
+    chosen[pixel_ranking(per_pixel)[:count]] = True  # as the deletion metric ranks them
     return chosen.reshape(per_pixel.shape)
 
 

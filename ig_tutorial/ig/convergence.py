@@ -26,7 +26,6 @@ from ig_tutorial.ig.integration_rules import (
 )
 from ig_tutorial.ig.path_integral import PathEnds, prepare_ends
 from ig_tutorial.ig.results import IntegratedGradientsResult, relative_l2_error
-from ig_tutorial.progress import batches_bar
 
 
 @dataclass(frozen=True)
@@ -172,12 +171,11 @@ def integrate_rules_together(
         np.add.at(weights[row], node_of[bounds[row] : bounds[row + 1]], rule.weights)
     totals = np.zeros((len(rules), *ends.images.shape[1:]), np.float32)
     scores, first = [], 0
-    with batches_bar(nodes.size, ends.batch_size, desc="IG batches", progress=False) as bar:
-        for _, _, call_scores, gradients in ends.gradients(np.zeros(nodes.size), nodes, bar=bar):
-            batch_weights = weights[:, first : first + len(gradients)].astype(np.float32)
-            totals += integral_approximation(gradients, batch_weights).numpy()
-            scores.append(call_scores)
-            first += len(gradients)
+    for _, _, call_scores, gradients in ends.gradients(np.zeros(nodes.size), nodes):
+        batch_weights = weights[:, first : first + len(gradients)].astype(np.float32)
+        totals += integral_approximation(gradients, batch_weights).numpy()
+        scores.append(call_scores)
+        first += len(gradients)
     scores = np.concatenate(scores)
     attributions = (ends.images[0] - ends.baselines[0]) * totals
     return [

@@ -69,7 +69,7 @@ def resolve_targets(
     for target in targets:
         key = (type(target), repr(target))  # True is not the class index 1
         if key not in known:
-            known[key] = _class_of(model, target)
+            known[key] = class_of(model, target)
         resolved.append(known[key])
     top_1 = [row for row, index in enumerate(resolved) if index is None]
     for first in range(0, len(top_1), batch_size):
@@ -80,8 +80,14 @@ def resolve_targets(
     return np.asarray(resolved, np.int64)
 
 
-def _class_of(model: Model, target: object) -> int | None:
-    """The class index of ``target``, or ``None`` for ``"top-1"`` (which needs the input)."""
+def class_of(model: Model, target: object) -> int | None:
+    """The class index of ``target``, or ``None`` for ``"top-1"`` (which needs the input).
+
+    Raises
+    ------
+    ValueError
+        For a target of another type, an unknown label, or a label on a model without labels.
+    """
     if isinstance(target, (int, np.integer)) and not isinstance(target, bool):
         return int(target)
     if not isinstance(target, str):

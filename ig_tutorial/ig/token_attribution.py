@@ -166,10 +166,7 @@ def valence_rank_correlation(
     ValueError
         If a sentence's attributions and valences differ in length, or fewer than two tokens.
     """
-    firsts, seconds = (
-        [np.asarray(each, np.float64).ravel() for each in ([v] if isinstance(v, np.ndarray) else v)]
-        for v in (attributions, valences)
-    )
+    firsts, seconds = _per_sentence(attributions), _per_sentence(valences)
     if len(firsts) != len(seconds) or any(
         a.size != v.size for a, v in zip(firsts, seconds, strict=False)
     ):
@@ -181,3 +178,9 @@ def valence_rank_correlation(
     if first.size < 2:
         raise ValueError(f"a rank correlation needs at least two tokens, got {first.size}.")
     return float(spearmanr(first, second).statistic)
+
+
+def _per_sentence(values: list[np.ndarray] | np.ndarray) -> list[np.ndarray]:
+    """One ``float64`` array of values per sentence; one array is one sentence."""
+    sentences = [values] if isinstance(values, np.ndarray) else values
+    return [np.asarray(sentence, np.float64).ravel() for sentence in sentences]

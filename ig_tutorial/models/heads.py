@@ -63,10 +63,14 @@ class Head:
         outputs = tf.convert_to_tensor(outputs)
         if not self.probabilities:
             return outputs
-        p = tf.clip_by_value(outputs, 1e-30, 1.0)  # log(0) would be -inf
+        log_p = tf.math.log(tf.maximum(outputs, 1e-30))  # log(0) would be -inf
         if self.kind == "softmax":
-            return tf.math.log(p)
-        return tf.math.log(p) - tf.math.log(tf.maximum(1.0 - outputs, 1e-30))
+            return log_p
+        return log_p - tf.math.log(tf.maximum(1.0 - outputs, 1e-30))
+
+    def kind_for(self, columns: int) -> str:
+        """The kind that rules logits of ``columns`` columns: one column of softmax is linear."""
+        return "linear" if self.kind == "softmax" and columns == 1 else self.kind
 
     def classes(self, logits: tf.Tensor) -> tf.Tensor:
         """One column per class: a binary classifier's one logit ``z`` becomes ``(-z, z)``.
@@ -87,7 +91,7 @@ class Head:
         """
         values = self.classes(logits)
         if output == "probability":
-            kind = "linear" if self.kind == "softmax" and values.shape[-1] == 1 else self.kind
+            kind = self.kind_for(values.shape[-1])
             if kind == "linear":
                 raise ValueError(self.no_probability())
             values = tf.nn.softmax(values, axis=-1) if kind == "softmax" else tf.sigmoid(values)
@@ -139,4 +143,4 @@ def _keras_head(model: Any) -> Head | None:
     units = int(np.prod(shape[1:]))
     if name in ("softmax", "sigmoid"):
         return Head(name, probabilities=True)
-    return Head("linear" if units == 1 else "softmax")
+    return Head(Head().kind_for(units))  # a softmax's logits, or one value: linear

@@ -18,7 +18,7 @@ import tensorflow as tf
 
 from ig_tutorial.cache import is_url
 from ig_tutorial.checks import image_size, one_of
-from ig_tutorial.models.classifier import Classifier
+from ig_tutorial.models.classifier import Classifier, declared_input_shape
 from ig_tutorial.models.heads import Head, head_of
 from ig_tutorial.models.labels import ImageNetLabels
 from ig_tutorial.models.saved_models import count_parameters, require_network, restore_saved_model
@@ -130,7 +130,7 @@ def load_model(
         )
     logits_head = Head(head or detected.kind)
     if detected.probabilities:  # a Keras model that ends in its softmax or sigmoid
-        function = _logits_of(function, Head(detected.kind, probabilities=True), name)
+        function = _logits_of(function, detected, name)
     else:
         function = _as_logits(function, name, model_outputs, probe)
     num_classes = int(logits_head.classes(probe).shape[-1])
@@ -151,18 +151,25 @@ def load_model(
 
 
 def _declared_input_shape(model: object, name: str) -> tuple[int | None, ...] | None:
-    """One input's shape as a Keras model declares it; ``None`` for other callables."""
+    """One input's shape as a Keras model declares it; ``None`` for other callables.
+
+    Raises
+    ------
+    ValueError
+        For a Keras model of several inputs (or none): load_model takes models of one input.
+    """
+    declared = declared_input_shape(model)
     try:
         shape = model.input_shape  # Keras: (None, ...) with the batch axis first
     except (AttributeError, ValueError):  # not Keras, or a subclassed model never built
-        return None
-    if isinstance(shape, list) or not isinstance(shape, tuple) or not shape:
+        return declared
+    if declared is None:
         raise ValueError(
-            f"Model {name!r} has input shape {shape!r}: several inputs, or none. load_model "
-            "takes a model of one input; pass a model of several to integrated_gradients "
-            "itself, with its inputs as a tuple, list or dict."
+            f"Model {name!r} has input shape {shape!r}: several inputs, or none. "
+            "load_model takes a model of one input; pass a model of several to "
+            "integrated_gradients itself, with its inputs as a tuple, list or dict."
         )
-    return tuple(None if size is None else int(size) for size in shape[1:])
+    return declared
 
 
 def _resolve_input_shape(
@@ -230,12 +237,7 @@ def _as_logits(
         )
     if model_outputs == "logits":
         return function
-
-    def log_probabilities(inputs: tf.Tensor) -> tf.Tensor:
-        return tf.math.log(tf.maximum(function(inputs), 1e-30))  # log(0) would be -inf
-
-    log_probabilities.name = f"log of {name}"
-    return log_probabilities
+    return _logits_of(function, Head(probabilities=True), name)  # log p, whose softmax is p
 
 
 def _logits_of(function: Callable, head: Head, name: str) -> Callable[[tf.Tensor], tf.Tensor]:

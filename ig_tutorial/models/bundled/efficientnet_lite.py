@@ -83,6 +83,19 @@ def _blocks() -> list[_Block]:
     return blocks
 
 
+def _block_parts(block: _Block) -> list[tuple[str, str, str, tuple[int, ...]]]:
+    """A block's convolutions: its conv's and BatchNorm's names, our name, the torch shape."""
+    prefix = f"_blocks.{block.index}."
+    parts = []
+    if block.expand != 1:
+        parts.append(("_expand_conv", "_bn0", "expand", (block.hidden, block.in_channels, 1, 1)))
+    parts.append(
+        ("_depthwise_conv", "_bn1", "depthwise", (block.hidden, 1, block.kernel, block.kernel))
+    )
+    parts.append(("_project_conv", "_bn2", "project", (block.out_channels, block.hidden, 1, 1)))
+    return [(prefix + conv, prefix + bn, part, shape) for conv, bn, part, shape in parts]
+
+
 def expected_state_dict_shapes() -> dict[str, tuple[int, ...]]:
     """Parameter names (``efficientnet_pytorch``'s) and torch shapes of EfficientNet-Lite0.
 
@@ -94,19 +107,8 @@ def expected_state_dict_shapes() -> dict[str, tuple[int, ...]]:
 
     shapes = conv_bn("_conv_stem", "_bn0", (STEM_CHANNELS, 3, 3, 3))
     for block in _blocks():
-        prefix = f"_blocks.{block.index}"
-        if block.expand != 1:
-            shapes |= conv_bn(
-                f"{prefix}._expand_conv", f"{prefix}._bn0", (block.hidden, block.in_channels, 1, 1)
-            )
-        shapes |= conv_bn(
-            f"{prefix}._depthwise_conv",
-            f"{prefix}._bn1",
-            (block.hidden, 1, block.kernel, block.kernel),
-        )
-        shapes |= conv_bn(
-            f"{prefix}._project_conv", f"{prefix}._bn2", (block.out_channels, block.hidden, 1, 1)
-        )
+        for conv, bn, _, shape in _block_parts(block):
+            shapes |= conv_bn(conv, bn, shape)
     shapes |= conv_bn("_conv_head", "_bn1", (HEAD_CHANNELS, STAGES[-1][-1], 1, 1))
     return shapes | {"_fc.weight": (NUM_CLASSES, HEAD_CHANNELS), "_fc.bias": (NUM_CLASSES,)}
 
@@ -184,17 +186,11 @@ class EfficientNetLite0(tf.Module):
             self.stem = folded("_conv_stem", "_bn0", "stem")
             self.blocks = []
             for block in self._block_specs:
-                key, var_name = f"_blocks.{block.index}.", f"block{block.index}_"
-                parts = [("_expand_conv", "_bn0", "expand")] if block.expand != 1 else []
-                parts += [
-                    ("_depthwise_conv", "_bn1", "depthwise"),
-                    ("_project_conv", "_bn2", "project"),
-                ]
                 self.blocks.append(
                     [
-                        v
-                        for conv, bn, part in parts
-                        for v in folded(key + conv, key + bn, var_name + part)
+                        weight
+                        for conv, bn, part, _ in _block_parts(block)
+                        for weight in folded(conv, bn, f"block{block.index}_{part}")
                     ]
                 )
             self.head = folded("_conv_head", "_bn1", "head")
