@@ -60,21 +60,19 @@ CHANGE_FACTOR = 0.58
 class ChangeRefinement(Refinement):
     """ "auto"'s refinement with the change indicator in place of the surplus."""
 
-    def _changes(self) -> list[float]:
-        alphas, gradients = self.alphas, self.gradients
-        return [
-            CHANGE_FACTOR * (b - a) / 2.0 * self._norm(right - left)
-            for a, b, left, right in zip(
-                alphas[:-1], alphas[1:], gradients[:-1], gradients[1:], strict=True
-            )
-        ]
+    def _change(self, k: int) -> float:
+        """Sub-interval ``k``'s indicator: ``c h / 2 ||(x - x') (g(b) - g(a))||``."""
+        width = self.alphas[k + 1] - self.alphas[k]
+        return CHANGE_FACTOR * width / 2.0 * self._norm(self.gradients[k + 1] - self.gradients[k])
 
     def first_grid_errors(self, alphas: np.ndarray, gradients: np.ndarray) -> list[float]:
-        return self._changes()
+        return [self._change(k) for k in range(len(alphas) - 1)]
 
-    def bisect(self, *args, **kwargs) -> None:
-        super().bisect(*args, **kwargs)
-        self.errors = self._changes()  # each sub-interval's change, its halves' included
+    def bisect(self, midpoints: np.ndarray, *args, **kwargs) -> None:
+        super().bisect(midpoints, *args, **kwargs)
+        for alpha in midpoints:  # the halves on each side of a new node; the rest are unchanged
+            node = self.alphas.index(float(alpha))
+            self.errors[node - 1], self.errors[node] = self._change(node - 1), self._change(node)
 
 
 #: The refinements compared, by indicator: "surplus" is what "auto" uses.

@@ -353,12 +353,13 @@ def information_curves(
         )
 
     original = _as_uint8(pixels)
+    original_information = image_information(original)
     images = [interpolated_image(original, random_mask)]
     entropies = [image_information(images[0])]
-    if entropies[0] >= image_information(original):
+    if entropies[0] >= original_information:
         raise InformationCurveUndefined(
             f"the fully blurred image holds no less information ({entropies[0]} bytes) than the "
-            f"original ({image_information(original)} bytes); an image this plain cannot be "
+            f"original ({original_information} bytes); an image this plain cannot be "
             "evaluated, skip it (the paper does)."
         )
     for threshold in thresholds:
@@ -366,7 +367,7 @@ def information_curves(
         images.append(interpolated_image(original, sharp))
         entropies.append(image_information(images[-1]))
     images.append(original)
-    entropies.append(image_information(original))
+    entropies.append(original_information)
 
     batch = np.stack(images).astype(np.float32) / 255.0
     found = []

@@ -318,10 +318,18 @@ def test_smooth_net_stops_early_and_meets_the_contract(conv_net, small_image):
 
 def test_the_bookkeeping_matches_each_node_computed_afresh():
     # The refinement computes each node's projection, surplus and indicator in reused work
-    # arrays: the estimate, every residual and every indicator must be the same as computed
-    # from the final nodes alone (here x - x' is not 1, so the weighting counts).
+    # arrays: every kept gradient must still be the one evaluated, and the estimate, every
+    # projection, residual and indicator the same as computed from the final nodes alone (here
+    # x - x' is not 1, so the weighting counts).
     integrand = RandomWalkIntegrand(pixels=48, seed=4)
     difference = np.random.default_rng(5).uniform(0.5, 2.0, 48).astype(np.float32)
+    kept = []
+
+    class Kept(adaptive_steps.Refinement):
+        def __init__(self, *args) -> None:
+            super().__init__(*args)
+            kept.append(self)
+
     result = replay(
         integrand.evaluate,
         difference,
@@ -329,10 +337,14 @@ def test_the_bookkeeping_matches_each_node_computed_afresh():
         batch_size=8,
         tolerance=0.002,
         max_steps=256,
+        refinement=Kept,
     )
     alphas, rounds = result.alphas, result.refinement.node_rounds
     assert rounds.max() > 2
     fresh, scores = integrand.evaluate(alphas)
+    (state,) = kept
+    np.testing.assert_array_equal(np.stack(state.gradients), fresh)
+    np.testing.assert_allclose(state.projected, fresh @ difference.astype(np.float64), rtol=1e-6)
     weights = np.zeros(alphas.size)
     weights[:-1] += np.diff(alphas) / 2
     weights[1:] += np.diff(alphas) / 2

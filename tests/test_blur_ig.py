@@ -73,7 +73,7 @@ def test_each_path_image_is_differentiated_once(conv_net, small_image, batch_siz
         model, small_image, 2, max_sigma=4.0, steps=9, batch_size=batch_size
     )
     assert result.num_evaluations == 10
-    # One forward pass of the path's two ends (prepare_path: the number of classes), then
+    # One forward pass of the path's two ends (prepare_ends: the number of classes), then
     # ceil(10 / batch_size) batches.
     assert int(model.images_seen.numpy()) == 10 + 2
     assert int(model.calls.numpy()) == 1 + -(-10 // batch_size)

@@ -153,7 +153,7 @@ def test_path_scores_and_parameters(conv_net, image16):
 def test_one_model_call_per_step(conv_net, image16):
     model = CallCounter(conv_net)
     result = guided_integrated_gradients(model, image16, 1, steps=9)
-    # One forward pass of both ends (prepare_path), then one input a step.
+    # One forward pass of both ends (prepare_ends), then one input a step.
     assert int(model.calls.numpy()) == 1 + 9
     assert int(model.images_seen.numpy()) == 2 + 9
     assert int(model.largest_call.numpy()) == 2

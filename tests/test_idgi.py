@@ -69,7 +69,7 @@ def test_idgi_of_a_linear_model_shares_the_score_change_by_the_squared_weights(l
 def test_batches_change_the_calls_not_the_attributions(conv_net, image16, batch_size):
     model = CallCounter(conv_net)
     result = idgi(model, image16, 3, m_steps=10, batch_size=batch_size)
-    # One forward pass of both ends (prepare_path), then ceil(10 / batch_size) batches: the
+    # One forward pass of both ends (prepare_ends), then ceil(10 / batch_size) batches: the
     # gradient at the input is never needed.
     assert int(model.calls.numpy()) == 1 + -(-10 // batch_size)
     assert int(model.images_seen.numpy()) == 2 + 10

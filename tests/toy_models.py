@@ -145,7 +145,7 @@ class RandomWalkIntegrand:
     Each of ``pixels`` gradient components is a random walk on ``2^levels`` steps of ``alpha``,
     interpolated linearly in between, with a step size that is ``spread`` times larger around
     ``alpha = 0.25`` than elsewhere. ``F`` is its exact integral along ``x - x' = 1``, so the exact
-    IG of any sub-interval is known: the integrand :func:`refine_locally` was calibrated for.
+    IG of any sub-interval is known: the integrand ``m_steps="auto"`` was calibrated for.
     """
 
     def __init__(self, pixels: int = 64, levels: int = 14, spread: float = 8.0, seed: int = 0):
@@ -172,7 +172,7 @@ class RandomWalkIntegrand:
         return self.cumulative[index] + offset * self.values[index] + offset**2 / 2.0 * slope
 
     def evaluate(self, alphas: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        """``(gradients, F)`` at ``alphas``, as :func:`refine_locally` asks for them."""
+        """``(gradients, F)`` at ``alphas``, as ``adaptive_calibration.replay`` asks for them."""
         gradients = self.gradient(np.asarray(alphas, np.float64)).astype(np.float32)
         return gradients, self.integral(alphas).sum(axis=-1)
 
