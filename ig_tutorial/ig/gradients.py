@@ -164,8 +164,9 @@ def scores_at(
 ) -> tuple[int, np.ndarray, np.ndarray]:
     """``F`` and the target's logit at each input, and the number of classes: one compiled call.
 
-    The forward pass of the paths' ends. A target out of range is scored as the last class:
-    the caller checks the targets against the number of classes, with its own message.
+    The forward pass of the paths' ends. A target out of range is scored as the last class,
+    and a linear head's "probability" as its value: the caller refuses both, with its own
+    messages (an error raised inside a compiled function would come wrapped in its trace).
     """
     inputs = tf.convert_to_tensor(inputs, tf.float32)
 
@@ -176,11 +177,10 @@ def scores_at(
             logits = head.logits(model(batch))
             classes = tf.shape(head.classes(logits))[-1]
             targets = tf.clip_by_value(targets, 0, classes - 1)
-            return (
-                classes,
-                target_scores(logits, targets, output, head),
-                target_scores(logits, targets, "logit", head),
-            )
+            logit = target_scores(logits, targets, "logit", head)
+            if output == "logit" or head.kind_for(logits.shape[-1]) == "linear":
+                return classes, logit, logit  # a linear head's probability: refused by the caller
+            return classes, target_scores(logits, targets, output, head), logit
 
         return _compiled(scores_of, _batch(inputs.shape.rank - 1), INTS)
 

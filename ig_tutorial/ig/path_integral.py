@@ -27,6 +27,7 @@ from ig_tutorial.ig.integration_rules import IntegrationRule
 from ig_tutorial.ig.results import IntegratedGradientsResult
 from ig_tutorial.ig.targets import resolve_targets
 from ig_tutorial.models.classifier import declared_input_shape
+from ig_tutorial.models.heads import head_of
 from ig_tutorial.models.several_inputs import (
     InputStructure,
     flat_model,
@@ -194,6 +195,8 @@ def prepare_ends(
         scores_at(model, ends[first : first + per_call], twice[first : first + per_call], output)
         for first in range(0, len(ends), per_call)
     ]
+    if output == "probability":  # refuses a linear head's, naming what to pass instead
+        head_of(model).probability_kind(calls[0][0])
     for target in dict.fromkeys(targets.tolist()):  # the first one at fault, in input order
         class_index(target, calls[0][0])
     scores = np.concatenate([call[1] for call in calls]).astype(np.float64)

@@ -91,11 +91,22 @@ class Head:
         """
         values = self.classes(logits)
         if output == "probability":
-            kind = self.kind_for(values.shape[-1])
-            if kind == "linear":
-                raise ValueError(self.no_probability())
+            kind = self.probability_kind(values.shape[-1])
             values = tf.nn.softmax(values, axis=-1) if kind == "softmax" else tf.sigmoid(values)
         return values
+
+    def probability_kind(self, columns: int | None) -> str:
+        """What turns ``columns`` logits into probabilities: ``"softmax"`` or ``"sigmoid"``.
+
+        Raises
+        ------
+        ValueError
+            For a linear head, with what to pass instead (:meth:`no_probability`).
+        """
+        kind = self.kind_for(columns)
+        if kind == "linear":
+            raise ValueError(self.no_probability())
+        return kind
 
     def no_probability(self) -> str:
         """Why a linear head has no probability, and what to pass instead."""
